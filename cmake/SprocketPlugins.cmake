@@ -1,0 +1,40 @@
+# Built-in transports and protocols: each lives in its own folder with its own
+# CMakeLists.txt, which adds its sources to the `sprocket` target and its tests.
+# Registration is generated from the lists in the top-level CMakeLists.txt, so
+# no static self-registering objects are needed (a static library would drop them).
+
+function(sprocket_add_plugins kind names)
+  foreach(name IN LISTS names)
+    add_subdirectory(${kind}/${name})
+  endforeach()
+endfunction()
+
+# Writes builtins.cpp: one call per plug-in, checked at start-up.
+function(sprocket_generate_builtins transports protocols)
+  set(decls "")
+  set(calls "")
+  foreach(name IN LISTS transports)
+    string(APPEND decls "void register_builtin_transport_${name}();\n")
+    string(APPEND calls "  register_builtin_transport_${name}();\n")
+    string(APPEND calls "  require_transport(\"${name}\");\n")
+  endforeach()
+  foreach(name IN LISTS protocols)
+    string(APPEND decls "void register_builtin_protocol_${name}();\n")
+    string(APPEND calls "  register_builtin_protocol_${name}();\n")
+  endforeach()
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/builtins.cpp.in
+                 ${PROJECT_BINARY_DIR}/generated/builtins.cpp @ONLY)
+  target_sources(sprocket PRIVATE ${PROJECT_BINARY_DIR}/generated/builtins.cpp)
+endfunction()
+
+# A GoogleTest program registered with CTest, each case bounded in time.
+function(sprocket_add_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 60)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE sprocket_test_support ${ARG_LIBS})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${ARG_TIMEOUT})
+endfunction()

@@ -1,0 +1,82 @@
+// Type erasure between asio completion handlers (templates, in the user's
+// code) and the socket core (compiled once, in the library).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <system_error>
+#include <utility>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/cancellation_type.hpp>
+#include <asio/execution/outstanding_work.hpp>
+#include <asio/post.hpp>
+#include <asio/prefer.hpp>
+
+#include "sprocket/message.hpp"
+
+namespace sprocket::detail {
+
+class SocketCore;
+
+/// A pending async send or recv, owned by the core until it completes.
+class AsyncOp {
+ public:
+  virtual ~AsyncOp() = default;
+  /// Hands the result to the user's handler through the handler's
+  /// associated executor: posted, never run inside this call.
+  virtual void complete(std::error_code ec, Message m) = 0;
+};
+
+/// Allocates an id that names one async operation to cancel_async().
+std::uint64_t next_async_id() noexcept;
+/// Cancels the operation `id` if it is still pending (errc::canceled).
+void cancel_async(const std::weak_ptr<SocketCore>& core, std::uint64_t id);
+
+template <class Handler, bool kWithMessage>
+class AsyncOpImpl final : public AsyncOp {
+ public:
+  AsyncOpImpl(Handler&& h, const asio::any_io_executor& io_ex)
+      : handler_(std::move(h)),
+        work_(asio::prefer(asio::get_associated_executor(handler_, io_ex),
+                           asio::execution::outstanding_work.tracked)) {}
+
+  void complete(std::error_code ec, Message m) override {
+    auto slot = asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected()) slot.clear();
+    auto ex = std::move(work_);
+    if constexpr (kWithMessage) {
+      asio::post(ex, [h = std::move(handler_), ec, m = std::move(m)]() mutable {
+        std::move(h)(ec, std::move(m));
+      });
+    } else {
+      asio::post(ex, [h = std::move(handler_), ec]() mutable { std::move(h)(ec); });
+    }
+  }
+
+  /// Connects the handler's cancellation slot (if any) to cancel_async().
+  void bind_cancellation(const std::weak_ptr<SocketCore>& core, std::uint64_t id) {
+    auto slot = asio::get_associated_cancellation_slot(handler_);
+    if (!slot.is_connected()) return;
+    slot.assign([core, id](asio::cancellation_type type) {
+      if (type != asio::cancellation_type::none) cancel_async(core, id);
+    });
+  }
+
+ private:
+  Handler handler_;
+  std::decay_t<decltype(asio::prefer(std::declval<asio::associated_executor_t<
+                                         Handler, asio::any_io_executor>>(),
+                                     asio::execution::outstanding_work.tracked))>
+      work_;
+};
+
+void start_async_send(const std::shared_ptr<SocketCore>& core, std::uint64_t id, Message m,
+                      std::unique_ptr<AsyncOp> op);
+void start_async_recv(const std::shared_ptr<SocketCore>& core, std::uint64_t id,
+                      std::unique_ptr<AsyncOp> op);
+asio::any_io_executor core_executor(const std::shared_ptr<SocketCore>& core);
+
+}  // namespace sprocket::detail

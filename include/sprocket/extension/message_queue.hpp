@@ -1,0 +1,90 @@
+// MessageQueue: the bounded hand-off between a socket and a connection.
+//
+// Every pipe is two queues: `in` (the connection produces, the socket
+// consumes) and `out` (the socket produces, the connection consumes). For
+// inproc both sockets share them: one socket's `out` is the other's `in`,
+// so a Message crosses with no copy and no thread hop. The queues are the
+// whole interface between the layers: closing one side of a queue is how a
+// socket tells a connection to stop, and how a connection reports a lost
+// peer.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "sprocket/message.hpp"
+
+namespace sprocket {
+
+/// Told about a queue's transitions. Called with no lock held, on whichever
+/// thread caused the transition; may be spurious.
+class QueueListener {
+ public:
+  virtual ~QueueListener() = default;
+  /// For the consumer: the queue went from empty to non-empty, or the
+  /// producer closed.
+  virtual void on_queue_readable() = 0;
+  /// For the producer: a push had been refused (full) and there is room
+  /// now, or the consumer closed.
+  virtual void on_queue_writable() = 0;
+};
+
+class MessageQueue {
+ public:
+  enum class Push { ok, full, closed };
+  enum class Pop { ok, empty, closed };
+
+  /// Bounded by `max_messages` (at least 1) and, when non-zero, by
+  /// `max_bytes` of body (one message is always accepted into an empty queue).
+  explicit MessageQueue(std::size_t max_messages, std::size_t max_bytes = 0);
+
+  /// Moves `m` in unless full or closed (then `m` is untouched). Sets
+  /// `notify` when the consumer must be told (empty -> non-empty); the
+  /// caller then calls notify_consumer() once it holds no lock.
+  Push push(Message& m, bool& notify);
+  /// Takes the oldest message. Sets `notify` when the producer must be told
+  /// (it was refused and there is room now): call notify_producer() later.
+  /// Returns closed only once the queue is empty and the producer closed.
+  Pop pop(Message& out, bool& notify);
+  /// Moves up to `max` messages into `out`; same rules as pop().
+  Pop pop_batch(std::vector<Message>& out, std::size_t max, bool& notify);
+
+  /// The producer will push no more; the consumer drains what is left.
+  void close_producer();
+  /// The consumer will pop no more; queued messages are dropped and every
+  /// later push fails with closed.
+  void close_consumer();
+  bool consumer_closed() const;
+  bool producer_closed() const;
+  /// True once pop() would return closed: empty, and either side closed.
+  bool drained() const;
+
+  void set_consumer(std::weak_ptr<QueueListener> listener);
+  void set_producer(std::weak_ptr<QueueListener> listener);
+  void notify_consumer();
+  void notify_producer();
+
+  /// Changes the bounds of a live queue (socket option changes).
+  void set_limits(std::size_t max_messages, std::size_t max_bytes);
+  std::size_t size() const;
+
+ private:
+  Message take_front_locked();
+
+  mutable std::mutex mu_;
+  std::vector<Message> ring_;  // power-of-two slots, grown on demand up to the bound
+  std::size_t head_ = 0;
+  std::size_t count_ = 0;
+  std::size_t bytes_ = 0;
+  std::size_t max_messages_;
+  std::size_t max_bytes_;
+  bool refused_ = false;  // a push failed for lack of room: wake the producer on pop
+  bool producer_closed_ = false;
+  bool consumer_closed_ = false;
+  std::weak_ptr<QueueListener> consumer_;
+  std::weak_ptr<QueueListener> producer_;
+};
+
+}  // namespace sprocket

@@ -1,0 +1,106 @@
+// The protocol seam: what a scalability protocol implements, and what the
+// socket core offers it. Built-in protocols use exactly this interface;
+// register_protocol() adds more.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "sprocket/message.hpp"
+#include "sprocket/options.hpp"
+#include "sprocket/protocol.hpp"
+
+namespace sprocket {
+
+/// One connection as a protocol sees it. Only valid between the protocol's
+/// add_pipe() and remove_pipe() calls for it, and only used with the socket
+/// lock held (that is, from inside ProtocolHandler calls).
+class Pipe {
+ public:
+  enum class Io { ok, would_block, closed };
+
+  /// Unique within the process, 31 bits, never 0: protocols use it as the
+  /// backtrace word that routes replies.
+  std::uint32_t id() const noexcept { return id_; }
+  int send_priority() const noexcept { return send_priority_; }
+  int recv_priority() const noexcept { return recv_priority_; }
+  /// The peer's SP protocol id.
+  std::uint16_t peer_protocol() const noexcept { return peer_protocol_; }
+
+  /// Queues `m` for the peer (header then body on the wire). would_block:
+  /// full, the protocol gets pipe_writable() when there is room; closed: the
+  /// peer is going away. On failure `m` is untouched.
+  virtual Io send(Message& m) = 0;
+  /// Takes the next message from the peer. would_block: nothing now, the
+  /// protocol gets pipe_readable() when there is; closed: drained and gone
+  /// (remove_pipe() follows).
+  virtual Io recv(Message& m) = 0;
+
+  /// Free for the protocol's per-pipe state.
+  void* protocol_data = nullptr;
+
+ protected:
+  Pipe(std::uint32_t id, int send_priority, int recv_priority, std::uint16_t peer) noexcept
+      : id_(id), send_priority_(send_priority), recv_priority_(recv_priority),
+        peer_protocol_(peer) {}
+  ~Pipe() = default;
+
+ private:
+  std::uint32_t id_;
+  int send_priority_;
+  int recv_priority_;
+  std::uint16_t peer_protocol_;
+};
+
+/// What the socket core offers a protocol.
+class ProtocolHost {
+ public:
+  virtual ~ProtocolHost() = default;
+  /// Counts a message the protocol dropped (malformed, unroutable, late).
+  virtual void count_drop() noexcept = 0;
+  /// The socket's options, as currently set.
+  virtual const SocketOptions& socket_options() const noexcept = 0;
+};
+
+/// One socket's protocol state. Every member is called with the socket lock
+/// held, so a handler needs no locking of its own; none may block, and none
+/// may call user code.
+class ProtocolHandler {
+ public:
+  virtual ~ProtocolHandler() = default;
+  /// A connection is up. Return an error (errc::peer_limit...) to refuse
+  /// it; the core then closes it and reports the reason.
+  virtual std::error_code add_pipe(Pipe& pipe) = 0;
+  /// A connection is gone; forget it (never called for refused pipes).
+  virtual void remove_pipe(Pipe& pipe) = 0;
+  /// The pipe may have input now (spurious calls are allowed).
+  virtual void pipe_readable(Pipe& pipe) = 0;
+  /// The pipe may take output now (spurious calls are allowed).
+  virtual void pipe_writable(Pipe& pipe) = 0;
+  /// Sends `m` now, or returns errc::would_block to be retried when a pipe
+  /// becomes writable. On any error `m` is left to the caller.
+  virtual std::error_code send(Message& m) = 0;
+  /// Receives into `m` now, or returns errc::would_block to be retried when
+  /// a pipe becomes readable.
+  virtual std::error_code recv(Message& m) = 0;
+};
+
+/// Describes a protocol to the registry.
+struct ProtocolInfo {
+  std::uint16_t id;          ///< SP wire id of this side
+  std::uint16_t peer_id;     ///< SP wire id of the valid partner
+  std::string name;          ///< "pair", "req"...: also the ws subprotocol stem
+  std::string peer_name;     ///< the partner's name
+  std::function<std::unique_ptr<ProtocolHandler>(ProtocolHost&)> make;
+};
+
+/// Adds (or replaces) a protocol, found afterwards by Socket(Protocol{id}).
+void register_protocol(ProtocolInfo info);
+
+/// The registered protocol with this id, or nullptr.
+const ProtocolInfo* find_protocol(std::uint16_t id);
+
+}  // namespace sprocket

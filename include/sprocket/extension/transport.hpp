@@ -1,0 +1,100 @@
+// The transport seam: what a transport implements to carry pipes for a URL
+// scheme. Built-in transports use exactly this interface; register_transport()
+// adds more.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <asio/any_io_executor.hpp>
+
+#include "sprocket/detail/unique_function.hpp"
+#include "sprocket/extension/message_queue.hpp"
+#include "sprocket/options.hpp"
+
+namespace sprocket {
+
+/// A parsed endpoint URL: `scheme://address`.
+struct Url {
+  std::string text;     ///< the whole URL as given
+  std::string scheme;   ///< "tcp", "inproc"...
+  std::string address;  ///< everything after "://"
+};
+
+/// One established connection, handed from a transport to a socket. The
+/// transport is the producer of `in` and the consumer of `out`; the socket
+/// the other way round.
+struct PeerLink {
+  std::shared_ptr<MessageQueue> in;
+  std::shared_ptr<MessageQueue> out;
+  std::uint16_t peer_protocol = 0;
+  std::string peer_address;
+};
+
+/// The socket, as a transport sees it.
+class SocketPort {
+ public:
+  virtual ~SocketPort() = default;
+  virtual std::uint16_t protocol_id() const noexcept = 0;
+  /// True when `peer_protocol` is a valid partner of this socket.
+  virtual bool accepts_peer(std::uint16_t peer_protocol) const noexcept = 0;
+  virtual std::size_t send_buffer() const noexcept = 0;    ///< messages
+  virtual std::size_t recv_buffer() const noexcept = 0;    ///< messages
+  virtual std::size_t recv_max_size() const noexcept = 0;  ///< bytes, 0 = unlimited
+  virtual asio::any_io_executor executor() const = 0;
+};
+
+using LinkHandler = detail::UniqueFunction<void(std::error_code, PeerLink)>;
+
+/// One dial(): makes connection attempts on request. The core drives
+/// retries and backoff.
+class TransportDialer {
+ public:
+  virtual ~TransportDialer() = default;
+  /// Starts one attempt; `done` is called exactly once, on any thread,
+  /// possibly before connect() returns, with the link or the error. A
+  /// transport may keep the attempt pending until a peer appears (inproc).
+  virtual void connect(LinkHandler done) = 0;
+  /// Stops: a pending attempt completes with errc::closed.
+  virtual void close() = 0;
+};
+
+/// One listen(): binds at once, then hands over every accepted connection.
+class TransportListener {
+ public:
+  virtual ~TransportListener() = default;
+  /// Takes the address; errors (address_in_use...) are reported here.
+  virtual std::error_code bind() = 0;
+  /// Calls `on_link` for each connection (and for each failed handshake,
+  /// with its error) until close(). Called once, after a successful bind().
+  virtual void accept(detail::UniqueFunction<void(std::error_code, PeerLink)> on_link) = 0;
+  /// The bound port for transports that have one (port 0 asks for any).
+  virtual std::uint16_t port() const noexcept { return 0; }
+  virtual void close() = 0;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  /// The URL scheme served, such as "tcp".
+  virtual std::string_view scheme() const noexcept = 0;
+  /// Validates the address; errc::invalid_address when malformed.
+  virtual std::unique_ptr<TransportDialer> make_dialer(const Url& url,
+                                                       std::shared_ptr<SocketPort> socket,
+                                                       std::error_code& ec) = 0;
+  virtual std::unique_ptr<TransportListener> make_listener(const Url& url,
+                                                           std::shared_ptr<SocketPort> socket,
+                                                           std::error_code& ec) = 0;
+};
+
+/// Adds (or replaces) the transport for its scheme.
+void register_transport(std::shared_ptr<Transport> transport);
+
+/// The transport registered for `scheme`, or nullptr.
+std::shared_ptr<Transport> find_transport(std::string_view scheme);
+
+}  // namespace sprocket

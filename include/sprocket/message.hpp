@@ -1,0 +1,156 @@
+// sprocket::Message: a protocol header plus a reference-counted body.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace sprocket {
+
+namespace detail {
+
+/// The shared, reference-counted storage behind a message body. Owned
+/// bodies are allocated in one block with their bytes right after this
+/// object; adopted (wrapped) bodies store the caller's deleter.
+struct BodyChunk {
+  std::atomic<std::uint32_t> refs{1};
+  void (*release)(BodyChunk*) noexcept;
+
+  void retain() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
+  void drop() noexcept {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) release(this);
+  }
+};
+
+BodyChunk* allocate_owned_chunk(std::size_t size, std::byte*& data);
+
+template <class Deleter>
+struct WrappedChunk : BodyChunk {
+  void* ptr;
+  Deleter deleter;
+
+  WrappedChunk(void* p, Deleter&& d) : ptr(p), deleter(std::move(d)) {
+    release = [](BodyChunk* self) noexcept {
+      auto* me = static_cast<WrappedChunk*>(self);
+      me->deleter(me->ptr);
+      delete me;
+    };
+  }
+};
+
+}  // namespace detail
+
+/// A message: a small inline protocol header (the SP backtrace words a
+/// protocol or a raw socket puts in front of the body) and a body.
+///
+/// Bodies of up to kInlineBody bytes live inside the Message itself, so
+/// small messages cost no heap allocation. Larger bodies are
+/// reference-counted and shared: clone() is O(1), and a body adopted with
+/// wrap() crosses inproc without a copy. Move-only; copying is explicit
+/// through clone().
+class Message {
+ public:
+  static constexpr std::size_t kInlineBody = 64;
+  /// Largest header a message carries: 16 SP words (a TTL of 15 plus the id).
+  static constexpr std::size_t kMaxHeader = 64;
+
+  /// An empty message.
+  Message() noexcept = default;
+  /// A body of `size` uninitialised bytes, to fill through data()/body().
+  explicit Message(std::size_t size) { allocate(size); }
+  /// A body holding a copy of `text`.
+  explicit Message(std::string_view text) : Message(text.size()) {
+    if (!text.empty()) std::memcpy(data(), text.data(), text.size());
+  }
+  /// A body holding a copy of `bytes`.
+  explicit Message(std::span<const std::byte> bytes) : Message(bytes.size()) {
+    if (!bytes.empty()) std::memcpy(data(), bytes.data(), bytes.size());
+  }
+
+  /// Adopts `size` bytes at `ptr` without copying. `deleter(ptr)` is called
+  /// exactly once, when the last Message sharing the body is destroyed; it
+  /// may run on any thread.
+  template <class Deleter>
+  static Message wrap(void* ptr, std::size_t size, Deleter deleter) {
+    Message m;
+    auto* chunk = new detail::WrappedChunk<std::decay_t<Deleter>>(ptr, std::move(deleter));
+    m.chunk_ = chunk;
+    m.data_ = static_cast<std::byte*>(ptr);
+    m.size_ = size;
+    return m;
+  }
+
+  Message(Message&& other) noexcept { steal(other); }
+  Message& operator=(Message&& other) noexcept {
+    if (this != &other) {
+      reset();
+      steal(other);
+    }
+    return *this;
+  }
+  Message(const Message&) = delete;
+  Message& operator=(const Message&) = delete;
+  ~Message() { reset(); }
+
+  /// A second message sharing this body (O(1) for shared bodies) with a
+  /// copy of the header.
+  Message clone() const;
+
+  /// The body's bytes.
+  std::byte* data() noexcept { return chunk_ ? data_ : inline_; }
+  const std::byte* data() const noexcept { return chunk_ ? data_ : inline_; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  std::span<std::byte> body() noexcept { return {data(), size_}; }
+  std::span<const std::byte> body() const noexcept { return {data(), size_}; }
+  /// The body viewed as text.
+  std::string_view str() const noexcept {
+    return {reinterpret_cast<const char*>(data()), size_};
+  }
+
+  /// The protocol header (SP backtrace). On raw sockets the user reads and
+  /// writes it; cooked sockets replace it on send.
+  std::span<const std::byte> header() const noexcept { return {header_, header_size_}; }
+  /// Replaces the header; false (header unchanged) when it exceeds kMaxHeader.
+  bool set_header(std::span<const std::byte> bytes) noexcept;
+  void clear_header() noexcept { header_size_ = 0; }
+  /// Appends a 32-bit big-endian word to the header; false when full.
+  bool push_header_word(std::uint32_t word) noexcept;
+  /// Removes the first header word into `word`; false when the header is shorter.
+  bool pop_header_word(std::uint32_t& word) noexcept;
+
+  /// Moves the first 4 body bytes to the end of the header, as a protocol
+  /// does when it unstacks a backtrace word. False if the body is shorter
+  /// or the header is full.
+  bool move_body_word_to_header(std::uint32_t& word) noexcept;
+  /// Drops `n` bytes from the front of the body (n <= size()).
+  void trim_front(std::size_t n) noexcept;
+  /// Shrinks the body to `n` bytes (n <= size()).
+  void truncate(std::size_t n) noexcept { size_ = n < size_ ? n : size_; }
+
+  /// Header plus body size: what the SP wire carries and recv_max_size limits.
+  std::size_t wire_size() const noexcept { return header_size_ + size_; }
+
+  /// True when the body is shared storage (wrapped, large, or cloned).
+  bool shares_storage() const noexcept { return chunk_ != nullptr; }
+
+ private:
+  void allocate(std::size_t size);
+  void reset() noexcept;
+  void steal(Message& other) noexcept;
+
+  detail::BodyChunk* chunk_ = nullptr;  // null: body is inline_
+  std::byte* data_ = nullptr;            // body start when chunk_ is set
+  std::size_t size_ = 0;
+  std::uint8_t header_size_ = 0;
+  std::byte header_[kMaxHeader];
+  std::byte inline_[kInlineBody];
+};
+
+}  // namespace sprocket

@@ -1,0 +1,30 @@
+// Options given when a socket or an endpoint is made.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace sprocket {
+
+/// Options fixed for a socket's life, given to its constructor.
+struct SocketOptions {
+  /// Raw mode: the protocol passes headers through to the user (devices).
+  bool raw = false;
+};
+
+/// Options for one dial() or listen(); they apply to every connection the
+/// endpoint makes.
+struct EndpointOptions {
+  /// Outgoing preference, 1 (highest) .. 16 (lowest).
+  int send_priority = 8;
+  /// Incoming preference for fair-queued input, 1 (highest) .. 16 (lowest).
+  int recv_priority = 8;
+  /// First reconnect delay; doubles (with jitter) up to reconnect_max.
+  std::chrono::milliseconds reconnect_min{100};
+  std::chrono::milliseconds reconnect_max{10'000};
+  /// dial() only: wait until the first connection is up (or has failed)
+  /// and report its error, instead of connecting in the background.
+  bool wait_connected = false;
+};
+
+}  // namespace sprocket

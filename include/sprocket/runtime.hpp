@@ -1,0 +1,18 @@
+// The process-wide I/O runtime that sockets use unless given an executor.
+#pragma once
+
+#include <cstddef>
+#include <system_error>
+
+namespace sprocket {
+
+struct RuntimeOptions {
+  /// I/O threads; 0 picks min(2, hardware threads).
+  std::size_t io_threads = 0;
+};
+
+/// Sets the runtime's options. Only before the first socket starts it;
+/// afterwards returns errc::bad_state and changes nothing.
+std::error_code configure_runtime(const RuntimeOptions& options);
+
+}  // namespace sprocket

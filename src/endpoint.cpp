@@ -1,0 +1,244 @@
+#include "endpoint.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "socket_core.hpp"
+#include "url.hpp"
+
+namespace sprocket::detail {
+namespace {
+
+/// Closes the socket's ends of a link nobody will use.
+void discard(PeerLink& link) {
+  if (link.in) link.in->close_consumer();
+  if (link.out) link.out->close_producer();
+}
+
+std::chrono::milliseconds with_jitter(std::chrono::milliseconds d) {
+  // Spread reconnects over [d/2, d] so a restarted server is not stormed.
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  auto half = d.count() / 2;
+  std::uniform_int_distribution<std::int64_t> pick(half, std::max<std::int64_t>(half, d.count()));
+  return std::chrono::milliseconds(pick(rng));
+}
+
+bool valid(const EndpointOptions& o) {
+  auto prio_ok = [](int p) { return p >= 1 && p <= 16; };
+  return prio_ok(o.send_priority) && prio_ok(o.recv_priority) && o.reconnect_min.count() > 0 &&
+         o.reconnect_max >= o.reconnect_min;
+}
+
+// ------------------------------------------------------------------ dialer
+//
+// idle -> connecting -> connected -> backoff -> connecting ...; any -> closed.
+// A failed attempt or a lost pipe goes to backoff; the delay doubles from
+// reconnect_min to reconnect_max and resets after a successful connection.
+class DialerImpl final : public EndpointBase {
+ public:
+  enum class State { idle, connecting, connected, backoff, closed };
+
+  DialerImpl(const std::shared_ptr<SocketCore>& core, Url url, const EndpointOptions& options,
+             std::unique_ptr<TransportDialer> transport)
+      : EndpointBase(core, std::move(url), options),
+        transport_(std::move(transport)),
+        timer_(core->executor()),
+        delay_(options.reconnect_min) {}
+
+  void start() override { attempt(State::idle); }
+
+  void close() override {
+    {
+      std::lock_guard lock(mu_);
+      if (state_ == State::closed) return;
+      state_ = State::closed;
+      timer_.cancel();
+    }
+    transport_->close();
+    if (auto core = core_.lock()) {
+      core->close_pipes_of(this);
+      core->forget_endpoint(this);
+    }
+    record_first(errc::closed);
+  }
+
+  void pipe_removed(std::error_code) override {
+    {
+      std::lock_guard lock(mu_);
+      if (state_ != State::connected && state_ != State::connecting) return;
+    }
+    backoff();
+  }
+
+  std::error_code wait_first(std::chrono::nanoseconds timeout) {
+    std::unique_lock lock(mu_);
+    if (!first_cv_.wait_for(lock, timeout, [&] { return first_.has_value(); }))
+      return errc::timed_out;
+    return *first_;
+  }
+
+ private:
+  // Starts an attempt if the dialer is still in state `from`.
+  void attempt(State from) {
+    {
+      std::lock_guard lock(mu_);
+      if (state_ != from) return;
+      state_ = State::connecting;
+    }
+    transport_->connect([self = std::static_pointer_cast<DialerImpl>(shared_from_this())](
+                            std::error_code ec, PeerLink link) {
+      self->connected(ec, std::move(link));
+    });
+  }
+
+  void connected(std::error_code ec, PeerLink link) {
+    auto core = core_.lock();
+    if (!core || is_closed()) {
+      discard(link);
+      return;
+    }
+    if (ec) {
+      core->report_refused(url(), link.peer_address, ec);
+    } else {
+      ec = core->attach(std::move(link), shared_from_this());
+    }
+    record_first(ec);
+    if (ec) {
+      backoff();
+      return;
+    }
+    std::lock_guard lock(mu_);
+    if (state_ == State::closed) {
+      core->close_pipes_of(this);  // closed while we attached
+    } else if (state_ == State::connecting) {
+      state_ = State::connected;
+      delay_ = options_.reconnect_min;
+    }
+  }
+
+  void backoff() {
+    std::lock_guard lock(mu_);
+    if (state_ == State::closed) return;
+    state_ = State::backoff;
+    timer_.expires_after(with_jitter(delay_));
+    delay_ = std::min(delay_ * 2, options_.reconnect_max);
+    timer_.async_wait([weak = weak_from_this()](std::error_code ec) {
+      if (ec) return;
+      auto self = std::static_pointer_cast<DialerImpl>(weak.lock());
+      if (!self) return;
+      if (auto core = self->core_.lock()) core->count_reconnect();
+      self->attempt(State::backoff);
+    });
+  }
+
+  bool is_closed() {
+    std::lock_guard lock(mu_);
+    return state_ == State::closed;
+  }
+
+  void record_first(std::error_code ec) {
+    std::lock_guard lock(mu_);
+    if (first_) return;
+    first_ = ec;
+    first_cv_.notify_all();
+  }
+
+  std::unique_ptr<TransportDialer> transport_;
+  std::mutex mu_;
+  State state_ = State::idle;
+  asio::steady_timer timer_;
+  std::chrono::milliseconds delay_;
+  std::optional<std::error_code> first_;
+  std::condition_variable first_cv_;
+};
+
+// ------------------------------------------------------------------ listener
+//
+// bound -> accepting -> closed. Each accepted link becomes a pipe unless the
+// protocol refuses it; failed handshakes are reported and counted.
+class ListenerImpl final : public EndpointBase {
+ public:
+  ListenerImpl(const std::shared_ptr<SocketCore>& core, Url url, const EndpointOptions& options,
+               std::unique_ptr<TransportListener> transport)
+      : EndpointBase(core, std::move(url), options), transport_(std::move(transport)) {}
+
+  void start() override {
+    transport_->accept([weak = weak_from_this()](std::error_code ec, PeerLink link) {
+      auto self = std::static_pointer_cast<ListenerImpl>(weak.lock());
+      if (!self) return discard(link);
+      self->accepted(ec, std::move(link));
+    });
+  }
+
+  void close() override {
+    if (closed_.exchange(true)) return;
+    transport_->close();
+    if (auto core = core_.lock()) {
+      core->close_pipes_of(this);
+      core->forget_endpoint(this);
+    }
+  }
+
+  std::uint16_t port() const override { return transport_->port(); }
+
+ private:
+  void accepted(std::error_code ec, PeerLink link) {
+    auto core = core_.lock();
+    if (!core || closed_) return discard(link);
+    if (ec) {
+      discard(link);
+      core->report_refused(url(), link.peer_address, ec);
+      return;
+    }
+    core->attach(std::move(link), shared_from_this());
+    if (closed_) core->close_pipes_of(this);  // closed while we attached
+  }
+
+  std::unique_ptr<TransportListener> transport_;
+  std::atomic<bool> closed_{false};
+};
+
+std::shared_ptr<Transport> transport_for(std::string_view text, const EndpointOptions& options,
+                                         Url& url, std::error_code& ec) {
+  url = parse_url(text, ec);
+  if (ec) return nullptr;
+  if (!valid(options)) {
+    ec = errc::invalid_argument;
+    return nullptr;
+  }
+  auto transport = find_transport(url.scheme);
+  if (!transport) ec = errc::unsupported_transport;
+  return transport;
+}
+
+}  // namespace
+
+std::shared_ptr<EndpointBase> make_dialer(const std::shared_ptr<SocketCore>& core,
+                                          std::string_view text, const EndpointOptions& options,
+                                          std::error_code& ec) {
+  Url url;
+  auto transport = transport_for(text, options, url, ec);
+  if (!transport) return nullptr;
+  auto dialer = transport->make_dialer(url, core, ec);
+  if (ec || !dialer) return nullptr;
+  return std::make_shared<DialerImpl>(core, std::move(url), options, std::move(dialer));
+}
+
+std::shared_ptr<EndpointBase> make_listener(const std::shared_ptr<SocketCore>& core,
+                                            std::string_view text, const EndpointOptions& options,
+                                            std::error_code& ec) {
+  Url url;
+  auto transport = transport_for(text, options, url, ec);
+  if (!transport) return nullptr;
+  auto listener = transport->make_listener(url, core, ec);
+  if (ec || !listener) return nullptr;
+  ec = listener->bind();
+  if (ec) return nullptr;
+  return std::make_shared<ListenerImpl>(core, std::move(url), options, std::move(listener));
+}
+
+std::error_code wait_first_connection(EndpointBase& dialer, std::chrono::nanoseconds timeout) {
+  return static_cast<DialerImpl&>(dialer).wait_first(timeout);
+}
+
+}  // namespace sprocket::detail

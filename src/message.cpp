@@ -1,0 +1,119 @@
+#include "sprocket/message.hpp"
+
+#include <cstdlib>
+
+namespace sprocket {
+namespace detail {
+
+namespace {
+// Owned chunks keep their bytes right after the chunk, 16-byte aligned.
+constexpr std::size_t kChunkPrefix = (sizeof(BodyChunk) + 15) & ~std::size_t{15};
+
+void release_owned(BodyChunk* chunk) noexcept {
+  chunk->~BodyChunk();
+  ::operator delete(static_cast<void*>(chunk), std::align_val_t{16});
+}
+}  // namespace
+
+BodyChunk* allocate_owned_chunk(std::size_t size, std::byte*& data) {
+  void* raw = ::operator new(kChunkPrefix + size, std::align_val_t{16});
+  auto* chunk = new (raw) BodyChunk;
+  chunk->release = &release_owned;
+  data = static_cast<std::byte*>(raw) + kChunkPrefix;
+  return chunk;
+}
+
+}  // namespace detail
+
+namespace {
+void store_be32(std::byte* p, std::uint32_t v) noexcept {
+  p[0] = std::byte(v >> 24);
+  p[1] = std::byte(v >> 16);
+  p[2] = std::byte(v >> 8);
+  p[3] = std::byte(v);
+}
+std::uint32_t load_be32(const std::byte* p) noexcept {
+  return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 |
+         std::uint32_t(p[3]);
+}
+}  // namespace
+
+void Message::allocate(std::size_t size) {
+  size_ = size;
+  if (size > kInlineBody) chunk_ = detail::allocate_owned_chunk(size, data_);
+}
+
+void Message::reset() noexcept {
+  if (chunk_) chunk_->drop();
+  chunk_ = nullptr;
+  data_ = nullptr;
+  size_ = 0;
+  header_size_ = 0;
+}
+
+void Message::steal(Message& other) noexcept {
+  chunk_ = std::exchange(other.chunk_, nullptr);
+  data_ = std::exchange(other.data_, nullptr);
+  size_ = std::exchange(other.size_, 0);
+  header_size_ = std::exchange(other.header_size_, 0);
+  if (header_size_) std::memcpy(header_, other.header_, header_size_);
+  if (!chunk_ && size_) std::memcpy(inline_, other.inline_, size_);
+}
+
+Message Message::clone() const {
+  Message copy;
+  copy.size_ = size_;
+  copy.header_size_ = header_size_;
+  if (header_size_) std::memcpy(copy.header_, header_, header_size_);
+  if (chunk_) {
+    chunk_->retain();
+    copy.chunk_ = chunk_;
+    copy.data_ = data_;
+  } else if (size_) {
+    std::memcpy(copy.inline_, inline_, size_);
+  }
+  return copy;
+}
+
+bool Message::set_header(std::span<const std::byte> bytes) noexcept {
+  if (bytes.size() > kMaxHeader) return false;
+  if (!bytes.empty()) std::memcpy(header_, bytes.data(), bytes.size());
+  header_size_ = static_cast<std::uint8_t>(bytes.size());
+  return true;
+}
+
+bool Message::push_header_word(std::uint32_t word) noexcept {
+  if (header_size_ + 4u > kMaxHeader) return false;
+  store_be32(header_ + header_size_, word);
+  header_size_ += 4;
+  return true;
+}
+
+bool Message::pop_header_word(std::uint32_t& word) noexcept {
+  if (header_size_ < 4) return false;
+  word = load_be32(header_);
+  header_size_ -= 4;
+  std::memmove(header_, header_ + 4, header_size_);
+  return true;
+}
+
+bool Message::move_body_word_to_header(std::uint32_t& word) noexcept {
+  if (size_ < 4 || header_size_ + 4u > kMaxHeader) return false;
+  word = load_be32(data());
+  std::memcpy(header_ + header_size_, data(), 4);
+  header_size_ += 4;
+  trim_front(4);
+  return true;
+}
+
+void Message::trim_front(std::size_t n) noexcept {
+  if (n > size_) n = size_;
+  if (chunk_) {
+    data_ += n;
+  } else {
+    std::memmove(inline_, inline_ + n, size_ - n);
+  }
+  size_ -= n;
+}
+
+}  // namespace sprocket

@@ -1,0 +1,142 @@
+#include "sprocket/extension/message_queue.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace sprocket {
+
+MessageQueue::MessageQueue(std::size_t max_messages, std::size_t max_bytes)
+    : max_messages_(std::max<std::size_t>(max_messages, 1)), max_bytes_(max_bytes) {}
+
+MessageQueue::Push MessageQueue::push(Message& m, bool& notify) {
+  std::lock_guard lock(mu_);
+  notify = false;
+  if (consumer_closed_ || producer_closed_) return Push::closed;
+  bool over_bytes = max_bytes_ != 0 && count_ != 0 && bytes_ + m.size() > max_bytes_;
+  if (count_ >= max_messages_ || over_bytes) {
+    refused_ = true;
+    return Push::full;
+  }
+  if (count_ == ring_.size()) {
+    // Grow the ring: keeps idle pipes small, busy ones allocation-free.
+    std::vector<Message> bigger(std::bit_ceil(std::max<std::size_t>(count_ * 2, 8)));
+    for (std::size_t i = 0; i < count_; ++i)
+      bigger[i] = std::move(ring_[(head_ + i) & (ring_.size() - 1)]);
+    ring_ = std::move(bigger);
+    head_ = 0;
+  }
+  ring_[(head_ + count_) & (ring_.size() - 1)] = std::move(m);
+  bytes_ += ring_[(head_ + count_) & (ring_.size() - 1)].size();
+  notify = count_++ == 0;
+  return Push::ok;
+}
+
+Message MessageQueue::take_front_locked() {
+  Message m = std::move(ring_[head_]);
+  head_ = (head_ + 1) & (ring_.size() - 1);
+  --count_;
+  bytes_ -= m.size();
+  return m;
+}
+
+MessageQueue::Pop MessageQueue::pop(Message& out, bool& notify) {
+  std::lock_guard lock(mu_);
+  notify = false;
+  if (count_ == 0) return producer_closed_ || consumer_closed_ ? Pop::closed : Pop::empty;
+  out = take_front_locked();
+  notify = std::exchange(refused_, false);
+  return Pop::ok;
+}
+
+MessageQueue::Pop MessageQueue::pop_batch(std::vector<Message>& out, std::size_t max,
+                                          bool& notify) {
+  std::lock_guard lock(mu_);
+  notify = false;
+  if (count_ == 0) return producer_closed_ || consumer_closed_ ? Pop::closed : Pop::empty;
+  for (std::size_t n = 0; n < max && count_ != 0; ++n) out.push_back(take_front_locked());
+  notify = std::exchange(refused_, false);
+  return Pop::ok;
+}
+
+void MessageQueue::close_producer() {
+  {
+    std::lock_guard lock(mu_);
+    if (producer_closed_) return;
+    producer_closed_ = true;
+  }
+  notify_consumer();
+}
+
+void MessageQueue::close_consumer() {
+  std::vector<Message> dropped;  // destroyed outside the lock: deleters are user code
+  {
+    std::lock_guard lock(mu_);
+    if (consumer_closed_) return;
+    consumer_closed_ = true;
+    dropped.swap(ring_);
+    head_ = count_ = bytes_ = 0;
+  }
+  notify_producer();
+}
+
+bool MessageQueue::consumer_closed() const {
+  std::lock_guard lock(mu_);
+  return consumer_closed_;
+}
+
+bool MessageQueue::producer_closed() const {
+  std::lock_guard lock(mu_);
+  return producer_closed_;
+}
+
+bool MessageQueue::drained() const {
+  std::lock_guard lock(mu_);
+  return count_ == 0 && (producer_closed_ || consumer_closed_);
+}
+
+void MessageQueue::set_consumer(std::weak_ptr<QueueListener> listener) {
+  std::lock_guard lock(mu_);
+  consumer_ = std::move(listener);
+}
+
+void MessageQueue::set_producer(std::weak_ptr<QueueListener> listener) {
+  std::lock_guard lock(mu_);
+  producer_ = std::move(listener);
+}
+
+void MessageQueue::notify_consumer() {
+  std::shared_ptr<QueueListener> listener;
+  {
+    std::lock_guard lock(mu_);
+    listener = consumer_.lock();
+  }
+  if (listener) listener->on_queue_readable();
+}
+
+void MessageQueue::notify_producer() {
+  std::shared_ptr<QueueListener> listener;
+  {
+    std::lock_guard lock(mu_);
+    listener = producer_.lock();
+  }
+  if (listener) listener->on_queue_writable();
+}
+
+void MessageQueue::set_limits(std::size_t max_messages, std::size_t max_bytes) {
+  bool wake;
+  {
+    std::lock_guard lock(mu_);
+    max_messages_ = std::max<std::size_t>(max_messages, 1);
+    max_bytes_ = max_bytes;
+    wake = refused_ && count_ < max_messages_;
+    if (wake) refused_ = false;
+  }
+  if (wake) notify_producer();
+}
+
+std::size_t MessageQueue::size() const {
+  std::lock_guard lock(mu_);
+  return count_;
+}
+
+}  // namespace sprocket

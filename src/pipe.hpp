@@ -1,0 +1,53 @@
+// PipeImpl: one connection inside a socket — the two queues a transport
+// handed over, the endpoint that made it, and its routing attributes.
+#pragma once
+
+#include <memory>
+
+#include "sprocket/extension/protocol.hpp"
+#include "sprocket/extension/transport.hpp"
+
+namespace sprocket::detail {
+
+class SocketCore;
+class EndpointBase;
+
+/// States: attached (in the protocol) -> detached (removed, queues closed).
+/// A pipe refused by the protocol goes straight to detached.
+class PipeImpl final : public Pipe,
+                       public QueueListener,
+                       public std::enable_shared_from_this<PipeImpl> {
+ public:
+  PipeImpl(std::uint32_t id, const EndpointOptions& options, SocketCore& core, PeerLink link,
+           std::shared_ptr<EndpointBase> owner);
+
+  // Pipe: called by the protocol with the socket lock held.
+  Io send(Message& m) override;
+  Io recv(Message& m) override;
+
+  // QueueListener: called with no lock held, from any thread.
+  void on_queue_readable() override;
+  void on_queue_writable() override;
+
+  /// Registers for queue notifications (after the protocol accepted it).
+  void start_listening();
+  /// Closes our ends: the peer drains what we sent, we drop what it sent.
+  void close_queues();
+  /// True once the peer is gone and everything it sent was taken.
+  bool drained() const { return link_.in->drained(); }
+
+  const std::string& peer_address() const { return link_.peer_address; }
+  EndpointBase* owner() const { return owner_.get(); }
+  const std::shared_ptr<EndpointBase>& owner_ptr() const { return owner_; }
+
+ private:
+  SocketCore& core_;  // the pipe never outlives its socket core's use of it
+  std::weak_ptr<SocketCore> core_weak_;
+  PeerLink link_;
+  std::shared_ptr<EndpointBase> owner_;
+};
+
+/// A process-wide unique, non-zero 31-bit pipe id (random start).
+std::uint32_t next_pipe_id() noexcept;
+
+}  // namespace sprocket::detail

@@ -1,0 +1,12 @@
+// The process-wide I/O runtime: an io_context and a few threads running it,
+// started lazily on the first socket that needs it.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+
+namespace sprocket::detail {
+
+/// The runtime's executor; starts the runtime on first use.
+asio::any_io_executor runtime_executor();
+
+}  // namespace sprocket::detail

@@ -1,0 +1,165 @@
+// The public Socket, Dialer and Listener: thin wrappers over SocketCore and
+// the endpoints, adding the throwing overloads and error messages.
+#include "sprocket/socket.hpp"
+
+#include <fmt/format.h>
+
+#include "endpoint.hpp"
+#include "socket_core.hpp"
+
+namespace sprocket {
+namespace {
+
+[[noreturn]] void throw_for(std::error_code ec, std::string_view what) {
+  throw std::system_error(ec, std::string(what));
+}
+
+void throw_endpoint_error(std::error_code ec, std::string_view verb, std::string_view url) {
+  throw_for(ec, fmt::format("{} {}", verb, url));
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ Socket
+
+Socket::Socket(Protocol protocol, SocketOptions options)
+    : core_(detail::SocketCore::create(protocol, options, {})) {}
+
+Socket::Socket(Protocol protocol, SocketOptions options, asio::any_io_executor executor)
+    : core_(detail::SocketCore::create(protocol, options, std::move(executor))) {}
+
+Socket::~Socket() {
+  if (core_) core_->close();
+}
+
+Socket::Socket(Socket&&) noexcept = default;
+
+Socket& Socket::operator=(Socket&& other) noexcept {
+  if (this != &other) {
+    if (core_) core_->close();
+    core_ = std::move(other.core_);
+  }
+  return *this;
+}
+
+Dialer Socket::dial(std::string_view url, const EndpointOptions& options, std::error_code& ec) {
+  auto ep = core_->add_endpoint(url, options, false, ec);
+  if (ec) return {};
+  if (options.wait_connected) {
+    auto timeout = core_->timeout(true);
+    if (timeout.count() < 0) timeout = std::chrono::seconds(10);
+    ec = detail::wait_first_connection(*ep, timeout);
+    if (ec) {
+      ep->close();
+      return {};
+    }
+  }
+  return Dialer(std::move(ep));
+}
+
+Dialer Socket::dial(std::string_view url, const EndpointOptions& options) {
+  std::error_code ec;
+  auto d = dial(url, options, ec);
+  if (ec) throw_endpoint_error(ec, "dial", url);
+  return d;
+}
+
+Listener Socket::listen(std::string_view url, const EndpointOptions& options,
+                        std::error_code& ec) {
+  auto ep = core_->add_endpoint(url, options, true, ec);
+  if (ec) return {};
+  return Listener(std::move(ep));
+}
+
+Listener Socket::listen(std::string_view url, const EndpointOptions& options) {
+  std::error_code ec;
+  auto l = listen(url, options, ec);
+  if (ec) throw_endpoint_error(ec, "listen", url);
+  return l;
+}
+
+void Socket::send(Message&& m, std::error_code& ec) { ec = core_->send(m, true); }
+
+void Socket::send(Message&& m) {
+  std::error_code ec;
+  send(std::move(m), ec);
+  if (ec) throw_for(ec, "send");
+}
+
+void Socket::send(std::string_view text, std::error_code& ec) { send(Message(text), ec); }
+void Socket::send(std::string_view text) { send(Message(text)); }
+void Socket::send(std::span<const std::byte> bytes, std::error_code& ec) {
+  send(Message(bytes), ec);
+}
+void Socket::send(std::span<const std::byte> bytes) { send(Message(bytes)); }
+
+Message Socket::recv(std::error_code& ec) {
+  Message m;
+  ec = core_->recv(m, true);
+  return m;
+}
+
+Message Socket::recv() {
+  std::error_code ec;
+  Message m = recv(ec);
+  if (ec) throw_for(ec, "recv");
+  return m;
+}
+
+void Socket::try_send(Message&& m, std::error_code& ec) { ec = core_->send(m, false); }
+void Socket::try_send(std::string_view text, std::error_code& ec) { try_send(Message(text), ec); }
+
+Message Socket::try_recv(std::error_code& ec) {
+  Message m;
+  ec = core_->recv(m, false);
+  return m;
+}
+
+void Socket::close() {
+  if (core_) core_->close();
+}
+
+void Socket::set_send_timeout(duration d) { core_->set_timeout(true, d); }
+void Socket::set_recv_timeout(duration d) { core_->set_timeout(false, d); }
+Socket::duration Socket::send_timeout() const { return core_->timeout(true); }
+Socket::duration Socket::recv_timeout() const { return core_->timeout(false); }
+void Socket::set_send_buffer(std::size_t messages) { core_->set_buffer(true, messages); }
+void Socket::set_recv_buffer(std::size_t messages) { core_->set_buffer(false, messages); }
+std::size_t Socket::send_buffer() const { return core_->send_buffer(); }
+std::size_t Socket::recv_buffer() const { return core_->recv_buffer(); }
+void Socket::set_recv_max_size(std::size_t bytes) { core_->set_recv_max(bytes); }
+std::size_t Socket::recv_max_size() const { return core_->recv_max_size(); }
+void Socket::set_linger(duration d) { core_->set_linger(d); }
+Socket::duration Socket::linger() const { return core_->linger(); }
+
+void Socket::on_pipe_event(std::function<void(const PipeEvent&)> callback) {
+  core_->set_pipe_callback(std::move(callback));
+}
+
+Stats Socket::stats() const { return core_->stats(); }
+Protocol Socket::protocol() const { return core_->protocol(); }
+asio::any_io_executor Socket::get_executor() const { return core_->executor(); }
+
+// ------------------------------------------------------------------ endpoints
+
+void Dialer::close() {
+  if (impl_) impl_->close();
+}
+
+const std::string& Dialer::url() const {
+  static const std::string none;
+  return impl_ ? impl_->url() : none;
+}
+
+void Listener::close() {
+  if (impl_) impl_->close();
+}
+
+const std::string& Listener::url() const {
+  static const std::string none;
+  return impl_ ? impl_->url() : none;
+}
+
+std::uint16_t Listener::port() const { return impl_ ? impl_->port() : 0; }
+
+}  // namespace sprocket

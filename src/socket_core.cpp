@@ -1,0 +1,329 @@
+#include "socket_core.hpp"
+
+#include <fmt/format.h>
+
+#include "endpoint.hpp"
+#include "pipe.hpp"
+#include "runtime.hpp"
+
+namespace sprocket::detail {
+
+std::shared_ptr<SocketCore> SocketCore::create(Protocol protocol, const SocketOptions& options,
+                                               asio::any_io_executor executor) {
+  const ProtocolInfo* info = find_protocol(static_cast<std::uint16_t>(protocol));
+  if (!info) {
+    throw std::system_error(
+        make_error_code(errc::unknown_protocol),
+        fmt::format("socket: no protocol registered with id 0x{:x}", static_cast<unsigned>(protocol)));
+  }
+  if (!executor) executor = runtime_executor();
+  return std::make_shared<SocketCore>(*info, options, std::move(executor));
+}
+
+SocketCore::SocketCore(const ProtocolInfo& info, const SocketOptions& options,
+                       asio::any_io_executor executor)
+    : info_(info), options_(options), executor_(std::move(executor)) {
+  proto_ = info_.make(*this);
+}
+
+SocketCore::~SocketCore() = default;
+
+// ---------------------------------------------------------------- user ops
+
+std::optional<SocketCore::Clock::time_point> SocketCore::deadline(bool send) const {
+  auto t = timeout(send);
+  if (t.count() < 0) return std::nullopt;
+  return Clock::now() + t;
+}
+
+std::error_code SocketCore::try_op(bool is_send, Message& m) {
+  if (is_send) {
+    std::size_t bytes = m.size();
+    auto ec = proto_->send(m);
+    if (!ec) {
+      ++stats_.messages_sent;
+      stats_.bytes_sent += bytes;
+    }
+    return ec;
+  }
+  auto ec = proto_->recv(m);
+  if (!ec) {
+    ++stats_.messages_received;
+    stats_.bytes_received += m.size();
+  }
+  return ec;
+}
+
+std::error_code SocketCore::send(Message& m, bool block) {
+  Lock lock(*this);
+  if (state_ != State::open) return errc::closed;
+  if (send_waiters_.empty()) {
+    auto ec = try_op(true, m);
+    if (ec != errc::would_block || !block) return ec;
+  } else if (!block) {
+    return errc::would_block;
+  }
+  Waiter w;
+  w.is_send = true;
+  w.msg = std::move(m);
+  send_waiters_.push_back(&w);
+  wait(lock, w, deadline(true));
+  if (!w.done) {
+    send_waiters_.remove(&w);
+    m = std::move(w.msg);
+    return errc::timed_out;
+  }
+  if (w.result) m = std::move(w.msg);
+  return w.result;
+}
+
+std::error_code SocketCore::recv(Message& m, bool block) {
+  Lock lock(*this);
+  if (state_ != State::open) return errc::closed;
+  if (recv_waiters_.empty()) {
+    auto ec = try_op(false, m);
+    if (ec != errc::would_block || !block) return ec;
+  } else if (!block) {
+    return errc::would_block;
+  }
+  Waiter w;
+  recv_waiters_.push_back(&w);
+  wait(lock, w, deadline(false));
+  if (!w.done) {
+    recv_waiters_.remove(&w);
+    return errc::timed_out;
+  }
+  if (!w.result) m = std::move(w.msg);
+  return w.result;
+}
+
+void SocketCore::wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> deadline) {
+  std::condition_variable cv;
+  w.cv = &cv;
+  lock.flush();  // our attempt may have queued notifications: send them first
+  while (!w.done) {
+    if (!deadline) {
+      cv.wait(lock.native());
+    } else if (cv.wait_until(lock.native(), *deadline) == std::cv_status::timeout) {
+      break;
+    }
+  }
+  w.cv = nullptr;
+}
+
+void SocketCore::finish(Waiter* w, std::error_code ec) {
+  w->done = true;
+  w->result = ec;
+  if (w->cv) {
+    w->cv->notify_one();  // under the lock: the waiter's stack frame is alive until it sees done
+    return;
+  }
+  // An async operation: owned by the list until now.
+  std::unique_ptr<Waiter> owned(w);
+  if (owned->timer) owned->timer->cancel();
+  deferred_.push([op = std::move(owned->op), ec, m = std::move(owned->msg)]() mutable {
+    op->complete(ec, std::move(m));
+  });
+}
+
+void SocketCore::service_waiters() {
+  if (state_ != State::open) return;
+  while (Waiter* w = recv_waiters_.front()) {
+    auto ec = try_op(false, w->msg);
+    if (ec == errc::would_block) break;
+    recv_waiters_.remove(w);
+    finish(w, ec);
+  }
+  while (Waiter* w = send_waiters_.front()) {
+    auto ec = try_op(true, w->msg);
+    if (ec == errc::would_block) break;
+    send_waiters_.remove(w);
+    finish(w, ec);
+  }
+}
+
+void SocketCore::settle() {
+  do {
+    while (!removals_.empty()) {
+      auto [pipe, reason] = std::move(removals_.back());
+      removals_.pop_back();
+      remove_pipe(pipe, reason);
+    }
+    service_waiters();
+  } while (!removals_.empty());
+}
+
+void SocketCore::close() {
+  std::vector<std::shared_ptr<EndpointBase>> endpoints;
+  {
+    Lock lock(*this);
+    if (state_ == State::closed) return;
+    state_ = State::closed;
+    for (auto* list : {&recv_waiters_, &send_waiters_}) {
+      while (Waiter* w = list->front()) {
+        list->remove(w);
+        finish(w, errc::closed);
+      }
+    }
+    while (!pipes_.empty()) remove_pipe(pipes_.begin()->second, errc::closed);
+    endpoints.swap(endpoints_);
+  }
+  for (auto& ep : endpoints) ep->close();
+}
+
+// ---------------------------------------------------------------- pipes
+
+std::error_code SocketCore::attach(PeerLink link, const std::shared_ptr<EndpointBase>& owner) {
+  auto pipe = std::make_shared<PipeImpl>(next_pipe_id(), owner->options(), *this, std::move(link),
+                                         owner);
+  Lock lock(*this);
+  std::error_code ec = state_ == State::open ? proto_->add_pipe(*pipe) : errc::closed;
+  if (ec) {
+    ++stats_.refused;
+    emit({PipeEvent::Kind::refused, 0, owner->url(), pipe->peer_address(), ec});
+    deferred_.push([pipe] { pipe->close_queues(); });
+    return ec;
+  }
+  pipes_.emplace(pipe->id(), pipe);
+  ++stats_.pipes_added;
+  emit({PipeEvent::Kind::added, pipe->id(), owner->url(), pipe->peer_address(), {}});
+  pipe->start_listening();
+  // Anything sent before we listened raised no notification: look now.
+  proto_->pipe_writable(*pipe);
+  proto_->pipe_readable(*pipe);
+  if (pipe->drained()) schedule_removal(*pipe, errc::connection_reset);
+  return {};
+}
+
+void SocketCore::schedule_removal(PipeImpl& pipe, std::error_code reason) {
+  removals_.emplace_back(pipe.shared_from_this(), reason);
+}
+
+void SocketCore::remove_pipe(const std::shared_ptr<PipeImpl>& pipe, std::error_code reason) {
+  auto it = pipes_.find(pipe->id());
+  if (it == pipes_.end() || it->second != pipe) return;  // already removed
+  pipes_.erase(it);
+  proto_->remove_pipe(*pipe);
+  emit({PipeEvent::Kind::removed, pipe->id(), pipe->owner()->url(), pipe->peer_address(), reason});
+  deferred_.push([pipe, reason] {
+    pipe->close_queues();
+    pipe->owner()->pipe_removed(reason);
+  });
+}
+
+void SocketCore::close_pipes_of(EndpointBase* owner) {
+  Lock lock(*this);
+  std::vector<std::shared_ptr<PipeImpl>> doomed;
+  for (auto& [id, pipe] : pipes_)
+    if (pipe->owner() == owner) doomed.push_back(pipe);
+  for (auto& pipe : doomed) remove_pipe(pipe, errc::closed);
+}
+
+void SocketCore::on_pipe_readable(PipeImpl& pipe) {
+  Lock lock(*this);
+  auto it = pipes_.find(pipe.id());
+  if (it == pipes_.end() || it->second.get() != &pipe) return;
+  proto_->pipe_readable(pipe);
+  if (pipe.drained()) schedule_removal(pipe, errc::connection_reset);
+}
+
+void SocketCore::on_pipe_writable(PipeImpl& pipe) {
+  Lock lock(*this);
+  auto it = pipes_.find(pipe.id());
+  if (it == pipes_.end() || it->second.get() != &pipe) return;
+  proto_->pipe_writable(pipe);
+}
+
+// ---------------------------------------------------------------- endpoints
+
+std::shared_ptr<EndpointBase> SocketCore::add_endpoint(std::string_view url,
+                                                       const EndpointOptions& o, bool listen,
+                                                       std::error_code& ec) {
+  {
+    Lock lock(*this);
+    if (state_ != State::open) {
+      ec = errc::closed;
+      return nullptr;
+    }
+  }
+  auto ep = listen ? make_listener(shared_from_this(), url, o, ec)
+                   : make_dialer(shared_from_this(), url, o, ec);
+  if (ec) return nullptr;
+  bool open;
+  {
+    Lock lock(*this);
+    open = state_ == State::open;
+    if (open) endpoints_.push_back(ep);
+  }
+  if (!open) {
+    ep->close();
+    ec = errc::closed;
+    return nullptr;
+  }
+  ep->start();  // unlocked: a transport may attach a pipe at once (inproc)
+  return ep;
+}
+
+void SocketCore::forget_endpoint(EndpointBase* ep) {
+  std::shared_ptr<EndpointBase> keep;  // released after unlocking
+  Lock lock(*this);
+  for (auto it = endpoints_.begin(); it != endpoints_.end(); ++it) {
+    if (it->get() == ep) {
+      keep = std::move(*it);
+      endpoints_.erase(it);
+      break;
+    }
+  }
+}
+
+void SocketCore::report_refused(const std::string& url, const std::string& peer,
+                                std::error_code reason) {
+  Lock lock(*this);
+  ++stats_.refused;
+  emit({PipeEvent::Kind::refused, 0, url, peer, reason});
+}
+
+void SocketCore::count_reconnect() {
+  Lock lock(*this);
+  ++stats_.reconnects;
+}
+
+// ---------------------------------------------------------------- options, events
+
+void SocketCore::emit(PipeEvent event) {
+  stats_.pipes = pipes_.size();
+  if (!pipe_callback_) return;
+  deferred_.push([cb = pipe_callback_, ev = std::make_shared<PipeEvent>(std::move(event))] {
+    (*cb)(*ev);
+  });
+}
+
+void SocketCore::set_pipe_callback(std::function<void(const PipeEvent&)> cb) {
+  Lock lock(*this);
+  if (cb) {
+    pipe_callback_ = std::make_shared<const std::function<void(const PipeEvent&)>>(std::move(cb));
+  } else {
+    pipe_callback_.reset();
+  }
+}
+
+Stats SocketCore::stats() const {
+  std::lock_guard lock(mu_);
+  Stats s = stats_;
+  s.pipes = pipes_.size();
+  return s;
+}
+
+void SocketCore::set_timeout(bool send, std::chrono::nanoseconds d) {
+  (send ? send_timeout_ns_ : recv_timeout_ns_).store(d.count() < 0 ? -1 : d.count());
+}
+
+std::chrono::nanoseconds SocketCore::timeout(bool send) const {
+  return std::chrono::nanoseconds((send ? send_timeout_ns_ : recv_timeout_ns_).load());
+}
+
+void SocketCore::set_buffer(bool send, std::size_t messages) {
+  (send ? sndbuf_ : rcvbuf_).store(messages);
+}
+
+}  // namespace sprocket::detail

@@ -1,0 +1,171 @@
+// SocketCore: the state behind a sprocket::Socket — protocol, pipes,
+// endpoints, waiting operations — guarded by one mutex.
+//
+// Lock discipline: every member that touches state takes the core's mutex
+// through Lock. Work that reaches outside the socket (notifying another
+// socket's queue, completing an async handler, calling the user's pipe-event
+// callback, telling an endpoint its pipe went away) is collected while
+// locked and run after unlocking, so no thread ever holds two socket locks.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include <asio/steady_timer.hpp>
+
+#include "deferred.hpp"
+#include "sprocket/detail/async_op.hpp"
+#include "sprocket/extension/protocol.hpp"
+#include "sprocket/extension/transport.hpp"
+#include "sprocket/socket.hpp"
+#include "waiter.hpp"
+
+namespace sprocket::detail {
+
+class EndpointBase;
+class PipeImpl;
+
+class SocketCore final : public std::enable_shared_from_this<SocketCore>,
+                         public SocketPort,
+                         public ProtocolHost {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  /// Throws std::system_error(errc::unknown_protocol) for an unregistered id.
+  static std::shared_ptr<SocketCore> create(Protocol protocol, const SocketOptions& options,
+                                            asio::any_io_executor executor);
+  SocketCore(const ProtocolInfo& info, const SocketOptions& options,
+             asio::any_io_executor executor);
+  ~SocketCore() override;
+
+  // --- user operations (socket_core.cpp) ---
+  std::error_code send(Message& m, bool block);
+  std::error_code recv(Message& m, bool block);
+  void close();
+
+  // --- async operations (socket_core_async.cpp) ---
+  void start_async(bool is_send, std::uint64_t id, Message m, std::unique_ptr<AsyncOp> op);
+  void cancel_async(std::uint64_t id, std::error_code reason);
+
+  // --- endpoints ---
+  std::shared_ptr<EndpointBase> add_endpoint(std::string_view url, const EndpointOptions& o,
+                                             bool listen, std::error_code& ec);
+  void forget_endpoint(EndpointBase* ep);
+  /// A transport delivered a connection for `owner`; the protocol may
+  /// refuse it (the link is then closed and the refusal reported).
+  std::error_code attach(PeerLink link, const std::shared_ptr<EndpointBase>& owner);
+  /// Closes every pipe `owner` made.
+  void close_pipes_of(EndpointBase* owner);
+  /// Reports a failed connection attempt or handshake.
+  void report_refused(const std::string& url, const std::string& peer, std::error_code reason);
+  void count_reconnect();
+
+  // --- pipe notifications (from PipeImpl, no lock held) ---
+  void on_pipe_readable(PipeImpl& pipe);
+  void on_pipe_writable(PipeImpl& pipe);
+  // Called by PipeImpl with the lock held.
+  void defer(DeferredActions::Action a) { deferred_.push(std::move(a)); }
+  void schedule_removal(PipeImpl& pipe, std::error_code reason);
+
+  // --- options and introspection ---
+  void set_timeout(bool send, std::chrono::nanoseconds d);
+  std::chrono::nanoseconds timeout(bool send) const;
+  void set_buffer(bool send, std::size_t messages);
+  void set_recv_max(std::size_t bytes) { recv_max_.store(bytes, std::memory_order_relaxed); }
+  void set_linger(std::chrono::nanoseconds d) { linger_ns_.store(d.count()); }
+  std::chrono::nanoseconds linger() const { return std::chrono::nanoseconds(linger_ns_.load()); }
+  void set_pipe_callback(std::function<void(const PipeEvent&)> cb);
+  Stats stats() const;
+  Protocol protocol() const noexcept { return Protocol{info_.id}; }
+  const ProtocolInfo& protocol_info() const noexcept { return info_; }
+
+  // SocketPort
+  std::uint16_t protocol_id() const noexcept override { return info_.id; }
+  bool accepts_peer(std::uint16_t peer) const noexcept override { return peer == info_.peer_id; }
+  std::size_t send_buffer() const noexcept override { return sndbuf_.load(); }
+  std::size_t recv_buffer() const noexcept override { return rcvbuf_.load(); }
+  std::size_t recv_max_size() const noexcept override { return recv_max_.load(); }
+  asio::any_io_executor executor() const override { return executor_; }
+
+  // ProtocolHost
+  void count_drop() noexcept override { ++stats_.drops; }
+  const SocketOptions& socket_options() const noexcept override { return options_; }
+
+ private:
+  class Lock;
+  enum class State { open, closed };
+
+  // Under the lock.
+  void settle();
+  void service_waiters();
+  void finish(Waiter* w, std::error_code ec);
+  void remove_pipe(const std::shared_ptr<PipeImpl>& pipe, std::error_code reason);
+  void emit(PipeEvent event);
+  std::optional<Clock::time_point> deadline(bool send) const;
+  void wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> deadline);
+  std::error_code try_op(bool is_send, Message& m);
+  void arm_timer(Waiter& w, std::chrono::nanoseconds timeout);
+
+  const ProtocolInfo& info_;
+  const SocketOptions options_;
+  asio::any_io_executor executor_;
+
+  mutable std::mutex mu_;
+  State state_ = State::open;
+  std::unique_ptr<ProtocolHandler> proto_;
+  std::unordered_map<std::uint32_t, std::shared_ptr<PipeImpl>> pipes_;
+  std::vector<std::pair<std::shared_ptr<PipeImpl>, std::error_code>> removals_;
+  std::vector<std::shared_ptr<EndpointBase>> endpoints_;
+  WaiterList send_waiters_;
+  WaiterList recv_waiters_;
+  DeferredActions deferred_;
+  std::shared_ptr<const std::function<void(const PipeEvent&)>> pipe_callback_;
+  Stats stats_;
+
+  std::atomic<std::int64_t> send_timeout_ns_{-1};
+  std::atomic<std::int64_t> recv_timeout_ns_{-1};
+  std::atomic<std::int64_t> linger_ns_{1'000'000'000};
+  std::atomic<std::size_t> sndbuf_{128};
+  std::atomic<std::size_t> rcvbuf_{128};
+  std::atomic<std::size_t> recv_max_{1024 * 1024};
+};
+
+/// Holds the core's mutex; on release settles pending work under the lock,
+/// then runs the deferred actions unlocked.
+class SocketCore::Lock {
+ public:
+  explicit Lock(SocketCore& core) : core_(core), lock_(core.mu_) {}
+  ~Lock() { release(); }
+  Lock(const Lock&) = delete;
+  Lock& operator=(const Lock&) = delete;
+
+  /// Settles, unlocks, runs deferred actions, and locks again.
+  void flush() {
+    release();
+    lock_.lock();
+  }
+  std::unique_lock<std::mutex>& native() { return lock_; }
+
+ private:
+  void release() {
+    if (!lock_.owns_lock()) return;
+    core_.settle();
+    DeferredActions actions;
+    core_.deferred_.transfer_to(actions);
+    lock_.unlock();
+    actions.run();
+  }
+
+  SocketCore& core_;
+  std::unique_lock<std::mutex> lock_;
+};
+
+}  // namespace sprocket::detail

@@ -1,0 +1,60 @@
+// A send or recv waiting for the protocol: either a thread blocked on its
+// own condition variable, or an async operation with its handler.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <system_error>
+
+#include <asio/steady_timer.hpp>
+
+#include "sprocket/detail/async_op.hpp"
+#include "sprocket/message.hpp"
+
+namespace sprocket::detail {
+
+struct Waiter {
+  Waiter* prev = nullptr;
+  Waiter* next = nullptr;
+  bool is_send = false;
+  bool done = false;
+  Message msg;  // send: the message to send; recv: the message received
+  std::error_code result;
+  std::condition_variable* cv = nullptr;  // set for blocked threads
+  std::unique_ptr<AsyncOp> op;            // set for async operations
+  std::uint64_t id = 0;
+  std::unique_ptr<asio::steady_timer> timer;  // async timeout
+};
+
+/// FIFO of waiters, intrusive so that queuing costs no allocation.
+class WaiterList {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  Waiter* front() const noexcept { return head_; }
+
+  void push_back(Waiter* w) noexcept {
+    w->next = nullptr;
+    w->prev = tail_;
+    (tail_ ? tail_->next : head_) = w;
+    tail_ = w;
+  }
+
+  void remove(Waiter* w) noexcept {
+    (w->prev ? w->prev->next : head_) = w->next;
+    (w->next ? w->next->prev : tail_) = w->prev;
+    w->prev = w->next = nullptr;
+  }
+
+  Waiter* find(std::uint64_t id) const noexcept {
+    for (Waiter* w = head_; w; w = w->next)
+      if (w->op && w->id == id) return w;
+    return nullptr;
+  }
+
+ private:
+  Waiter* head_ = nullptr;
+  Waiter* tail_ = nullptr;
+};
+
+}  // namespace sprocket::detail
