@@ -79,15 +79,9 @@ void MessageQueue::close_consumer() {
   notify_producer();
 }
 
-bool MessageQueue::consumer_closed() const {
-  std::lock_guard lock(mu_);
-  return consumer_closed_;
-}
+bool MessageQueue::consumer_closed() const { return consumer_closed_.load(); }
 
-bool MessageQueue::producer_closed() const {
-  std::lock_guard lock(mu_);
-  return producer_closed_;
-}
+bool MessageQueue::producer_closed() const { return producer_closed_.load(); }
 
 bool MessageQueue::drained() const {
   std::lock_guard lock(mu_);

@@ -50,11 +50,16 @@ Pipe::Io PipeImpl::recv(Message& m) {
 }
 
 void PipeImpl::on_queue_readable() {
-  if (auto core = core_weak_.lock()) core->on_pipe_readable(*this);
+  // A close must be acted on even by an idle socket (PAIR frees its slot).
+  bool closing = link_.in->producer_closed() || link_.out->consumer_closed();
+  if (read_posted.exchange(true, std::memory_order_acq_rel) && !closing) return;
+  if (auto core = core_weak_.lock()) core->post_ready(*this, true, closing);
 }
 
 void PipeImpl::on_queue_writable() {
-  if (auto core = core_weak_.lock()) core->on_pipe_writable(*this);
+  bool closing = link_.out->consumer_closed();
+  if (write_posted.exchange(true, std::memory_order_acq_rel) && !closing) return;
+  if (auto core = core_weak_.lock()) core->post_ready(*this, false, closing);
 }
 
 void PipeImpl::start_listening() {

@@ -2,6 +2,7 @@
 // handed over, the endpoint that made it, and its routing attributes.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "sprocket/extension/protocol.hpp"
@@ -35,6 +36,11 @@ class PipeImpl final : public Pipe,
   void close_queues();
   /// True once the peer is gone and everything it sent was taken.
   bool drained() const { return link_.in->drained(); }
+
+  /// Set while a readiness notice for this pipe waits in the socket's
+  /// mailbox, so a busy queue posts at most one of each kind.
+  std::atomic<bool> read_posted{false};
+  std::atomic<bool> write_posted{false};
 
   const std::string& peer_address() const { return link_.peer_address; }
   EndpointBase* owner() const { return owner_.get(); }

@@ -97,10 +97,17 @@ std::error_code SocketCore::recv(Message& m, bool block) {
   return w.result;
 }
 
+// Waits until `w` is done or the deadline passes. Returns with the lock
+// held, except when the result was published while spinning (then the
+// completer is done with `w` and the lock is not needed to read it).
 void SocketCore::wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> deadline) {
   std::condition_variable cv;
   w.cv = &cv;
   lock.flush();  // our attempt may have queued notifications: send them first
+  if (!w.done && spin_briefly(lock, w)) return;
+  w.sleeping = true;
+  need_wake_.fetch_add(1);
+  settle();  // notices posted before posters could see need_wake_
   while (!w.done) {
     if (!deadline) {
       cv.wait(lock.native());
@@ -108,17 +115,51 @@ void SocketCore::wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> de
       break;
     }
   }
+  need_wake_.fetch_sub(1);
+  w.sleeping = false;
   w.cv = nullptr;
+}
+
+// A peer that keeps up usually posts the next message within microseconds;
+// spinning that long (unlocked, serving our own mailbox) saves a futex sleep
+// and wake-up per message, and keeps the peer from taking our lock at all.
+// Bounded, so an idle socket still sleeps soon.
+bool SocketCore::spin_briefly(Lock& lock, Waiter& w) {
+  constexpr auto kSpin = std::chrono::microseconds(20);
+  lock.release();
+  auto until = Clock::now() + kSpin;
+  for (int i = 1;; ++i) {
+    if (w.done_hint.load(std::memory_order_acquire)) return true;
+    if (has_ready_.load(std::memory_order_relaxed)) {
+      lock.native().lock();
+      drain_ready();
+      lock.release();  // settles: may complete w
+      continue;
+    }
+    if (i % 64 == 0 && Clock::now() >= until) break;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  lock.native().lock();
+  drain_ready();
+  return false;
 }
 
 void SocketCore::finish(Waiter* w, std::error_code ec) {
   w->done = true;
   w->result = ec;
-  if (w->cv) {
-    w->cv->notify_one();  // under the lock: the waiter's stack frame is alive until it sees done
+  if (!w->op) {
+    // A blocked thread. Only a sleeping one needs the notify, and it cannot
+    // leave (or drop its cv) before we unlock. A spinning one may return as
+    // soon as done_hint is set: nothing touches *w after that store.
+    std::condition_variable* cv = w->sleeping ? w->cv : nullptr;
+    w->done_hint.store(true, std::memory_order_release);
+    if (cv) cv->notify_one();
     return;
   }
   // An async operation: owned by the list until now.
+  need_wake_.fetch_sub(1);
   std::unique_ptr<Waiter> owned(w);
   if (owned->timer) owned->timer->cancel();
   deferred_.push([op = std::move(owned->op), ec, m = std::move(owned->msg)]() mutable {
@@ -144,6 +185,7 @@ void SocketCore::service_waiters() {
 
 void SocketCore::settle() {
   do {
+    drain_ready();
     while (!removals_.empty()) {
       auto [pipe, reason] = std::move(removals_.back());
       removals_.pop_back();
@@ -199,7 +241,7 @@ void SocketCore::schedule_removal(PipeImpl& pipe, std::error_code reason) {
   removals_.emplace_back(pipe.shared_from_this(), reason);
 }
 
-void SocketCore::remove_pipe(const std::shared_ptr<PipeImpl>& pipe, std::error_code reason) {
+void SocketCore::remove_pipe(std::shared_ptr<PipeImpl> pipe, std::error_code reason) {
   auto it = pipes_.find(pipe->id());
   if (it == pipes_.end() || it->second != pipe) return;  // already removed
   pipes_.erase(it);
@@ -219,19 +261,40 @@ void SocketCore::close_pipes_of(EndpointBase* owner) {
   for (auto& pipe : doomed) remove_pipe(pipe, errc::closed);
 }
 
-void SocketCore::on_pipe_readable(PipeImpl& pipe) {
-  Lock lock(*this);
-  auto it = pipes_.find(pipe.id());
-  if (it == pipes_.end() || it->second.get() != &pipe) return;
-  proto_->pipe_readable(pipe);
-  if (pipe.drained()) schedule_removal(pipe, errc::connection_reset);
+void SocketCore::post_ready(PipeImpl& pipe, bool readable, bool urgent) {
+  {
+    std::lock_guard lock(ready_mu_);
+    ready_.push_back({&pipe, pipe.id(), readable});
+  }
+  // Dekker pairing with wait(): it raises need_wake_ and then looks at
+  // has_ready_; we raise has_ready_ and then look at need_wake_ (both seq_cst),
+  // so a notice is never left unseen by a sleeper.
+  has_ready_.store(true);
+  if (urgent || need_wake_.load() > 0) Lock lock(*this);  // Lock drains and settles
 }
 
-void SocketCore::on_pipe_writable(PipeImpl& pipe) {
-  Lock lock(*this);
-  auto it = pipes_.find(pipe.id());
-  if (it == pipes_.end() || it->second.get() != &pipe) return;
-  proto_->pipe_writable(pipe);
+void SocketCore::drain_ready() {
+  if (!has_ready_.load(std::memory_order_acquire)) return;
+  has_ready_.store(false);
+  {
+    std::lock_guard lock(ready_mu_);
+    ready_.swap(ready_spare_);
+  }
+  for (const ReadyNotice& n : ready_spare_) {
+    auto it = pipes_.find(n.id);
+    if (it == pipes_.end() || it->second.get() != n.pipe) continue;  // removed since
+    PipeImpl& pipe = *n.pipe;
+    // Cleared before acting, so a transition after this point posts again.
+    if (n.readable) {
+      pipe.read_posted.store(false, std::memory_order_release);
+      proto_->pipe_readable(pipe);
+      if (pipe.drained()) schedule_removal(pipe, errc::connection_reset);
+    } else {
+      pipe.write_posted.store(false, std::memory_order_release);
+      proto_->pipe_writable(pipe);
+    }
+  }
+  ready_spare_.clear();
 }
 
 // ---------------------------------------------------------------- endpoints

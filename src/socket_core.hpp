@@ -22,6 +22,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "deferred.hpp"
+#include "sprocket/detail/spin_mutex.hpp"
 #include "sprocket/detail/async_op.hpp"
 #include "sprocket/extension/protocol.hpp"
 #include "sprocket/extension/transport.hpp"
@@ -69,8 +70,10 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   void count_reconnect();
 
   // --- pipe notifications (from PipeImpl, no lock held) ---
-  void on_pipe_readable(PipeImpl& pipe);
-  void on_pipe_writable(PipeImpl& pipe);
+  /// Posts the notice to the readiness mailbox; takes the socket lock only
+  /// when a sleeping thread or an async operation must act on it, or when
+  /// the peer is closing (`urgent`).
+  void post_ready(PipeImpl& pipe, bool readable, bool urgent);
   // Called by PipeImpl with the lock held.
   void defer(DeferredActions::Action a) { deferred_.push(std::move(a)); }
   void schedule_removal(PipeImpl& pipe, std::error_code reason);
@@ -103,14 +106,22 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   class Lock;
   enum class State { open, closed };
 
+  struct ReadyNotice {
+    PipeImpl* pipe;  // validated against pipes_ by id before use
+    std::uint32_t id;
+    bool readable;
+  };
+
   // Under the lock.
+  void drain_ready();
   void settle();
   void service_waiters();
   void finish(Waiter* w, std::error_code ec);
-  void remove_pipe(const std::shared_ptr<PipeImpl>& pipe, std::error_code reason);
+  void remove_pipe(std::shared_ptr<PipeImpl> pipe, std::error_code reason);
   void emit(PipeEvent event);
   std::optional<Clock::time_point> deadline(bool send) const;
   void wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> deadline);
+  bool spin_briefly(Lock& lock, Waiter& w);
   std::error_code try_op(bool is_send, Message& m);
   void arm_timer(Waiter& w, std::chrono::nanoseconds timeout);
 
@@ -127,6 +138,17 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   WaiterList send_waiters_;
   WaiterList recv_waiters_;
   DeferredActions deferred_;
+  std::vector<ReadyNotice> ready_spare_;  // drained notices, kept for their capacity
+
+  // Readiness mailbox, filled by peers without the socket lock. Spinning
+  // waiters poll has_ready_, so it lives apart from what posters write.
+  alignas(64) std::mutex ready_mu_;
+  std::vector<ReadyNotice> ready_;
+  alignas(64) std::atomic<bool> has_ready_{false};
+  // Sleeping threads plus pending async operations: while non-zero, a
+  // poster must take the lock and act on its notice itself.
+  std::atomic<int> need_wake_{0};
+  alignas(64) char pad_end_ = 0;  // keeps the fields after this class off that line
   std::shared_ptr<const std::function<void(const PipeEvent&)>> pipe_callback_;
   Stats stats_;
 
@@ -142,19 +164,22 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
 /// then runs the deferred actions unlocked.
 class SocketCore::Lock {
  public:
-  explicit Lock(SocketCore& core) : core_(core), lock_(core.mu_) {}
+  explicit Lock(SocketCore& core) : core_(core), lock_(core.mu_) { core_.drain_ready(); }
   ~Lock() { release(); }
   Lock(const Lock&) = delete;
   Lock& operator=(const Lock&) = delete;
 
-  /// Settles, unlocks, runs deferred actions, and locks again.
+  /// Settles and, if that left work for outside the lock, unlocks, runs
+  /// it and locks again.
   void flush() {
+    core_.settle();
+    if (core_.deferred_.empty()) return;
     release();
     lock_.lock();
   }
   std::unique_lock<std::mutex>& native() { return lock_; }
 
- private:
+  /// Settles, unlocks and runs the deferred actions.
   void release() {
     if (!lock_.owns_lock()) return;
     core_.settle();
@@ -164,6 +189,7 @@ class SocketCore::Lock {
     actions.run();
   }
 
+ private:
   SocketCore& core_;
   std::unique_lock<std::mutex> lock_;
 };

@@ -28,6 +28,7 @@ void SocketCore::start_async(bool is_send, std::uint64_t id, Message m,
   w->id = id;
   auto timeout = this->timeout(is_send);
   if (timeout.count() >= 0) arm_timer(*w, timeout);
+  need_wake_.fetch_add(1);  // posters must now act on their notices themselves
   waiters.push_back(w.release());
 }
 

@@ -2,6 +2,7 @@
 // own condition variable, or an async operation with its handler.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -18,7 +19,11 @@ struct Waiter {
   Waiter* prev = nullptr;
   Waiter* next = nullptr;
   bool is_send = false;
-  bool done = false;
+  bool done = false;      // under the socket lock
+  bool sleeping = false;  // under the socket lock: blocked on *cv, must be notified
+  // Published last by the completer: once set, the completer no longer
+  // touches this waiter, so a spinning thread may return without the lock.
+  std::atomic<bool> done_hint{false};
   Message msg;  // send: the message to send; recv: the message received
   std::error_code result;
   std::condition_variable* cv = nullptr;  // set for blocked threads

@@ -9,11 +9,13 @@
 // peer.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "sprocket/detail/spin_mutex.hpp"
 #include "sprocket/message.hpp"
 
 namespace sprocket {
@@ -73,7 +75,7 @@ class MessageQueue {
  private:
   Message take_front_locked();
 
-  mutable std::mutex mu_;
+  mutable detail::SpinMutex mu_;
   std::vector<Message> ring_;  // power-of-two slots, grown on demand up to the bound
   std::size_t head_ = 0;
   std::size_t count_ = 0;
@@ -81,8 +83,9 @@ class MessageQueue {
   std::size_t max_messages_;
   std::size_t max_bytes_;
   bool refused_ = false;  // a push failed for lack of room: wake the producer on pop
-  bool producer_closed_ = false;
-  bool consumer_closed_ = false;
+  // Written under mu_, readable without it (a cheap "is this a close?" check).
+  std::atomic<bool> producer_closed_{false};
+  std::atomic<bool> consumer_closed_{false};
   std::weak_ptr<QueueListener> consumer_;
   std::weak_ptr<QueueListener> producer_;
 };
