@@ -219,7 +219,7 @@ std::shared_ptr<EndpointBase> make_dialer(const std::shared_ptr<SocketCore>& cor
   Url url;
   auto transport = transport_for(text, options, url, ec);
   if (!transport) return nullptr;
-  auto dialer = transport->make_dialer(url, core, ec);
+  auto dialer = transport->make_dialer(url, core, options, ec);
   if (ec || !dialer) return nullptr;
   return std::make_shared<DialerImpl>(core, std::move(url), options, std::move(dialer));
 }
@@ -230,7 +230,7 @@ std::shared_ptr<EndpointBase> make_listener(const std::shared_ptr<SocketCore>& c
   Url url;
   auto transport = transport_for(text, options, url, ec);
   if (!transport) return nullptr;
-  auto listener = transport->make_listener(url, core, ec);
+  auto listener = transport->make_listener(url, core, options, ec);
   if (ec || !listener) return nullptr;
   ec = listener->bind();
   if (ec) return nullptr;

@@ -58,10 +58,11 @@ MessageQueue::Pop MessageQueue::pop_batch(std::vector<Message>& out, std::size_t
   return Pop::ok;
 }
 
-void MessageQueue::close_producer() {
+void MessageQueue::close_producer(std::error_code reason) {
   {
     std::lock_guard lock(mu_);
     if (producer_closed_) return;
+    close_reason_ = reason;
     producer_closed_ = true;
   }
   notify_consumer();
@@ -77,6 +78,11 @@ void MessageQueue::close_consumer() {
     head_ = count_ = bytes_ = 0;
   }
   notify_producer();
+}
+
+std::error_code MessageQueue::close_reason() const {
+  std::lock_guard lock(mu_);
+  return close_reason_;
 }
 
 bool MessageQueue::consumer_closed() const { return consumer_closed_.load(); }

@@ -45,7 +45,7 @@ Pipe::Io PipeImpl::recv(Message& m) {
     case MessageQueue::Pop::empty: return Io::would_block;
     case MessageQueue::Pop::closed: break;
   }
-  core_.schedule_removal(*this, make_error_code(errc::connection_reset));
+  core_.schedule_removal(*this, close_reason());
   return Io::closed;
 }
 
@@ -60,6 +60,11 @@ void PipeImpl::on_queue_writable() {
   bool closing = link_.out->consumer_closed();
   if (write_posted.exchange(true, std::memory_order_acq_rel) && !closing) return;
   if (auto core = core_weak_.lock()) core->post_ready(*this, false, closing);
+}
+
+std::error_code PipeImpl::close_reason() const {
+  auto reason = link_.in->close_reason();
+  return reason ? reason : make_error_code(errc::connection_reset);
 }
 
 void PipeImpl::start_listening() {

@@ -34,6 +34,8 @@ class PipeImpl final : public Pipe,
   void start_listening();
   /// Closes our ends: the peer drains what we sent, we drop what it sent.
   void close_queues();
+  /// Why the peer went away (a transport's reason, else connection_reset).
+  std::error_code close_reason() const;
   /// True once the peer is gone and everything it sent was taken.
   bool drained() const { return link_.in->drained(); }
 

@@ -131,6 +131,8 @@ void Socket::set_recv_max_size(std::size_t bytes) { core_->set_recv_max(bytes); 
 std::size_t Socket::recv_max_size() const { return core_->recv_max_size(); }
 void Socket::set_linger(duration d) { core_->set_linger(d); }
 Socket::duration Socket::linger() const { return core_->linger(); }
+void Socket::set_handshake_timeout(duration d) { core_->set_handshake_timeout(d); }
+Socket::duration Socket::handshake_timeout() const { return core_->handshake_timeout(); }
 
 void Socket::on_pipe_event(std::function<void(const PipeEvent&)> callback) {
   core_->set_pipe_callback(std::move(callback));

@@ -233,7 +233,7 @@ std::error_code SocketCore::attach(PeerLink link, const std::shared_ptr<Endpoint
   // Anything sent before we listened raised no notification: look now.
   proto_->pipe_writable(*pipe);
   proto_->pipe_readable(*pipe);
-  if (pipe->drained()) schedule_removal(*pipe, errc::connection_reset);
+  if (pipe->drained()) schedule_removal(*pipe, pipe->close_reason());
   return {};
 }
 
@@ -246,6 +246,7 @@ void SocketCore::remove_pipe(std::shared_ptr<PipeImpl> pipe, std::error_code rea
   if (it == pipes_.end() || it->second != pipe) return;  // already removed
   pipes_.erase(it);
   proto_->remove_pipe(*pipe);
+  if (reason == errc::message_too_large || reason == errc::protocol_error) ++stats_.protocol_errors;
   emit({PipeEvent::Kind::removed, pipe->id(), pipe->owner()->url(), pipe->peer_address(), reason});
   deferred_.push([pipe, reason] {
     pipe->close_queues();
@@ -288,7 +289,7 @@ void SocketCore::drain_ready() {
     if (n.readable) {
       pipe.read_posted.store(false, std::memory_order_release);
       proto_->pipe_readable(pipe);
-      if (pipe.drained()) schedule_removal(pipe, errc::connection_reset);
+      if (pipe.drained()) schedule_removal(pipe, pipe.close_reason());
     } else {
       pipe.write_posted.store(false, std::memory_order_release);
       proto_->pipe_writable(pipe);

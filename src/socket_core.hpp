@@ -84,7 +84,6 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   void set_buffer(bool send, std::size_t messages);
   void set_recv_max(std::size_t bytes) { recv_max_.store(bytes, std::memory_order_relaxed); }
   void set_linger(std::chrono::nanoseconds d) { linger_ns_.store(d.count()); }
-  std::chrono::nanoseconds linger() const { return std::chrono::nanoseconds(linger_ns_.load()); }
   void set_pipe_callback(std::function<void(const PipeEvent&)> cb);
   Stats stats() const;
   Protocol protocol() const noexcept { return Protocol{info_.id}; }
@@ -96,6 +95,13 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::size_t send_buffer() const noexcept override { return sndbuf_.load(); }
   std::size_t recv_buffer() const noexcept override { return rcvbuf_.load(); }
   std::size_t recv_max_size() const noexcept override { return recv_max_.load(); }
+  std::chrono::nanoseconds linger() const noexcept override {
+    return std::chrono::nanoseconds(linger_ns_.load());
+  }
+  std::chrono::nanoseconds handshake_timeout() const noexcept override {
+    return std::chrono::nanoseconds(handshake_ns_.load());
+  }
+  void set_handshake_timeout(std::chrono::nanoseconds d) { handshake_ns_.store(d.count()); }
   asio::any_io_executor executor() const override { return executor_; }
 
   // ProtocolHost
@@ -155,6 +161,7 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::atomic<std::int64_t> send_timeout_ns_{-1};
   std::atomic<std::int64_t> recv_timeout_ns_{-1};
   std::atomic<std::int64_t> linger_ns_{1'000'000'000};
+  std::atomic<std::int64_t> handshake_ns_{10'000'000'000};
   std::atomic<std::size_t> sndbuf_{128};
   std::atomic<std::size_t> rcvbuf_{128};
   std::atomic<std::size_t> recv_max_{1024 * 1024};

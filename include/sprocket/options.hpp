@@ -25,6 +25,8 @@ struct EndpointOptions {
   /// dial() only: wait until the first connection is up (or has failed)
   /// and report its error, instead of connecting in the background.
   bool wait_connected = false;
+  /// tcp/ws: enable TCP keep-alive probes on the connections.
+  bool tcp_keepalive = false;
 };
 
 }  // namespace sprocket

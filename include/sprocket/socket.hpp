@@ -86,6 +86,7 @@ struct Stats {
   std::uint64_t pipes_added = 0;     ///< connections ever
   std::uint64_t refused = 0;         ///< failed handshakes, refused peers, failed dials
   std::uint64_t drops = 0;           ///< messages dropped by the protocol or a full peer
+  std::uint64_t protocol_errors = 0; ///< connections closed for bad input (oversize or malformed frames)
   std::uint64_t reconnects = 0;      ///< dialer reconnect attempts
 };
 
@@ -184,6 +185,9 @@ class Socket {
   /// How long close() lets queued output drain in the background.
   void set_linger(duration d);
   duration linger() const;
+  /// How long a new connection may take to exchange SP headers (default 10 s).
+  void set_handshake_timeout(duration d);
+  duration handshake_timeout() const;
 
   /// Calls `callback` for every connection added, removed or refused. It
   /// runs on an internal or I/O thread with no lock held and may call back

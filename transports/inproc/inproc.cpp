@@ -182,13 +182,14 @@ class InprocTransport final : public Transport {
   std::string_view scheme() const noexcept override { return "inproc"; }
 
   std::unique_ptr<TransportDialer> make_dialer(const Url& url, std::shared_ptr<SocketPort> socket,
-                                               std::error_code& ec) override {
+                                               const EndpointOptions&, std::error_code& ec) override {
     ec.clear();
     return std::make_unique<InprocDialer>(url, std::move(socket));
   }
 
   std::unique_ptr<TransportListener> make_listener(const Url& url,
                                                    std::shared_ptr<SocketPort> socket,
+                                                   const EndpointOptions&,
                                                    std::error_code& ec) override {
     ec.clear();
     return std::make_unique<InprocListener>(url, std::move(socket));

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <vector>
 
 #include "sprocket/detail/spin_mutex.hpp"
@@ -54,7 +55,10 @@ class MessageQueue {
   Pop pop_batch(std::vector<Message>& out, std::size_t max, bool& notify);
 
   /// The producer will push no more; the consumer drains what is left.
-  void close_producer();
+  /// `reason` says why (a transport error), for the pipe-removed event.
+  void close_producer(std::error_code reason = {});
+  /// The reason given to close_producer(), if any.
+  std::error_code close_reason() const;
   /// The consumer will pop no more; queued messages are dropped and every
   /// later push fails with closed.
   void close_consumer();
@@ -86,6 +90,7 @@ class MessageQueue {
   // Written under mu_, readable without it (a cheap "is this a close?" check).
   std::atomic<bool> producer_closed_{false};
   std::atomic<bool> consumer_closed_{false};
+  std::error_code close_reason_;
   std::weak_ptr<QueueListener> consumer_;
   std::weak_ptr<QueueListener> producer_;
 };

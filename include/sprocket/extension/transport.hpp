@@ -3,6 +3,7 @@
 // adds more.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -45,6 +46,10 @@ class SocketPort {
   virtual std::size_t send_buffer() const noexcept = 0;    ///< messages
   virtual std::size_t recv_buffer() const noexcept = 0;    ///< messages
   virtual std::size_t recv_max_size() const noexcept = 0;  ///< bytes, 0 = unlimited
+  /// How long a closed pipe may keep flushing queued output.
+  virtual std::chrono::nanoseconds linger() const noexcept = 0;
+  /// How long a connection may take to complete its handshake.
+  virtual std::chrono::nanoseconds handshake_timeout() const noexcept = 0;
   virtual asio::any_io_executor executor() const = 0;
 };
 
@@ -85,9 +90,11 @@ class Transport {
   /// Validates the address; errc::invalid_address when malformed.
   virtual std::unique_ptr<TransportDialer> make_dialer(const Url& url,
                                                        std::shared_ptr<SocketPort> socket,
+                                                       const EndpointOptions& options,
                                                        std::error_code& ec) = 0;
   virtual std::unique_ptr<TransportListener> make_listener(const Url& url,
                                                            std::shared_ptr<SocketPort> socket,
+                                                           const EndpointOptions& options,
                                                            std::error_code& ec) = 0;
 };
 

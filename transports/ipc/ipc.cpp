@@ -1,0 +1,95 @@
+// ipc://path — the SP IPC mapping (a unix-domain stream socket, each frame
+// led by a 0x01 type byte) over the shared stream transport.
+//
+// Listening replaces a stale socket file left by a dead process (nobody
+// answers on it) and refuses a live one with errc::address_in_use.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <asio/local/stream_protocol.hpp>
+
+#include "transports/stream/endpoints.hpp"
+
+namespace sprocket {
+namespace {
+
+using Unix = asio::local::stream_protocol;
+
+struct IpcAddress {
+  std::string path;
+};
+
+// sun_path holds 108 bytes including the terminating zero.
+constexpr std::size_t kMaxPath = 107;
+
+bool is_socket_file(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+struct IpcTraits {
+  using protocol_type = Unix;
+  using Address = IpcAddress;
+  static constexpr stream::Framing framing = stream::Framing::ipc;
+
+  static Address parse(const Url& url, bool, std::error_code& ec) {
+    if (url.address.empty() || url.address.size() > kMaxPath ||
+        url.address.find('\0') != std::string::npos)
+      ec = errc::invalid_address;
+    return {url.address};
+  }
+
+  static void connect(Unix::socket& socket, const Address& a,
+                      detail::UniqueFunction<void(std::error_code)> done) {
+    auto handler = std::make_shared<decltype(done)>(std::move(done));
+    socket.async_connect(Unix::endpoint(a.path), [handler](std::error_code ec) {
+      if (ec == std::errc::no_such_file_or_directory) ec = errc::connection_refused;
+      (*handler)(ec);
+    });
+  }
+
+  static std::error_code bind(Unix::acceptor& acceptor, const Address& a) {
+    if (exists(a.path)) {
+      if (!is_socket_file(a.path)) return errc::address_in_use;  // never delete other files
+      Unix::socket probe(acceptor.get_executor());
+      std::error_code ec;
+      probe.connect(Unix::endpoint(a.path), ec);
+      if (!ec) return errc::address_in_use;  // somebody is serving there
+      ::unlink(a.path.c_str());               // stale: its owner died
+    }
+    std::error_code ec;
+    acceptor.open(Unix(), ec);
+    if (!ec) acceptor.bind(Unix::endpoint(a.path), ec);
+    if (!ec) acceptor.listen(4096, ec);
+    if (ec == std::errc::address_in_use) return errc::address_in_use;
+    if (ec == std::errc::no_such_file_or_directory) return errc::invalid_address;
+    return ec;
+  }
+
+  static void unbind(const Address& a) {
+    if (is_socket_file(a.path)) ::unlink(a.path.c_str());
+  }
+
+  static void configure(Unix::socket&, const EndpointOptions&) {}
+
+  static std::string describe(const Unix::socket& socket) {
+    std::error_code ec;
+    auto local = socket.local_endpoint(ec);
+    return "ipc://" + (ec ? std::string("?") : local.path());
+  }
+};
+
+}  // namespace
+
+namespace detail {
+void register_builtin_transport_ipc() {
+  register_transport(std::make_shared<stream::StreamTransport<IpcTraits>>("ipc"));
+}
+}  // namespace detail
+
+}  // namespace sprocket

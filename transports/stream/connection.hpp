@@ -1,0 +1,328 @@
+// One SP connection over a byte stream (tcp or unix socket): the header
+// handshake, then a read loop that parses every frame in each chunk and a
+// write loop that sends everything queued in one gather write.
+//
+// The connection is the producer of the pipe's `in` queue and the consumer
+// of its `out` queue; it runs on its own strand. It lives as long as an I/O
+// operation or a queue notification holds it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <asio/bind_executor.hpp>
+#include <asio/buffer.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <asio/read.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "sprocket/error.hpp"
+#include "sprocket/extension/transport.hpp"
+#include "transports/stream/wire.hpp"
+
+namespace sprocket::stream {
+
+/// What a connection needs to know, fixed when it starts.
+struct ConnectionConfig {
+  Framing framing;
+  std::uint16_t self_protocol;
+  std::string peer_address;
+  std::chrono::nanoseconds handshake_timeout;
+};
+
+template <class Socket>
+class Connection final : public QueueListener,
+                         public std::enable_shared_from_this<Connection<Socket>> {
+ public:
+  /// Runs the handshake on `socket`; calls `done` exactly once with the
+  /// link for the socket, or the error (protocol_error, protocol_mismatch,
+  /// timed_out, or the I/O error).
+  static void start(Socket socket, std::shared_ptr<SocketPort> port, ConnectionConfig config,
+                    LinkHandler done) {
+    auto c = std::shared_ptr<Connection>(
+        new Connection(std::move(socket), std::move(port), std::move(config)));
+    asio::co_spawn(c->strand_, c->handshake(std::move(done)), asio::detached);
+  }
+
+  void on_queue_readable() override {  // out has messages, or the socket closed the pipe
+    if (writing_.exchange(true)) return;
+    asio::post(strand_, [self = this->shared_from_this()] { self->write_batch(); });
+  }
+
+  void on_queue_writable() override {  // in has room again, or the socket stopped reading
+    asio::post(strand_, [self = this->shared_from_this()] { self->resume_reading(); });
+  }
+
+ private:
+  static constexpr std::size_t kReadChunk = 64 * 1024;
+  static constexpr std::size_t kMaxBatch = 256;           // messages per gather write
+  static constexpr std::size_t kCopyBelow = 16 * 1024;    // smaller bodies are copied into the batch
+
+  Connection(Socket socket, std::shared_ptr<SocketPort> port, ConnectionConfig config)
+      : socket_(std::move(socket)),
+        strand_(asio::make_strand(socket_.get_executor())),
+        port_(std::move(port)),
+        config_(std::move(config)),
+        timer_(strand_) {}
+
+  // ---------------------------------------------------------------- handshake
+
+  asio::awaitable<void> handshake(LinkHandler done) {
+    auto self = this->shared_from_this();
+    timer_.expires_after(config_.handshake_timeout);
+    timer_.async_wait([self](std::error_code ec) {
+      if (!ec) self->timed_out_ = true, self->close_socket();
+    });
+    std::error_code ec;
+    std::uint16_t peer = 0;
+    try {
+      auto mine = make_sp_header(config_.self_protocol);
+      SpHeader theirs;
+      co_await asio::async_write(socket_, asio::buffer(mine), asio::use_awaitable);
+      co_await asio::async_read(socket_, asio::buffer(theirs), asio::use_awaitable);
+      ec = parse_sp_header(theirs, peer);
+      if (!ec && !port_->accepts_peer(peer)) ec = errc::protocol_mismatch;
+    } catch (const std::system_error& e) {
+      ec = timed_out_ ? make_error_code(errc::timed_out) : e.code();
+    }
+    timer_.cancel();
+    if (ec) {
+      close_socket();
+      done(ec, PeerLink{nullptr, nullptr, peer, config_.peer_address});
+      co_return;
+    }
+    in_ = std::make_shared<MessageQueue>(port_->recv_buffer());
+    out_ = std::make_shared<MessageQueue>(port_->send_buffer());
+    in_->set_producer(this->weak_from_this());
+    out_->set_consumer(this->weak_from_this());
+    // Alive until fail(): a stalled reader with an idle writer has no
+    // pending operation to hold it.
+    keep_alive_ = self;
+    done({}, PeerLink{in_, out_, peer, config_.peer_address});
+    read_more();
+    on_queue_readable();  // the socket may have queued output already
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  void read_more() {
+    if (read_buf_.size() < kReadChunk) read_buf_.resize(kReadChunk);
+    if (begin_ != 0) {  // keep the partial frame at the front
+      std::memmove(read_buf_.data(), read_buf_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    socket_.async_read_some(
+        asio::buffer(read_buf_.data() + end_, read_buf_.size() - end_),
+        asio::bind_executor(strand_, [self = this->shared_from_this()](std::error_code ec,
+                                                                       std::size_t n) {
+          if (ec) return self->fail(ec);
+          self->end_ += n;
+          self->parse();
+        }));
+  }
+
+  // Parses every complete frame in the buffer, then reads on (or stops
+  // while the socket's receive queue is full).
+  void parse() {
+    const std::size_t prefix = frame_prefix_size(config_.framing);
+    bool notify = false;
+    while (!stalled_ && !reading_stopped_) {
+      std::size_t avail = end_ - begin_;
+      if (avail < prefix) break;
+      std::uint64_t length = 0;
+      if (auto ec = read_frame_prefix(config_.framing, read_buf_.data() + begin_, length))
+        return fail(ec);
+      // Read live: the limit may change after the connection is up.
+      auto limit = port_->recv_max_size();
+      if (limit != 0 && length > limit) return fail(errc::message_too_large);
+      if (avail - prefix < length) {
+        if (length + prefix > read_buf_.size() / 2) return read_large(length, prefix, notify);
+        break;
+      }
+      Message m(std::span<const std::byte>(read_buf_.data() + begin_ + prefix, length));
+      begin_ += prefix + length;
+      deliver(std::move(m), notify);
+    }
+    if (notify) in_->notify_consumer();
+    if (!stalled_ && !failed_ && !reading_stopped_) read_more();
+  }
+
+  // A frame larger than half the buffer: read its body straight into the
+  // Message, so it is copied once, from the kernel.
+  void read_large(std::uint64_t length, std::size_t prefix, bool notify) {
+    if (notify) in_->notify_consumer();
+    auto have = end_ - begin_ - prefix;
+    auto m = std::make_shared<Message>(static_cast<std::size_t>(length));
+    std::memcpy(m->data(), read_buf_.data() + begin_ + prefix, have);
+    begin_ = end_ = 0;
+    asio::async_read(
+        socket_, asio::buffer(m->data() + have, length - have),
+        asio::bind_executor(strand_, [self = this->shared_from_this(), m](std::error_code ec,
+                                                                          std::size_t) {
+          if (ec) return self->fail(ec);
+          bool notify = false;
+          self->deliver(std::move(*m), notify);
+          if (notify) self->in_->notify_consumer();
+          if (!self->stalled_ && !self->failed_ && !self->reading_stopped_) self->read_more();
+        }));
+  }
+
+  void deliver(Message m, bool& notify) {
+    bool became_readable = false;
+    switch (in_->push(m, became_readable)) {
+      case MessageQueue::Push::ok:
+        notify |= became_readable;
+        return;
+      case MessageQueue::Push::full:
+        stalled_ = std::move(m);  // resume_reading() retries when there is room
+        return;
+      case MessageQueue::Push::closed:
+        reading_stopped_ = true;  // the socket dropped the pipe; the writer may still drain
+        return;
+    }
+  }
+
+  void resume_reading() {
+    if (in_->consumer_closed()) reading_stopped_ = true;
+    if (!stalled_ || failed_ || reading_stopped_) return;
+    Message m = std::move(*stalled_);
+    stalled_.reset();
+    bool notify = false;
+    deliver(std::move(m), notify);
+    if (notify) in_->notify_consumer();
+    if (!stalled_) parse();
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  // Sends everything queued: small messages copied into one buffer, large
+  // bodies referenced in place, all in one gather write.
+  void write_batch() {
+    if (failed_) return;
+    if (out_->producer_closed()) arm_linger();
+    batch_.clear();
+    bool notify = false;
+    auto r = out_->pop_batch(batch_, kMaxBatch, notify);
+    if (notify) out_->notify_producer();
+    if (r == MessageQueue::Pop::closed) return finish_writing();
+    if (r == MessageQueue::Pop::empty) {
+      writing_.store(false);
+      // A push between our pop and the store saw writing_ set and did not
+      // post: look once more.
+      if (out_->size() != 0 || out_->drained()) on_queue_readable();
+      return;
+    }
+    build_buffers();
+    asio::async_write(socket_, buffers_,
+                      asio::bind_executor(strand_, [self = this->shared_from_this()](
+                                                       std::error_code ec, std::size_t) {
+                        if (ec) return self->fail(ec);
+                        self->write_batch();
+                      }));
+  }
+
+  void build_buffers() {
+    // Record offsets first (staging_ may grow while we append), then make
+    // the buffers, merging the runs of copied bytes.
+    pieces_.clear();
+    staging_.clear();
+    std::byte prefix[9];
+    for (Message& m : batch_) {
+      auto n = write_frame_prefix(config_.framing, m.wire_size(), prefix);
+      std::size_t at = staging_.size();
+      staging_.insert(staging_.end(), prefix, prefix + n);
+      staging_.insert(staging_.end(), m.header().begin(), m.header().end());
+      bool copy = m.size() < kCopyBelow;
+      if (copy) staging_.insert(staging_.end(), m.data(), m.data() + m.size());
+      pieces_.push_back({at, staging_.size() - at, nullptr});
+      if (!copy) pieces_.push_back({0, m.size(), m.data()});
+    }
+    buffers_.clear();
+    bool merge = false;
+    for (const Piece& p : pieces_) {
+      if (p.external) {
+        buffers_.emplace_back(p.external, p.size);
+        merge = false;
+      } else if (merge) {
+        auto& last = buffers_.back();
+        last = asio::const_buffer(last.data(), last.size() + p.size);
+      } else {
+        buffers_.emplace_back(staging_.data() + p.offset, p.size);
+        merge = true;
+      }
+    }
+  }
+
+  // The socket closed the pipe and everything queued is written.
+  void finish_writing() {
+    std::error_code ignored;
+    socket_.shutdown(Socket::shutdown_send, ignored);
+    fail(errc::closed);
+  }
+
+  // The socket closed the pipe: queued output may drain for the linger time.
+  void arm_linger() {
+    if (lingering_) return;
+    lingering_ = true;
+    timer_.expires_after(port_->linger());
+    timer_.async_wait([self = this->shared_from_this()](std::error_code ec) {
+      if (!ec) self->fail(errc::closed);
+    });
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  void close_socket() {
+    std::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  void fail(std::error_code ec) {
+    if (failed_) return;
+    failed_ = true;
+    auto self = std::move(keep_alive_);  // released when this call returns
+    timer_.cancel();
+    close_socket();
+    if (in_) in_->close_producer(ec == errc::closed ? std::error_code{} : ec);
+    if (out_) out_->close_consumer();
+  }
+
+  Socket socket_;
+  asio::strand<asio::any_io_executor> strand_;
+  std::shared_ptr<SocketPort> port_;
+  const ConnectionConfig config_;
+  asio::steady_timer timer_;
+  std::shared_ptr<Connection> keep_alive_;
+  bool timed_out_ = false;
+  bool failed_ = false;
+  bool reading_stopped_ = false;
+  bool lingering_ = false;
+
+  std::shared_ptr<MessageQueue> in_;
+  std::shared_ptr<MessageQueue> out_;
+
+  std::vector<std::byte> read_buf_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  std::optional<Message> stalled_;
+
+  std::atomic<bool> writing_{false};
+  std::vector<Message> batch_;
+  std::vector<std::byte> staging_;
+  struct Piece { std::size_t offset, size; const std::byte* external; };
+  std::vector<Piece> pieces_;
+  std::vector<asio::const_buffer> buffers_;
+};
+
+}  // namespace sprocket::stream

@@ -1,0 +1,219 @@
+// Dialer and listener for stream transports, written once over a Traits
+// class that supplies what differs between tcp and ipc:
+//
+//   using protocol_type;                 asio::ip::tcp or asio::local::stream_protocol
+//   using Address;                       the parsed URL address
+//   static constexpr Framing framing;
+//   static Address parse(const Url&, bool listen, std::error_code&);
+//   static void connect(socket&, const Address&, handler(error_code));   async, resolving names
+//   static std::error_code bind(acceptor&, const Address&);              open, bind, listen
+//   static void unbind(const Address&);                                  after close (ipc unlinks)
+//   static void configure(socket&, const EndpointOptions&);              nodelay, keepalive
+//   static std::string describe(const socket&);                          the peer, for events
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+
+#include "transports/stream/connection.hpp"
+
+namespace sprocket::stream {
+
+template <class Traits>
+ConnectionConfig make_config(const SocketPort& port, std::string peer) {
+  return {Traits::framing, port.protocol_id(), std::move(peer), port.handshake_timeout()};
+}
+
+/// Maps the I/O error of a failed attempt onto sprocket's codes.
+inline std::error_code attempt_error(std::error_code ec) {
+  if (ec == std::errc::connection_refused) return errc::connection_refused;
+  if (ec == asio::error::operation_aborted) return errc::closed;
+  return ec;
+}
+
+template <class Traits>
+class StreamDialer final : public TransportDialer {
+  using Socket = typename Traits::protocol_type::socket;
+
+ public:
+  StreamDialer(typename Traits::Address address, std::shared_ptr<SocketPort> port,
+               const EndpointOptions& options)
+      : address_(std::move(address)), port_(std::move(port)), options_(options) {}
+  ~StreamDialer() override { close(); }
+
+  void connect(LinkHandler done) override {
+    auto port = port_.lock();
+    if (!port) return done(errc::closed, {});
+    auto socket = std::make_shared<Socket>(asio::make_strand(port->executor()));
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return done(errc::closed, {});
+      attempt_ = socket;
+    }
+    Traits::connect(*socket, address_,
+                    [socket, port, options = options_, done = std::move(done)](
+                        std::error_code ec) mutable {
+                      if (ec) return done(attempt_error(ec), {});
+                      Traits::configure(*socket, options);
+                      auto peer = Traits::describe(*socket);
+                      Connection<Socket>::start(std::move(*socket), port,
+                                                make_config<Traits>(*port, std::move(peer)),
+                                                std::move(done));
+                    });
+  }
+
+  void close() override {
+    std::shared_ptr<Socket> socket;
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+      socket = attempt_.lock();
+    }
+    // The attempt's own strand serialises this with its handlers.
+    if (socket) asio::post(socket->get_executor(), [socket] {
+        std::error_code ignored;
+        socket->close(ignored);
+      });
+  }
+
+ private:
+  const typename Traits::Address address_;
+  std::weak_ptr<SocketPort> port_;
+  const EndpointOptions options_;
+  std::mutex mu_;
+  bool closed_ = false;
+  std::weak_ptr<Socket> attempt_;
+};
+
+template <class Traits>
+class StreamListener final : public TransportListener {
+  using Acceptor = typename Traits::protocol_type::acceptor;
+  using Socket = typename Traits::protocol_type::socket;
+  using OnLink = std::shared_ptr<detail::UniqueFunction<void(std::error_code, PeerLink)>>;
+
+  // Shared with the accept loop, which may outlive this object briefly.
+  struct State {
+    explicit State(const asio::any_io_executor& ex)
+        : strand(asio::make_strand(ex)), acceptor(strand), retry(strand) {}
+    asio::strand<asio::any_io_executor> strand;
+    Acceptor acceptor;
+    asio::steady_timer retry;
+    bool closed = false;  // on the strand
+  };
+
+ public:
+  StreamListener(typename Traits::Address address, std::shared_ptr<SocketPort> port,
+                 const EndpointOptions& options)
+      : address_(std::move(address)),
+        port_(port),
+        options_(options),
+        state_(std::make_shared<State>(port->executor())) {}
+  ~StreamListener() override { close(); }
+
+  std::error_code bind() override {
+    auto ec = Traits::bind(state_->acceptor, address_);
+    if (!ec) {
+      bound_ = true;
+      std::error_code ignored;
+      auto local = state_->acceptor.local_endpoint(ignored);
+      if constexpr (requires { local.port(); }) bound_port_ = local.port();
+    }
+    return ec;
+  }
+
+  void accept(detail::UniqueFunction<void(std::error_code, PeerLink)> on_link) override {
+    auto cb = std::make_shared<detail::UniqueFunction<void(std::error_code, PeerLink)>>(
+        std::move(on_link));
+    asio::post(state_->strand, [state = state_, port = port_, options = options_, cb] {
+      accept_next(state, port, options, cb);
+    });
+  }
+
+  std::uint16_t port() const noexcept override { return bound_port_; }
+
+  void close() override {
+    if (!bound_) return;
+    bound_ = false;
+    asio::post(state_->strand, [state = state_] {
+      state->closed = true;
+      std::error_code ignored;
+      state->acceptor.close(ignored);
+      state->retry.cancel();
+    });
+    Traits::unbind(address_);
+  }
+
+ private:
+  static void accept_next(std::shared_ptr<State> state, std::weak_ptr<SocketPort> weak_port,
+                          EndpointOptions options, OnLink cb) {
+    if (state->closed) return;
+    auto port = weak_port.lock();
+    if (!port) return;
+    state->acceptor.async_accept(
+        asio::any_io_executor(asio::make_strand(port->executor())),
+        [state, weak_port, options, cb](std::error_code ec, Socket socket) {
+          if (state->closed || ec == asio::error::operation_aborted) return;
+          auto port = weak_port.lock();
+          if (!port) return;
+          if (ec) {
+            // Out of descriptors or similar: say so, breathe, go on accepting.
+            (*cb)(ec, PeerLink{});
+            state->retry.expires_after(std::chrono::milliseconds(100));
+            state->retry.async_wait([state, weak_port, options, cb](std::error_code e) {
+              if (!e) accept_next(state, weak_port, options, cb);
+            });
+            return;
+          }
+          Traits::configure(socket, options);
+          auto peer = Traits::describe(socket);
+          Connection<Socket>::start(std::move(socket), port,
+                                    make_config<Traits>(*port, std::move(peer)),
+                                    [cb](std::error_code e, PeerLink link) {
+                                      (*cb)(e, std::move(link));
+                                    });
+          accept_next(state, weak_port, options, cb);
+        });
+  }
+
+  const typename Traits::Address address_;
+  std::weak_ptr<SocketPort> port_;
+  const EndpointOptions options_;
+  std::shared_ptr<State> state_;
+  bool bound_ = false;
+  std::uint16_t bound_port_ = 0;
+};
+
+/// The Transport for a Traits class and a scheme.
+template <class Traits>
+class StreamTransport final : public Transport {
+ public:
+  explicit StreamTransport(std::string_view scheme) : scheme_(scheme) {}
+  std::string_view scheme() const noexcept override { return scheme_; }
+
+  std::unique_ptr<TransportDialer> make_dialer(const Url& url, std::shared_ptr<SocketPort> socket,
+                                               const EndpointOptions& options,
+                                               std::error_code& ec) override {
+    auto address = Traits::parse(url, false, ec);
+    if (ec) return nullptr;
+    return std::make_unique<StreamDialer<Traits>>(std::move(address), std::move(socket), options);
+  }
+
+  std::unique_ptr<TransportListener> make_listener(const Url& url,
+                                                   std::shared_ptr<SocketPort> socket,
+                                                   const EndpointOptions& options,
+                                                   std::error_code& ec) override {
+    auto address = Traits::parse(url, true, ec);
+    if (ec) return nullptr;
+    return std::make_unique<StreamListener<Traits>>(std::move(address), std::move(socket),
+                                                    options);
+  }
+
+ private:
+  std::string_view scheme_;
+};
+
+}  // namespace sprocket::stream
