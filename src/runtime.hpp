@@ -2,6 +2,10 @@
 // started lazily on the first socket that needs it.
 #pragma once
 
+// A standard header first: asio's configuration (aligned allocation) must
+// see the same libstdc++ macros in every translation unit.
+#include <cstddef>
+
 #include <asio/any_io_executor.hpp>
 
 namespace sprocket::detail {

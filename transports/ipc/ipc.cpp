@@ -3,6 +3,8 @@
 //
 // Listening replaces a stale socket file left by a dead process (nobody
 // answers on it) and refuses a live one with errc::address_in_use.
+#include <string>  // before asio: see src/runtime.hpp
+
 #include <sys/stat.h>
 #include <unistd.h>
 

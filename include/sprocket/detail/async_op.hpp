@@ -46,13 +46,17 @@ class AsyncOpImpl final : public AsyncOp {
   void complete(std::error_code ec, Message m) override {
     auto slot = asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected()) slot.clear();
-    auto ex = std::move(work_);
+    // The work guard travels with the posted handler, so the executor's
+    // context counts the operation until the handler has run, and this
+    // thread holds no claim on it once post() returns.
+    auto ex = asio::prefer(work_, asio::execution::outstanding_work.untracked);
     if constexpr (kWithMessage) {
-      asio::post(ex, [h = std::move(handler_), ec, m = std::move(m)]() mutable {
-        std::move(h)(ec, std::move(m));
-      });
+      asio::post(ex, [h = std::move(handler_), ec, m = std::move(m),
+                      work = std::move(work_)]() mutable { std::move(h)(ec, std::move(m)); });
     } else {
-      asio::post(ex, [h = std::move(handler_), ec]() mutable { std::move(h)(ec); });
+      asio::post(ex, [h = std::move(handler_), ec, work = std::move(work_)]() mutable {
+        std::move(h)(ec);
+      });
     }
   }
 

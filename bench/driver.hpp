@@ -1,0 +1,176 @@
+// The message-passing experiments, written once and run against every
+// library through a small adapter (a "Link"), so that adding a library to
+// the comparison is one short file.
+//
+// Benchmarks are named <experiment>/<library>/<size in bytes>;
+// tools/lib/bench_report.py turns google-benchmark's JSON output into one
+// table per experiment with a column per library.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include <benchmark/benchmark.h>
+
+namespace bench {
+
+/// Message sizes every experiment runs at: 64 B, 1 KiB, 64 KiB, 1 MiB.
+inline constexpr std::int64_t kSizes[] = {64, 1024, 64 * 1024, 1024 * 1024};
+
+/// Messages a library may buffer in each direction of a link, for peers that
+/// let us choose: sprocket's default send_buffer and recv_buffer are 128.
+inline constexpr int kQueueDepth = 128;
+
+/// What a link is used for: a one-way stream (ZeroMQ uses PUSH/PULL for it)
+/// or request and echo (PAIR).
+enum class Pattern { one_way, round_trip };
+
+/// A connected pair of endpoints, side 0 and side 1, over one library:
+///
+///   struct MyLink {
+///     using Msg = ...;                          // the library's message, movable
+///     static constexpr const char* name = "x";  // the library, in benchmark names
+///     explicit MyLink(bench::Pattern);          // connected when this returns
+///     Msg make(std::size_t n);                  // an n-byte message (allocated, not filled)
+///     void send(int side, Msg&& m);             // to the other side; blocks while full
+///     Msg recv(int side);                       // blocks until a message arrives
+///     static std::size_t size(const Msg& m);
+///   };
+///
+/// Each side is used by one thread at a time. A message of size 0 tells the
+/// helper thread to stop, so a library must deliver empty messages.
+/// Failures throw (the benchmark program then stops with the message).
+template <class L>
+concept Link = std::constructible_from<L, Pattern> &&
+               requires(L& link, int side, typename L::Msg m, const typename L::Msg& cm) {
+                 { L::name } -> std::convertible_to<const char*>;
+                 { link.make(std::size_t{}) } -> std::same_as<typename L::Msg>;
+                 link.send(side, std::move(m));
+                 { link.recv(side) } -> std::same_as<typename L::Msg>;
+                 { L::size(cm) } -> std::convertible_to<std::size_t>;
+               };
+
+/// Messages per timed iteration of the throughput loop: about 64 MiB, at
+/// least twice the buffering of a link, so that starting and draining the
+/// stream at the ends of a batch weigh little.
+inline std::int64_t batch_for(std::size_t size) {
+  const auto by_bytes = static_cast<std::int64_t>((std::size_t{64} << 20) / std::max<std::size_t>(size, 1));
+  return std::clamp<std::int64_t>(by_bytes, 4 * kQueueDepth, 16384);
+}
+
+/// One-way throughput: this thread makes and sends messages of
+/// state.range(0) bytes from side 0, a second thread receives and drops them
+/// at side 1. An iteration is a batch of batch_for(size) messages and ends
+/// when the receiver has taken the last one, so the time covers delivery,
+/// not only queueing. Reports messages/s and bytes/s.
+template <Link L>
+void throughput(benchmark::State& state) {
+  const auto size = static_cast<std::size_t>(state.range(0));
+  const std::int64_t batch = batch_for(size);
+  L link(Pattern::one_way);
+
+  link.send(0, link.make(size));  // warm-up: the path is open end to end
+  benchmark::DoNotOptimize(link.recv(1));
+
+  std::atomic<std::int64_t> received{0};  // published once per batch
+  std::thread receiver([&] {
+    for (std::int64_t n = 1;; ++n) {
+      auto m = link.recv(1);
+      if (L::size(m) == 0) return;
+      if (n % batch == 0) {
+        received.store(n, std::memory_order_release);
+        received.notify_one();
+      }
+    }
+  });
+
+  std::int64_t sent = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    for (std::int64_t i = 0; i < batch; ++i) link.send(0, link.make(size));
+    sent += batch;
+    for (auto r = received.load(std::memory_order_acquire); r < sent;
+         r = received.load(std::memory_order_acquire)) {
+      received.wait(r, std::memory_order_acquire);
+    }
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  link.send(0, link.make(0));  // stop the receiver
+  receiver.join();
+
+  state.SetItemsProcessed(sent);
+  state.SetBytesProcessed(sent * static_cast<std::int64_t>(size));
+  state.counters["batch"] = static_cast<double>(batch);
+}
+
+/// Round-trip latency: side 0 sends a message of state.range(0) bytes, a
+/// second thread at side 1 sends the same message back, and side 0 waits for
+/// it before the next. One message travels back and forth, so nothing is
+/// allocated in the loop. Reports the one-way time (round trip / 2) as the
+/// counter one_way_us.
+template <Link L>
+void round_trip(benchmark::State& state) {
+  const auto size = static_cast<std::size_t>(state.range(0));
+  L link(Pattern::round_trip);
+
+  std::thread echo([&] {
+    for (;;) {
+      auto m = link.recv(1);
+      if (L::size(m) == 0) return;
+      link.send(1, std::move(m));
+    }
+  });
+
+  auto msg = link.make(size);
+  link.send(0, std::move(msg));  // warm-up
+  msg = link.recv(0);
+
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    link.send(0, std::move(msg));
+    msg = link.recv(0);
+  }
+  const std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
+  link.send(0, link.make(0));  // stop the echo thread
+  echo.join();
+
+  const auto round_trips = static_cast<double>(std::max<std::int64_t>(state.iterations(), 1));
+  state.counters["one_way_us"] = elapsed.count() / round_trips / 2;
+  state.SetItemsProcessed(state.iterations());
+}
+
+/// Registers fn as <experiment>/<library>/<size> for every size in kSizes.
+inline benchmark::internal::Benchmark* register_sized(const std::string& experiment,
+                                                       const std::string& library,
+                                                       void (*fn)(benchmark::State&)) {
+  auto* b = benchmark::RegisterBenchmark((experiment + "/" + library).c_str(), fn);
+  for (auto size : kSizes) b->Arg(size);
+  return b;
+}
+
+/// Registers the throughput and round-trip experiments for one library.
+template <Link L>
+void register_link() {
+  register_sized("throughput", L::name, &throughput<L>)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+  register_sized("latency", L::name, &round_trip<L>)->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+/// The usual google-benchmark main, for programs that register by hand.
+inline int run(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
+
+}  // namespace bench

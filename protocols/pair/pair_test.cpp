@@ -1,0 +1,165 @@
+// PAIR v0: exactly one peer at a time, refusing others with peer_limit and
+// accepting the next once the first leaves; raw mode passes messages through.
+#include <string>
+
+#include "sprocket/extension/protocol.hpp"
+#include "test_util.hpp"
+
+namespace sprocket::test {
+namespace {
+
+using Kind = PipeEvent::Kind;
+
+// The refused dialer keeps retrying; keep its backoff short so the test
+// sees it connect soon after the first peer leaves.
+const EndpointOptions kFastRetry{.reconnect_min = std::chrono::milliseconds(10),
+                                 .reconnect_max = std::chrono::milliseconds(50)};
+
+class PairTest : public ConnectedPairTest {};
+
+TEST_F(PairTest, SecondPeerIsRefusedWhileFirstIsConnected) {
+  Socket c{sprocket::pair};
+  bound_blocking_calls(c);
+  c.dial(url_, kFastRetry);
+  ASSERT_TRUE(a_events_.wait_refused()) << a_events_.summary();
+  const auto refused = a_events_.events(Kind::refused).at(0);
+  EXPECT_ERRC(refused.reason, errc::peer_limit);
+  EXPECT_EQ(refused.url, url_);
+  EXPECT_EQ(a_events_.count(Kind::added), 1u) << "only the first peer is a pipe";
+  EXPECT_GE(a_.stats().refused, 1u);
+  EXPECT_EQ(a_.stats().pipes, 1u);
+
+  // Messages flow with the first peer only.
+  std::error_code ec;
+  c.try_send("from the refused peer", ec);  // may fail; must never arrive
+  a_.send("to the first peer");
+  EXPECT_EQ(b_.recv().str(), "to the first peer");
+  b_.send("from the first peer");
+  EXPECT_EQ(a_.recv().str(), "from the first peer");
+  (void)a_.try_recv(ec);
+  EXPECT_ERRC(ec, errc::would_block) << "a message from the refused peer arrived";
+  (void)c.try_recv(ec);
+  EXPECT_ERRC(ec, errc::would_block) << "the refused peer received a message";
+}
+
+TEST_F(PairTest, SecondPeerConnectsWhenFirstLeaves) {
+  Socket c{sprocket::pair};
+  bound_blocking_calls(c);
+  c.dial(url_, kFastRetry);
+  ASSERT_TRUE(a_events_.wait_refused()) << a_events_.summary();
+
+  b_.close();
+  ASSERT_TRUE(a_events_.wait_removed()) << a_events_.summary();
+  // c retries every 10-50 ms and now gets in.
+  ASSERT_TRUE(a_events_.wait_added(2)) << a_events_.summary();
+  a_.send("to the second peer");
+  EXPECT_EQ(c.recv().str(), "to the second peer");
+  c.send("from the second peer");
+  EXPECT_EQ(a_.recv().str(), "from the second peer");
+  EXPECT_EQ(a_.stats().pipes, 1u);
+}
+
+TEST_F(PairTest, RefusalAppliesOnTheDialingSideToo) {
+  // b_ dialed a_; a second listener that c makes b_ dial to is refused by b_.
+  Socket c{sprocket::pair};
+  const std::string other = unique_inproc_name("other");
+  c.listen(other);
+  PipeEventRecorder c_events(c);
+  b_.dial(other, kFastRetry);
+  ASSERT_TRUE(b_events_.wait_refused()) << b_events_.summary();
+  EXPECT_ERRC(b_events_.events(Kind::refused).at(0).reason, errc::peer_limit);
+  a_.send("still paired");
+  EXPECT_EQ(b_.recv().str(), "still paired");
+}
+
+TEST(PairNoPeerTest, SendWithoutPeerWaitsForOne) {
+  // As in nanomsg and NNG: with no peer there is nowhere to send.
+  Socket s{sprocket::pair};
+  s.listen(unique_inproc_name());
+  std::error_code ec;
+  s.try_send("nobody", ec);
+  EXPECT_ERRC(ec, errc::would_block);
+  s.set_send_timeout(100ms);
+  const auto start = Clock::now();
+  s.send("nobody", ec);
+  EXPECT_ERRC(ec, errc::timed_out);
+  EXPECT_GE(to_ms(Clock::now() - start), 90);
+}
+
+TEST(PairNoPeerTest, SendBeforeConnectionIsDelivered) {
+  // The README example relies on this: send() waits for the dial to land.
+  const std::string url = unique_inproc_name();
+  Socket server{sprocket::pair};
+  Socket client{sprocket::pair};
+  bound_blocking_calls(server);
+  bound_blocking_calls(client);
+  server.listen(url);
+  client.dial(url);
+  client.send("hello");
+  EXPECT_EQ(server.recv().str(), "hello");
+}
+
+TEST(PairRawTest, RawSocketsPassMessagesThrough) {
+  Socket a{sprocket::pair, {.raw = true}};
+  Socket b{sprocket::pair, SocketOptions{.raw = true}};
+  bound_blocking_calls(a);
+  bound_blocking_calls(b);
+  PipeEventRecorder ea(a), eb(b);
+  ASSERT_TRUE(connect(a, ea, b, eb, unique_inproc_name()));
+  const std::string large(500, 'r');
+  a.send("raw");
+  a.send(large);
+  Message m = b.recv();
+  EXPECT_EQ(m.str(), "raw");
+  EXPECT_TRUE(m.header().empty()) << "PAIR v0 has no header";
+  EXPECT_EQ(b.recv().str(), large);
+  b.send("raw back");
+  EXPECT_EQ(a.recv().str(), "raw back");
+}
+
+TEST(PairRawTest, RawAndCookedInteroperate) {
+  Socket raw{sprocket::pair, {.raw = true}};
+  Socket cooked{sprocket::pair};
+  bound_blocking_calls(raw);
+  bound_blocking_calls(cooked);
+  PipeEventRecorder er(raw), ec(cooked);
+  ASSERT_TRUE(connect(raw, er, cooked, ec, unique_inproc_name()));
+  raw.send("from raw");
+  EXPECT_EQ(cooked.recv().str(), "from raw");
+  cooked.send("from cooked");
+  EXPECT_EQ(raw.recv().str(), "from cooked");
+}
+
+// A protocol that is nobody's partner but its own, added through the same
+// public seam the built-ins use; PAIR must refuse it.
+class LonerHandler final : public ProtocolHandler {
+ public:
+  std::error_code add_pipe(Pipe&) override { return {}; }
+  void remove_pipe(Pipe&) override {}
+  void pipe_readable(Pipe&) override {}
+  void pipe_writable(Pipe&) override {}
+  std::error_code send(Message&) override { return errc::would_block; }
+  std::error_code recv(Message&) override { return errc::would_block; }
+};
+
+TEST(PairProtocolTest, NonPairPeerIsRefused) {
+  constexpr std::uint16_t kLoner = 0x0F01;  // the SP range for local experiments
+  register_protocol({kLoner, kLoner, "loner", "loner",
+                     [](ProtocolHost&) { return std::make_unique<LonerHandler>(); }});
+  Socket pair_socket{sprocket::pair};
+  Socket loner{Protocol{kLoner}};
+  PipeEventRecorder pair_events(pair_socket), loner_events(loner);
+  auto url = unique_inproc_name();
+  pair_socket.listen(url);
+  loner.dial(url, kFastRetry);
+  ASSERT_TRUE(pair_events.wait_refused()) << pair_events.summary();
+  EXPECT_ERRC(pair_events.events(Kind::refused).at(0).reason, errc::protocol_mismatch);
+  ASSERT_TRUE(loner_events.wait_refused()) << loner_events.summary();
+  EXPECT_ERRC(loner_events.events(Kind::refused).at(0).reason, errc::protocol_mismatch);
+  EXPECT_EQ(pair_events.count(Kind::added), 0u);
+  EXPECT_EQ(pair_socket.stats().pipes, 0u);
+  EXPECT_GE(pair_socket.stats().refused, 1u);
+}
+
+}  // namespace
+}  // namespace sprocket::test

@@ -1,0 +1,111 @@
+# Installs a sprocket build tree into a scratch prefix, then builds the
+# consumer project (tests/package/consumer) against it twice - through
+# find_package(sprocket) and through pkg-config - and runs each program.
+# Run as `cmake -D... -P check_package.cmake`; tests/CMakeLists.txt passes:
+#   BUILD_DIR       the sprocket build tree to install
+#   WORK_DIR        scratch directory (wiped first)
+#   CONSUMER_DIR    tests/package/consumer
+#   GENERATOR, MAKE_PROGRAM, CXX_COMPILER, BUILD_TYPE: as in the main build
+#   CXX_FLAGS       the main build's CMAKE_CXX_FLAGS
+#   SANITIZE_FLAGS  -fsanitize=... when the library was built with sanitizers
+#   INSTALL_LIBDIR  CMAKE_INSTALL_LIBDIR of the main build
+cmake_minimum_required(VERSION 3.22)
+
+foreach(var BUILD_DIR WORK_DIR CONSUMER_DIR GENERATOR CXX_COMPILER INSTALL_LIBDIR)
+  if("${${var}}" STREQUAL "")
+    message(FATAL_ERROR "check_package.cmake: ${var} is not set")
+  endif()
+endforeach()
+
+# Runs a command; stops with its output if it fails. Leaves the output in
+# `step_output` for the caller.
+function(run_step name)
+  execute_process(COMMAND ${ARGN}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out
+                  TIMEOUT 240)
+  if(NOT rc STREQUAL "0")
+    list(JOIN ARGN " " command)
+    message(FATAL_ERROR "${name} failed (${rc}):\n  ${command}\n${out}")
+  endif()
+  message(STATUS "${name}: ok")
+  set(step_output "${out}" PARENT_SCOPE)
+endfunction()
+
+# Runs a built consumer program and checks it printed the message.
+function(run_consumer name program)
+  execute_process(COMMAND ${program}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
+  if(NOT rc STREQUAL "0")
+    message(FATAL_ERROR "${name}: ${program} exited with ${rc}\nstdout:\n${out}\nstderr:\n${err}")
+  endif()
+  if(NOT out MATCHES "^hello\n")
+    message(FATAL_ERROR "${name}: expected \"hello\", got:\n${out}\nstderr:\n${err}")
+  endif()
+  message(STATUS "${name}: printed hello")
+endfunction()
+
+set(prefix ${WORK_DIR}/prefix)
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+set(config_args "")
+if(BUILD_TYPE)
+  set(config_args --config ${BUILD_TYPE})
+endif()
+run_step("install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} ${config_args})
+
+string(STRIP "${CXX_FLAGS} ${SANITIZE_FLAGS}" consumer_cxx_flags)
+
+# --- find_package(sprocket) ---------------------------------------------------
+set(build ${WORK_DIR}/cmake-consumer)
+set(configure_args -S ${CONSUMER_DIR} -B ${build} -G ${GENERATOR}
+    -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    -DCMAKE_PREFIX_PATH=${prefix}
+    # Only the scratch prefix may provide sprocket, never a registry entry.
+    -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
+    "-DCMAKE_CXX_FLAGS=${consumer_cxx_flags}"
+    "-DCMAKE_EXE_LINKER_FLAGS=${SANITIZE_FLAGS}")
+if(MAKE_PROGRAM)
+  list(APPEND configure_args -DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM})
+endif()
+if(BUILD_TYPE)
+  list(APPEND configure_args -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
+endif()
+run_step("configure consumer" ${CMAKE_COMMAND} ${configure_args})
+
+file(STRINGS ${build}/CMakeCache.txt found_dir REGEX "^sprocket_DIR:")
+string(REGEX REPLACE "^sprocket_DIR:[A-Z]+=" "" found_dir "${found_dir}")
+string(FIND "${found_dir}" "${prefix}/" at)
+if(NOT at EQUAL 0)
+  message(FATAL_ERROR "find_package(sprocket) used ${found_dir}, not the package in ${prefix}")
+endif()
+
+run_step("build consumer" ${CMAKE_COMMAND} --build ${build} ${config_args})
+set(app ${build}/app)
+if(NOT EXISTS ${app} AND BUILD_TYPE)
+  set(app ${build}/${BUILD_TYPE}/app)  # multi-config generators
+endif()
+run_consumer("find_package consumer" ${app})
+
+# --- pkg-config ------------------------------------------------------------------
+find_program(PKG_CONFIG_EXECUTABLE NAMES pkg-config pkgconf)
+if(NOT PKG_CONFIG_EXECUTABLE)
+  message(STATUS "pkg-config not found: pkg-config consumer skipped")
+  return()
+endif()
+set(libdir ${prefix}/${INSTALL_LIBDIR})
+set(ENV{PKG_CONFIG_PATH} ${libdir}/pkgconfig)
+set(pc_args --define-prefix)  # the .pc names the configured prefix; we installed elsewhere
+if(EXISTS ${libdir}/libsprocket.a AND NOT EXISTS ${libdir}/libsprocket.so)
+  list(APPEND pc_args --static)  # a static libsprocket needs its private deps (fmt) too
+endif()
+run_step("pkg-config" ${PKG_CONFIG_EXECUTABLE} ${pc_args} --cflags --libs sprocket)
+string(STRIP "${step_output}" pc_flags)
+message(STATUS "pkg-config flags: ${pc_flags}")
+separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
+separate_arguments(cxx_flags UNIX_COMMAND "${consumer_cxx_flags}")
+set(pc_app ${WORK_DIR}/pkg-config-consumer)
+run_step("build pkg-config consumer"
+         ${CXX_COMPILER} ${cxx_flags} ${CONSUMER_DIR}/main.cpp -o ${pc_app} ${pc_flags}
+         -Wl,-rpath,${libdir})
+run_consumer("pkg-config consumer" ${pc_app})

@@ -1,0 +1,355 @@
+// sprocket::Socket's blocking surface over inproc with PAIR: send/recv
+// overloads, timeouts, errors (codes, portable conditions, messages), stats,
+// pipe events and option round-trips.
+#include <array>
+#include <string>
+
+#include "test_util.hpp"
+
+namespace sprocket::test {
+namespace {
+
+using Kind = PipeEvent::Kind;
+
+class SocketTest : public ConnectedPairTest {};
+
+TEST_F(SocketTest, SendRecvBothDirections) {
+  a_.send("ping");
+  EXPECT_EQ(b_.recv().str(), "ping");
+  b_.send("pong");
+  EXPECT_EQ(a_.recv().str(), "pong");
+}
+
+TEST_F(SocketTest, SendOverloadsWithErrorCode) {
+  std::error_code ec;
+  a_.send(std::string_view{"text"}, ec);
+  ASSERT_NO_ERROR(ec);
+  const std::array<std::byte, 3> raw{std::byte{1}, std::byte{0}, std::byte{0xff}};
+  a_.send(std::span<const std::byte>{raw}, ec);
+  ASSERT_NO_ERROR(ec);
+  const std::string large(1000, 'x');
+  a_.send(Message{large}, ec);
+  ASSERT_NO_ERROR(ec);
+  a_.send(std::string_view{}, ec);  // an empty message is a message
+  ASSERT_NO_ERROR(ec);
+
+  EXPECT_EQ(b_.recv(ec).str(), "text");
+  Message bytes = b_.recv(ec);
+  ASSERT_EQ(bytes.size(), 3u);
+  EXPECT_EQ(bytes.body()[0], std::byte{1});
+  EXPECT_EQ(bytes.body()[1], std::byte{0});
+  EXPECT_EQ(bytes.body()[2], std::byte{0xff});
+  EXPECT_EQ(b_.recv(ec).str(), large);
+  Message empty = b_.recv(ec);
+  ASSERT_NO_ERROR(ec);
+  EXPECT_TRUE(empty.empty());
+}
+
+TEST_F(SocketTest, ThrowingSendOverloads) {
+  const std::array<std::byte, 2> raw{std::byte{7}, std::byte{8}};
+  a_.send("thrown");
+  a_.send(std::span<const std::byte>{raw});
+  a_.send(Message{std::string_view{"message"}});
+  EXPECT_EQ(b_.recv().str(), "thrown");
+  EXPECT_EQ(b_.recv().size(), 2u);
+  EXPECT_EQ(b_.recv().str(), "message");
+}
+
+TEST_F(SocketTest, MessagesArriveInOrder) {
+  for (int i = 0; i < 100; ++i) a_.send(std::to_string(i));
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(b_.recv().str(), std::to_string(i));
+}
+
+TEST_F(SocketTest, RecvTimesOutNearDeadline) {
+  b_.set_recv_timeout(100ms);
+  std::error_code ec;
+  const auto start = Clock::now();
+  Message m = b_.recv(ec);
+  const auto elapsed = to_ms(Clock::now() - start);
+  EXPECT_ERRC(ec, errc::timed_out);
+  EXPECT_TRUE(ec == std::errc::timed_out) << "portable condition";
+  EXPECT_GE(elapsed, 90);
+  EXPECT_LT(elapsed, 2000);
+  EXPECT_TRUE(m.empty());
+}
+
+TEST_F(SocketTest, ThrowingRecvCarriesTimedOut) {
+  b_.set_recv_timeout(50ms);
+  EXPECT_ERRC(thrown_code([&] { (void)b_.recv(); }), errc::timed_out);
+}
+
+TEST_F(SocketTest, TryRecvOnEmptyWouldBlock) {
+  std::error_code ec;
+  Message m = b_.try_recv(ec);
+  EXPECT_ERRC(ec, errc::would_block);
+  EXPECT_TRUE(ec == std::errc::operation_would_block);
+  EXPECT_TRUE(m.empty());
+
+  a_.send("now there is one");
+  // inproc hands the message over inside send(), so it is there at once.
+  m = b_.try_recv(ec);
+  ASSERT_NO_ERROR(ec);
+  EXPECT_EQ(m.str(), "now there is one");
+}
+
+TEST_F(SocketTest, TrySendWithRoomSucceeds) {
+  std::error_code ec;
+  a_.try_send("try-text", ec);
+  ASSERT_NO_ERROR(ec);
+  a_.try_send(Message{std::string_view{"try-message"}}, ec);
+  ASSERT_NO_ERROR(ec);
+  EXPECT_EQ(b_.recv().str(), "try-text");
+  EXPECT_EQ(b_.recv().str(), "try-message");
+}
+
+TEST_F(SocketTest, EverythingAfterCloseIsClosed) {
+  a_.close();
+  std::error_code ec;
+  Message m{std::string_view{"keep me"}};
+  a_.send(std::move(m), ec);
+  EXPECT_ERRC(ec, errc::closed);
+  EXPECT_EQ(m.str(), "keep me") << "a failed send leaves the message with the caller";
+
+  ec = {};
+  a_.send("text", ec);
+  EXPECT_ERRC(ec, errc::closed);
+  ec = {};
+  (void)a_.recv(ec);
+  EXPECT_ERRC(ec, errc::closed);
+  ec = {};
+  a_.try_send("text", ec);
+  EXPECT_ERRC(ec, errc::closed);
+  ec = {};
+  a_.try_send(std::move(m), ec);
+  EXPECT_ERRC(ec, errc::closed);
+  EXPECT_EQ(m.str(), "keep me");
+  ec = {};
+  (void)a_.try_recv(ec);
+  EXPECT_ERRC(ec, errc::closed);
+  ec = {};
+  a_.dial(unique_inproc_name(), {}, ec);
+  EXPECT_ERRC(ec, errc::closed);
+  ec = {};
+  a_.listen(unique_inproc_name(), {}, ec);
+  EXPECT_ERRC(ec, errc::closed);
+
+  a_.close();  // idempotent
+}
+
+TEST_F(SocketTest, ThrowingOverloadsThrowClosed) {
+  a_.close();
+  EXPECT_ERRC(thrown_code([&] { a_.send("x"); }), errc::closed);
+  EXPECT_ERRC(thrown_code([&] { a_.send(Message{std::string_view{"x"}}); }), errc::closed);
+  EXPECT_ERRC(thrown_code([&] { (void)a_.recv(); }), errc::closed);
+  EXPECT_THROW(a_.send("x"), std::system_error);
+}
+
+TEST(SocketErrorsTest, ErrorCategoryAndConditions) {
+  const std::error_code ec = errc::timed_out;
+  EXPECT_STREQ(ec.category().name(), "sprocket");
+  EXPECT_TRUE(ec == std::errc::timed_out);
+  EXPECT_TRUE(std::error_code(errc::address_in_use) == std::errc::address_in_use);
+  EXPECT_TRUE(std::error_code(errc::connection_refused) == std::errc::connection_refused);
+  EXPECT_FALSE(std::error_code(errc::closed) == std::errc::timed_out);
+  EXPECT_FALSE(ec.message().empty());
+}
+
+TEST(SocketErrorsTest, UnknownSchemeIsUnsupportedTransport) {
+  Socket s{sprocket::pair};
+  std::error_code ec;
+  Dialer d = s.dial("foo://x", {}, ec);
+  EXPECT_ERRC(ec, errc::unsupported_transport);
+  EXPECT_FALSE(d) << "a failed dial gives no handle";
+  ec = {};
+  Listener l = s.listen("foo://x", {}, ec);
+  EXPECT_ERRC(ec, errc::unsupported_transport);
+  EXPECT_FALSE(l);
+
+  std::string what;
+  EXPECT_ERRC(thrown_code([&] { s.dial("foo://x"); }, &what), errc::unsupported_transport);
+  EXPECT_NE(what.find("foo://x"), std::string::npos) << "what(): " << what;
+  what.clear();
+  EXPECT_ERRC(thrown_code([&] { s.listen("foo://x"); }, &what), errc::unsupported_transport);
+  EXPECT_NE(what.find("foo://x"), std::string::npos) << "what(): " << what;
+}
+
+TEST(SocketErrorsTest, MalformedUrlIsInvalidAddress) {
+  Socket s{sprocket::pair};
+  for (std::string url : {"inproc-no-scheme", "inproc://"}) {
+    SCOPED_TRACE(url);
+    std::error_code ec;
+    s.dial(url, {}, ec);
+    EXPECT_ERRC(ec, errc::invalid_address);
+    ec = {};
+    s.listen(url, {}, ec);
+    EXPECT_ERRC(ec, errc::invalid_address);
+
+    std::string what;
+    EXPECT_ERRC(thrown_code([&] { s.dial(url); }, &what), errc::invalid_address);
+    EXPECT_NE(what.find(url), std::string::npos) << "what(): " << what;
+  }
+}
+
+TEST(SocketErrorsTest, ListeningTwiceIsAddressInUse) {
+  const std::string url = unique_inproc_name();
+  Socket first{sprocket::pair};
+  Socket second{sprocket::pair};
+  first.listen(url);
+  std::error_code ec;
+  second.listen(url, {}, ec);
+  EXPECT_ERRC(ec, errc::address_in_use);
+  EXPECT_TRUE(ec == std::errc::address_in_use);
+  ec = {};
+  first.listen(url, {}, ec);  // the same socket cannot take it twice either
+  EXPECT_ERRC(ec, errc::address_in_use);
+  EXPECT_ERRC(thrown_code([&] { second.listen(url); }), errc::address_in_use);
+}
+
+TEST(SocketErrorsTest, UnregisteredProtocolIsUnknownProtocol) {
+  EXPECT_ERRC(thrown_code([] { Socket s{static_cast<Protocol>(0x7777)}; }),
+              errc::unknown_protocol);
+}
+
+TEST_F(SocketTest, StatsCountMessagesBytesAndPipes) {
+  Stats a0 = a_.stats();
+  Stats b0 = b_.stats();
+  EXPECT_EQ(a0.pipes, 1u);
+  EXPECT_EQ(a0.pipes_added, 1u);
+  EXPECT_EQ(b0.pipes, 1u);
+  EXPECT_EQ(b0.pipes_added, 1u);
+  EXPECT_EQ(a0.messages_sent, 0u);
+  EXPECT_EQ(b0.messages_received, 0u);
+
+  a_.send(std::string(5, 'a'));
+  a_.send(std::string(10, 'b'));
+  a_.send(std::string(100, 'c'));
+  for (int i = 0; i < 3; ++i) (void)b_.recv();
+
+  // Counters may be updated just after the call returns: wait, with a deadline.
+  EXPECT_TRUE(wait_until([&] { return a_.stats().messages_sent == 3; }))
+      << "messages_sent=" << a_.stats().messages_sent;
+  EXPECT_TRUE(wait_until([&] { return b_.stats().messages_received == 3; }))
+      << "messages_received=" << b_.stats().messages_received;
+  const Stats a1 = a_.stats();
+  const Stats b1 = b_.stats();
+  EXPECT_EQ(a1.bytes_sent, 115u);
+  EXPECT_EQ(b1.bytes_received, 115u);
+  EXPECT_EQ(a1.messages_received, 0u);
+  EXPECT_EQ(b1.messages_sent, 0u);
+  EXPECT_EQ(a1.drops, 0u);
+  EXPECT_EQ(b1.drops, 0u);
+
+  b_.close();
+  EXPECT_TRUE(wait_until([&] { return a_.stats().pipes == 0; }))
+      << "pipes=" << a_.stats().pipes;
+  EXPECT_EQ(a_.stats().pipes_added, 1u);
+}
+
+TEST_F(SocketTest, PipeEventsReportAddedAndRemoved) {
+  const auto a_added = a_events_.events(Kind::added);
+  const auto b_added = b_events_.events(Kind::added);
+  ASSERT_EQ(a_added.size(), 1u);
+  ASSERT_EQ(b_added.size(), 1u);
+  EXPECT_NE(a_added[0].pipe_id, 0u);
+  EXPECT_NE(b_added[0].pipe_id, 0u);
+  EXPECT_LT(a_added[0].pipe_id, 1u << 31) << "pipe ids are 31 bits";
+  EXPECT_NE(a_added[0].pipe_id, b_added[0].pipe_id) << "pipe ids are unique in the process";
+  EXPECT_EQ(a_added[0].url, url_);
+  EXPECT_EQ(b_added[0].url, url_);
+  EXPECT_FALSE(a_added[0].reason);
+
+  b_.close();
+  ASSERT_TRUE(a_events_.wait_removed()) << a_events_.summary();
+  const auto removed = a_events_.events(Kind::removed);
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].pipe_id, a_added[0].pipe_id);
+  EXPECT_EQ(removed[0].url, url_);
+}
+
+TEST(SocketEventsTest, PipeEventCallbackMayCallBackIntoSocket) {
+  // The callback runs with no lock held, so calling the socket must not
+  // deadlock. A new dialer on a second listener makes the event.
+  auto pipes_seen = std::make_shared<std::atomic<int>>(-1);
+  Socket c{sprocket::pair};
+  c.on_pipe_event([&c, pipes_seen](const PipeEvent& e) {
+    if (e.kind == Kind::added) pipes_seen->store(static_cast<int>(c.stats().pipes));
+  });
+  Socket d{sprocket::pair};
+  const std::string url = unique_inproc_name();
+  d.listen(url);
+  c.dial(url);
+  EXPECT_TRUE(wait_until([&] { return pipes_seen->load() >= 0; }));
+  EXPECT_EQ(pipes_seen->load(), 1);
+  c.on_pipe_event({});  // stop before c goes away, so no late event sees a dead socket
+}
+
+TEST(SocketOptionsTest, DefaultsAndRoundTrips) {
+  Socket s{sprocket::pair};
+  EXPECT_LT(s.send_timeout().count(), 0) << "no send timeout by default";
+  EXPECT_LT(s.recv_timeout().count(), 0) << "no recv timeout by default";
+  EXPECT_EQ(s.send_buffer(), 128u);
+  EXPECT_EQ(s.recv_buffer(), 128u);
+  EXPECT_EQ(s.recv_max_size(), 1024u * 1024u);
+  EXPECT_EQ(s.protocol(), sprocket::pair);
+  EXPECT_TRUE(static_cast<bool>(s.get_executor()));
+
+  s.set_send_timeout(250ms);
+  s.set_recv_timeout(1500ms);
+  EXPECT_EQ(to_ms(s.send_timeout()), 250);
+  EXPECT_EQ(to_ms(s.recv_timeout()), 1500);
+  s.set_send_timeout(std::chrono::microseconds(1234));
+  EXPECT_EQ(s.send_timeout().count(), 1'234'000);
+  s.set_send_timeout(-1ms);
+  EXPECT_LT(s.send_timeout().count(), 0);
+
+  s.set_send_buffer(16);
+  s.set_recv_buffer(32);
+  EXPECT_EQ(s.send_buffer(), 16u);
+  EXPECT_EQ(s.recv_buffer(), 32u);
+  s.set_recv_max_size(0);
+  EXPECT_EQ(s.recv_max_size(), 0u);
+  s.set_recv_max_size(4096);
+  EXPECT_EQ(s.recv_max_size(), 4096u);
+  s.set_linger(500ms);
+  EXPECT_EQ(to_ms(s.linger()), 500);
+}
+
+TEST(SocketHandlesTest, DialerAndListenerKnowTheirUrl) {
+  const std::string url = unique_inproc_name();
+  Socket a{sprocket::pair};
+  Socket b{sprocket::pair};
+  Listener l = a.listen(url);
+  Dialer d = b.dial(url);
+  ASSERT_TRUE(l);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(l.url(), url);
+  EXPECT_EQ(d.url(), url);
+  EXPECT_EQ(l.port(), 0) << "inproc has no port";
+}
+
+TEST(SocketHandlesTest, DroppingHandlesLeavesEndpointsRunning) {
+  const std::string url = unique_inproc_name();
+  Socket a{sprocket::pair};
+  Socket b{sprocket::pair};
+  bound_blocking_calls(a);
+  bound_blocking_calls(b);
+  PipeEventRecorder ea(a), eb(b);
+  (void)a.listen(url);  // handles dropped at once
+  (void)b.dial(url);
+  ASSERT_TRUE(ea.wait_added()) << ea.summary();
+  b.send("still running");
+  EXPECT_EQ(a.recv().str(), "still running");
+}
+
+TEST_F(SocketTest, MovedSocketKeepsWorking) {
+  Socket moved{std::move(b_)};
+  a_.send("to the moved socket");
+  EXPECT_EQ(moved.recv().str(), "to the moved socket");
+  Socket assigned{sprocket::pair};
+  assigned = std::move(moved);
+  assigned.send("from the assigned socket");
+  EXPECT_EQ(a_.recv().str(), "from the assigned socket");
+}
+
+}  // namespace
+}  // namespace sprocket::test

@@ -1,0 +1,56 @@
+# Sourced by the scripts in tools/: the Debian packages sprocket needs, and
+# an installer that runs apt only when one of them is missing.
+#
+#   source tools/lib/deps.sh
+#   sprocket_install_deps            # the packages below
+#   sprocket_install_deps python3    # ... plus extra ones
+#
+# SPROCKET_SKIP_DEPS=1 skips the step (for machines without apt or network).
+
+SPROCKET_DEPS=(
+  cmake ninja-build g++ pkg-config                 # toolchain
+  libasio-dev libfmt-dev libssl-dev                # the library
+  libgtest-dev libbenchmark-dev                    # tests and benchmarks
+  nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers
+  gnuplot-nox                                      # benchmark plots
+)
+
+# Prints, one per line, the packages among "$@" that are not installed.
+sprocket_missing_packages() {
+  local pkg status
+  for pkg in "$@"; do
+    status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)
+    [[ $status == ii* ]] || printf '%s\n' "$pkg"
+  done
+}
+
+# Installs whatever is missing of SPROCKET_DEPS and "$@"; does nothing (and
+# needs no network) when everything is there already.
+sprocket_install_deps() {
+  if [[ ${SPROCKET_SKIP_DEPS:-0} == 1 ]]; then
+    echo "==> dependencies: skipped (SPROCKET_SKIP_DEPS=1)"
+    return 0
+  fi
+  if ! command -v dpkg-query >/dev/null; then
+    echo "==> dependencies: not a Debian system; install the equivalents of: ${SPROCKET_DEPS[*]} $*" >&2
+    return 0
+  fi
+  local missing
+  mapfile -t missing < <(sprocket_missing_packages "${SPROCKET_DEPS[@]}" "$@")
+  if ((${#missing[@]} == 0)); then
+    echo "==> dependencies: all installed"
+    return 0
+  fi
+  local sudo=()
+  if ((EUID != 0)); then
+    if ! command -v sudo >/dev/null; then
+      echo "error: missing packages (${missing[*]}) and neither root nor sudo" >&2
+      return 1
+    fi
+    sudo=(sudo)
+  fi
+  echo "==> dependencies: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Installs what is missing, then configures, builds and runs every test in
+# three builds: Release, ASan+UBSan and TSan. All three run even when one
+# fails; the exit status is non-zero if any failed.
+#
+#   tools/test.sh                 # all three builds
+#   tools/test.sh --only tsan     # one of release | asan | tsan
+#
+# Environment: SPROCKET_JOBS (default 2) for build and test parallelism,
+# SPROCKET_TEST_TIMEOUT (default 300) seconds per test without its own
+# TIMEOUT, SPROCKET_SKIP_DEPS=1 to skip the apt step.
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+source tools/lib/deps.sh
+
+usage() {
+  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+builds=(release asan tsan)
+while (($#)); do
+  case $1 in
+    --only) builds=("${2:-}"); shift 2 || { usage >&2; exit 2; } ;;
+    --only=*) builds=("${1#*=}"); shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+for b in "${builds[@]}"; do
+  [[ $b == release || $b == asan || $b == tsan ]] ||
+    { echo "--only takes release, asan or tsan, not '$b'" >&2; exit 2; }
+done
+
+jobs=${SPROCKET_JOBS:-2}
+test_timeout=${SPROCKET_TEST_TIMEOUT:-300}
+
+# Sanitizer settings; anything already in the environment wins.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+
+cmake_args_for() {
+  case $1 in
+    release) echo "-DCMAKE_BUILD_TYPE=Release" ;;
+    asan) echo "-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPROCKET_SANITIZE=address,undefined -DSPROCKET_BUILD_BENCH=OFF" ;;
+    tsan) echo "-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPROCKET_SANITIZE=thread -DSPROCKET_BUILD_BENCH=OFF" ;;
+  esac
+}
+
+# GCC 12's TSan cannot map its shadow memory when the kernel randomises more
+# than 28 bits of mmap addresses (newer kernels default to 32); running the
+# tests without ASLR avoids "FATAL: ThreadSanitizer: unexpected memory mapping".
+tsan_launcher() {
+  local bits
+  bits=$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 28)
+  if ((bits > 28)) && command -v setarch >/dev/null; then
+    echo "setarch $(uname -m) -R"
+  fi
+}
+
+declare -A result summary
+# Configures, builds and tests one build; records its result and returns
+# non-zero on failure.
+run_build() {
+  local name=$1 dir=build/$1 log=build/$1/ctest.log
+  local -a args launcher=()
+  read -r -a args <<<"$(cmake_args_for "$name")"
+  # Ninja for new build trees; an existing tree keeps its generator.
+  [[ -f $dir/CMakeCache.txt ]] || args+=(-G Ninja)
+  [[ $name == tsan ]] && read -r -a launcher <<<"$(tsan_launcher)"
+
+  echo
+  echo "==> [$name] configure: cmake -S . -B $dir ${args[*]}"
+  if ! cmake -S . -B "$dir" "${args[@]}"; then
+    result[$name]="FAIL (configure)"
+    return 1
+  fi
+  echo "==> [$name] build"
+  if ! cmake --build "$dir" -j "$jobs"; then
+    result[$name]="FAIL (build)"
+    return 1
+  fi
+  echo "==> [$name] test${launcher:+ (under ${launcher[*]})}"
+  local rc=0
+  "${launcher[@]}" ctest --test-dir "$dir" --output-on-failure --no-tests=error \
+    --timeout "$test_timeout" -j "$jobs" 2>&1 | tee "$log" || rc=$?
+  # CTest's own summary: the pass-rate line and the list of failures.
+  summary[$name]=$(sed -n -e '/tests passed, /p' -e '/Total Test time/p' -e '/The following tests FAILED/,$p' "$log" |
+    grep -v '^Errors while running CTest' || true)
+  if ((rc != 0)); then
+    result[$name]="FAIL (tests)"
+    return 1
+  fi
+  result[$name]="PASS"
+}
+
+sprocket_install_deps
+
+status=0
+start=$SECONDS
+for b in "${builds[@]}"; do
+  t0=$SECONDS
+  run_build "$b" || status=1
+  result[$b]+=" in $((SECONDS - t0)) s"
+done
+
+echo
+echo "==================== summary ===================="
+for b in "${builds[@]}"; do
+  if [[ -n ${summary[$b]:-} ]]; then
+    echo "--- $b (log: build/$b/ctest.log)"
+    echo "${summary[$b]}"
+  fi
+done
+echo
+for b in "${builds[@]}"; do
+  printf '%-8s %s\n' "$b:" "${result[$b]}"
+done
+echo "total: $((SECONDS - start)) s"
+exit "$status"
