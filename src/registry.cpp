@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "registry_builtins.hpp"
+#include "sprocket/error.hpp"
 #include "sprocket/extension/protocol.hpp"
 #include "sprocket/extension/transport.hpp"
 
@@ -58,6 +59,8 @@ std::shared_ptr<Transport> find_transport(std::string_view scheme) {
   auto it = r.transports.find(scheme);
   return it == r.transports.end() ? nullptr : it->second;
 }
+
+std::error_code ProtocolHandler::errc_not_supported() { return errc::not_supported; }
 
 void register_protocol(ProtocolInfo info) {
   auto& r = registry();

@@ -131,6 +131,16 @@ void Socket::set_recv_max_size(std::size_t bytes) { core_->set_recv_max(bytes); 
 std::size_t Socket::recv_max_size() const { return core_->recv_max_size(); }
 void Socket::set_linger(duration d) { core_->set_linger(d); }
 Socket::duration Socket::linger() const { return core_->linger(); }
+void Socket::set_max_ttl(int hops) {
+  if (hops < 1 || hops > 15) {
+    throw std::system_error(make_error_code(errc::invalid_argument),
+                            fmt::format("set_max_ttl: {} is outside 1..15", hops));
+  }
+  core_->set_max_ttl(hops);
+}
+int Socket::max_ttl() const { return core_->max_ttl(); }
+void Socket::set_resend_interval(duration d) { core_->set_resend_interval(d); }
+Socket::duration Socket::resend_interval() const { return core_->resend_interval(); }
 void Socket::set_handshake_timeout(duration d) { core_->set_handshake_timeout(d); }
 Socket::duration Socket::handshake_timeout() const { return core_->handshake_timeout(); }
 
@@ -140,6 +150,7 @@ void Socket::on_pipe_event(std::function<void(const PipeEvent&)> callback) {
 
 Stats Socket::stats() const { return core_->stats(); }
 Protocol Socket::protocol() const { return core_->protocol(); }
+bool Socket::raw() const { return core_->socket_options().raw; }
 asio::any_io_executor Socket::get_executor() const { return core_->executor(); }
 
 // ------------------------------------------------------------------ endpoints

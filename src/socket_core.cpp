@@ -30,23 +30,24 @@ SocketCore::~SocketCore() = default;
 
 // ---------------------------------------------------------------- user ops
 
-std::optional<SocketCore::Clock::time_point> SocketCore::deadline(bool send) const {
-  auto t = timeout(send);
+std::optional<SocketCore::Clock::time_point> SocketCore::deadline(std::uint32_t ctx,
+                                                                 bool send) const {
+  auto t = timeout_locked(ctx, send);
   if (t.count() < 0) return std::nullopt;
   return Clock::now() + t;
 }
 
-std::error_code SocketCore::try_op(bool is_send, Message& m) {
+std::error_code SocketCore::try_op(bool is_send, Message& m, std::uint32_t ctx) {
   if (is_send) {
     std::size_t bytes = m.size();
-    auto ec = proto_->send(m);
+    auto ec = proto_->context_send(m, ctx);
     if (!ec) {
       ++stats_.messages_sent;
       stats_.bytes_sent += bytes;
     }
     return ec;
   }
-  auto ec = proto_->recv(m);
+  auto ec = proto_->context_recv(m, ctx);
   if (!ec) {
     ++stats_.messages_received;
     stats_.bytes_received += m.size();
@@ -54,22 +55,24 @@ std::error_code SocketCore::try_op(bool is_send, Message& m) {
   return ec;
 }
 
-std::error_code SocketCore::send(Message& m, bool block) {
+std::error_code SocketCore::send(Message& m, bool block, std::uint32_t ctx) {
   Lock lock(*this);
-  if (state_ != State::open) return errc::closed;
-  if (send_waiters_.empty()) {
-    auto ec = try_op(true, m);
+  Channel* ch = state_ == State::open ? channel(ctx) : nullptr;
+  if (!ch) return errc::closed;
+  if (ch->send.empty()) {
+    auto ec = try_op(true, m, ctx);
     if (ec != errc::would_block || !block) return ec;
   } else if (!block) {
     return errc::would_block;
   }
   Waiter w;
   w.is_send = true;
+  w.ctx = ctx;
   w.msg = std::move(m);
-  send_waiters_.push_back(&w);
-  wait(lock, w, deadline(true));
+  ch->send.push_back(&w);
+  wait(lock, w, deadline(ctx, true));
   if (!w.done) {
-    send_waiters_.remove(&w);
+    ch->send.remove(&w);  // still ours: the channel outlives a waiting call
     m = std::move(w.msg);
     return errc::timed_out;
   }
@@ -77,24 +80,36 @@ std::error_code SocketCore::send(Message& m, bool block) {
   return w.result;
 }
 
-std::error_code SocketCore::recv(Message& m, bool block) {
+std::error_code SocketCore::recv(Message& m, bool block, std::uint32_t ctx) {
   Lock lock(*this);
-  if (state_ != State::open) return errc::closed;
-  if (recv_waiters_.empty()) {
-    auto ec = try_op(false, m);
+  Channel* ch = state_ == State::open ? channel(ctx) : nullptr;
+  if (!ch) return errc::closed;
+  if (ch->recv.empty()) {
+    auto ec = try_op(false, m, ctx);
     if (ec != errc::would_block || !block) return ec;
   } else if (!block) {
     return errc::would_block;
   }
   Waiter w;
-  recv_waiters_.push_back(&w);
-  wait(lock, w, deadline(false));
+  w.ctx = ctx;
+  ch->recv.push_back(&w);
+  wait(lock, w, deadline(ctx, false));
   if (!w.done) {
-    recv_waiters_.remove(&w);
+    ch->recv.remove(&w);
     return errc::timed_out;
   }
   if (!w.result) m = std::move(w.msg);
   return w.result;
+}
+
+SocketCore::Channel* SocketCore::channel(std::uint32_t ctx) {
+  if (ctx == 0) return &socket_channel_;
+  auto it = contexts_.find(ctx);
+  return it == contexts_.end() ? nullptr : it->second.get();
+}
+
+const SocketCore::Channel* SocketCore::channel(std::uint32_t ctx) const {
+  return const_cast<SocketCore*>(this)->channel(ctx);
 }
 
 // Waits until `w` is done or the deadline passes. Returns with the lock
@@ -167,19 +182,40 @@ void SocketCore::finish(Waiter* w, std::error_code ec) {
   });
 }
 
+// Retries the waiting operations of every channel in order. A context's
+// recv may file replies for other contexts, so passes repeat while any
+// operation completes.
 void SocketCore::service_waiters() {
   if (state_ != State::open) return;
-  while (Waiter* w = recv_waiters_.front()) {
-    auto ec = try_op(false, w->msg);
-    if (ec == errc::would_block) break;
-    recv_waiters_.remove(w);
-    finish(w, ec);
+  for (bool progress = true; progress;) {
+    progress = service_channel(0, socket_channel_);
+    for (auto& [id, ch] : contexts_) progress |= service_channel(id, *ch);
+    if (contexts_.empty()) break;
   }
-  while (Waiter* w = send_waiters_.front()) {
-    auto ec = try_op(true, w->msg);
-    if (ec == errc::would_block) break;
-    send_waiters_.remove(w);
-    finish(w, ec);
+}
+
+bool SocketCore::service_channel(std::uint32_t ctx, Channel& ch) {
+  bool progress = false;
+  for (bool is_send : {false, true}) {
+    WaiterList& list = ch.waiters(is_send);
+    while (Waiter* w = list.front()) {
+      auto ec = try_op(is_send, w->msg, ctx);
+      if (ec == errc::would_block) break;
+      list.remove(w);
+      finish(w, ec);
+      progress = true;
+    }
+  }
+  return progress;
+}
+
+void SocketCore::fail_channel(Channel& ch, std::error_code ec) {
+  for (bool is_send : {false, true}) {
+    WaiterList& list = ch.waiters(is_send);
+    while (Waiter* w = list.front()) {
+      list.remove(w);
+      finish(w, ec);
+    }
   }
 }
 
@@ -201,13 +237,10 @@ void SocketCore::close() {
     Lock lock(*this);
     if (state_ == State::closed) return;
     state_ = State::closed;
-    for (auto* list : {&recv_waiters_, &send_waiters_}) {
-      while (Waiter* w = list->front()) {
-        list->remove(w);
-        finish(w, errc::closed);
-      }
-    }
+    fail_channel(socket_channel_, errc::closed);
+    for (auto& [id, ch] : contexts_) fail_channel(*ch, errc::closed);
     while (!pipes_.empty()) remove_pipe(pipes_.begin()->second, errc::closed);
+    for (auto& [token, t] : timers_) t.timer->cancel();
     endpoints.swap(endpoints_);
   }
   for (auto& ep : endpoints) ep->close();
@@ -376,14 +409,6 @@ Stats SocketCore::stats() const {
   Stats s = stats_;
   s.pipes = pipes_.size();
   return s;
-}
-
-void SocketCore::set_timeout(bool send, std::chrono::nanoseconds d) {
-  (send ? send_timeout_ns_ : recv_timeout_ns_).store(d.count() < 0 ? -1 : d.count());
-}
-
-std::chrono::nanoseconds SocketCore::timeout(bool send) const {
-  return std::chrono::nanoseconds((send ? send_timeout_ns_ : recv_timeout_ns_).load());
 }
 
 void SocketCore::set_buffer(bool send, std::size_t messages) {

@@ -47,14 +47,23 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
              asio::any_io_executor executor);
   ~SocketCore() override;
 
-  // --- user operations (socket_core.cpp) ---
-  std::error_code send(Message& m, bool block);
-  std::error_code recv(Message& m, bool block);
+  // --- user operations (socket_core.cpp); ctx 0 is the socket itself ---
+  std::error_code send(Message& m, bool block, std::uint32_t ctx = 0);
+  std::error_code recv(Message& m, bool block, std::uint32_t ctx = 0);
   void close();
 
   // --- async operations (socket_core_async.cpp) ---
-  void start_async(bool is_send, std::uint64_t id, Message m, std::unique_ptr<AsyncOp> op);
+  void start_async(bool is_send, std::uint64_t id, Message m, std::unique_ptr<AsyncOp> op,
+                   std::uint32_t ctx = 0);
   void cancel_async(std::uint64_t id, std::error_code reason);
+
+  // --- contexts (context.cpp) ---
+  /// Opens a context; errc::not_supported if the protocol has none.
+  std::uint32_t open_context(std::error_code& ec);
+  /// Completes its pending operations with errc::closed and forgets it.
+  void close_context(std::uint32_t ctx);
+  void set_context_timeout(std::uint32_t ctx, bool send, std::chrono::nanoseconds d);
+  std::chrono::nanoseconds context_timeout(std::uint32_t ctx, bool send) const;
 
   // --- endpoints ---
   std::shared_ptr<EndpointBase> add_endpoint(std::string_view url, const EndpointOptions& o,
@@ -79,8 +88,8 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   void schedule_removal(PipeImpl& pipe, std::error_code reason);
 
   // --- options and introspection ---
-  void set_timeout(bool send, std::chrono::nanoseconds d);
-  std::chrono::nanoseconds timeout(bool send) const;
+  void set_timeout(bool send, std::chrono::nanoseconds d) { set_context_timeout(0, send, d); }
+  std::chrono::nanoseconds timeout(bool send) const { return context_timeout(0, send); }
   void set_buffer(bool send, std::size_t messages);
   void set_recv_max(std::size_t bytes) { recv_max_.store(bytes, std::memory_order_relaxed); }
   void set_linger(std::chrono::nanoseconds d) { linger_ns_.store(d.count()); }
@@ -104,13 +113,31 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   void set_handshake_timeout(std::chrono::nanoseconds d) { handshake_ns_.store(d.count()); }
   asio::any_io_executor executor() const override { return executor_; }
 
-  // ProtocolHost
+  // ProtocolHost (called with the lock held)
   void count_drop() noexcept override { ++stats_.drops; }
   const SocketOptions& socket_options() const noexcept override { return options_; }
+  int max_ttl() const noexcept override { return max_ttl_.load(); }
+  std::chrono::nanoseconds resend_interval() const noexcept override {
+    return std::chrono::nanoseconds(resend_ns_.load());
+  }
+  void start_timer(std::uint32_t token, std::chrono::nanoseconds delay) override;
+  void cancel_timer(std::uint32_t token) override;
+
+  void set_max_ttl(int hops) { max_ttl_.store(hops); }
+  void set_resend_interval(std::chrono::nanoseconds d) { resend_ns_.store(d.count() < 0 ? -1 : d.count()); }
 
  private:
   class Lock;
   enum class State { open, closed };
+
+  /// The waiting operations and timeouts of the socket (id 0) or a context.
+  struct Channel {
+    WaiterList send;
+    WaiterList recv;
+    std::atomic<std::int64_t> send_timeout_ns{-1};
+    std::atomic<std::int64_t> recv_timeout_ns{-1};
+    WaiterList& waiters(bool is_send) { return is_send ? send : recv; }
+  };
 
   struct ReadyNotice {
     PipeImpl* pipe;  // validated against pipes_ by id before use
@@ -125,11 +152,17 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   void finish(Waiter* w, std::error_code ec);
   void remove_pipe(std::shared_ptr<PipeImpl> pipe, std::error_code reason);
   void emit(PipeEvent event);
-  std::optional<Clock::time_point> deadline(bool send) const;
+  std::optional<Clock::time_point> deadline(std::uint32_t ctx, bool send) const;
   void wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> deadline);
   bool spin_briefly(Lock& lock, Waiter& w);
-  std::error_code try_op(bool is_send, Message& m);
+  std::error_code try_op(bool is_send, Message& m, std::uint32_t ctx);
+  bool service_channel(std::uint32_t ctx, Channel& ch);
+  Channel* channel(std::uint32_t ctx);
+  std::chrono::nanoseconds timeout_locked(std::uint32_t ctx, bool send) const;
+  const Channel* channel(std::uint32_t ctx) const;
+  void fail_channel(Channel& ch, std::error_code ec);
   void arm_timer(Waiter& w, std::chrono::nanoseconds timeout);
+  void protocol_timer_expired(std::uint32_t token, std::uint64_t generation);
 
   const ProtocolInfo& info_;
   const SocketOptions options_;
@@ -141,8 +174,9 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::unordered_map<std::uint32_t, std::shared_ptr<PipeImpl>> pipes_;
   std::vector<std::pair<std::shared_ptr<PipeImpl>, std::error_code>> removals_;
   std::vector<std::shared_ptr<EndpointBase>> endpoints_;
-  WaiterList send_waiters_;
-  WaiterList recv_waiters_;
+  Channel socket_channel_;
+  std::unordered_map<std::uint32_t, std::unique_ptr<Channel>> contexts_;
+  std::uint32_t next_context_ = 1;
   DeferredActions deferred_;
   std::vector<ReadyNotice> ready_spare_;  // drained notices, kept for their capacity
 
@@ -157,11 +191,16 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   alignas(64) char pad_end_ = 0;  // keeps the fields after this class off that line
   std::shared_ptr<const std::function<void(const PipeEvent&)>> pipe_callback_;
   Stats stats_;
+  struct ProtocolTimer {
+    std::unique_ptr<asio::steady_timer> timer;
+    std::uint64_t generation = 0;  // a stale expiry (restarted since) is ignored
+  };
+  std::unordered_map<std::uint32_t, ProtocolTimer> timers_;
 
-  std::atomic<std::int64_t> send_timeout_ns_{-1};
-  std::atomic<std::int64_t> recv_timeout_ns_{-1};
   std::atomic<std::int64_t> linger_ns_{1'000'000'000};
   std::atomic<std::int64_t> handshake_ns_{10'000'000'000};
+  std::atomic<int> max_ttl_{8};
+  std::atomic<std::int64_t> resend_ns_{60'000'000'000};
   std::atomic<std::size_t> sndbuf_{128};
   std::atomic<std::size_t> rcvbuf_{128};
   std::atomic<std::size_t> recv_max_{1024 * 1024};

@@ -7,12 +7,13 @@
 namespace sprocket::detail {
 
 void SocketCore::start_async(bool is_send, std::uint64_t id, Message m,
-                             std::unique_ptr<AsyncOp> op) {
+                             std::unique_ptr<AsyncOp> op, std::uint32_t ctx) {
   Lock lock(*this);
-  auto& waiters = is_send ? send_waiters_ : recv_waiters_;
+  Channel* ch = state_ == State::open ? channel(ctx) : nullptr;
   std::error_code ec = errc::closed;
-  if (state_ == State::open) {
-    ec = waiters.empty() ? try_op(is_send, m) : make_error_code(errc::would_block);
+  if (ch) {
+    ec = ch->waiters(is_send).empty() ? try_op(is_send, m, ctx)
+                                      : make_error_code(errc::would_block);
   }
   if (ec != errc::would_block) {
     // Done already; still completed through the executor, never inline.
@@ -26,10 +27,11 @@ void SocketCore::start_async(bool is_send, std::uint64_t id, Message m,
   w->msg = std::move(m);
   w->op = std::move(op);
   w->id = id;
-  auto timeout = this->timeout(is_send);
+  w->ctx = ctx;
+  auto timeout = timeout_locked(ctx, is_send);
   if (timeout.count() >= 0) arm_timer(*w, timeout);
   need_wake_.fetch_add(1);  // posters must now act on their notices themselves
-  waiters.push_back(w.release());
+  ch->waiters(is_send).push_back(w.release());
 }
 
 void SocketCore::arm_timer(Waiter& w, std::chrono::nanoseconds timeout) {
@@ -40,15 +42,45 @@ void SocketCore::arm_timer(Waiter& w, std::chrono::nanoseconds timeout) {
   });
 }
 
+void SocketCore::start_timer(std::uint32_t token, std::chrono::nanoseconds delay) {
+  auto& t = timers_[token];
+  if (!t.timer) t.timer = std::make_unique<asio::steady_timer>(executor_);
+  t.timer->expires_after(delay);
+  t.timer->async_wait([core = weak_from_this(), token, gen = ++t.generation](std::error_code ec) {
+    if (ec) return;
+    if (auto c = core.lock()) c->protocol_timer_expired(token, gen);
+  });
+}
+
+void SocketCore::cancel_timer(std::uint32_t token) {
+  auto it = timers_.find(token);
+  if (it == timers_.end()) return;
+  ++it->second.generation;
+  it->second.timer->cancel();
+}
+
+void SocketCore::protocol_timer_expired(std::uint32_t token, std::uint64_t generation) {
+  Lock lock(*this);
+  auto it = timers_.find(token);
+  if (state_ != State::open || it == timers_.end() || it->second.generation != generation) return;
+  proto_->on_timer(token);
+}
+
 void SocketCore::cancel_async(std::uint64_t id, std::error_code reason) {
   Lock lock(*this);
-  for (auto* list : {&recv_waiters_, &send_waiters_}) {
-    if (Waiter* w = list->find(id)) {
-      list->remove(w);
-      finish(w, reason);
-      return;
+  auto cancel_in = [&](Channel& ch) {
+    for (bool is_send : {false, true}) {
+      if (Waiter* w = ch.waiters(is_send).find(id)) {
+        ch.waiters(is_send).remove(w);
+        finish(w, reason);
+        return true;
+      }
     }
-  }
+    return false;
+  };
+  if (cancel_in(socket_channel_)) return;
+  for (auto& [ctx, ch] : contexts_)
+    if (cancel_in(*ch)) return;
 }
 
 std::uint64_t next_async_id() noexcept {
@@ -61,13 +93,13 @@ void cancel_async(const std::weak_ptr<SocketCore>& core, std::uint64_t id) {
 }
 
 void start_async_send(const std::shared_ptr<SocketCore>& core, std::uint64_t id, Message m,
-                      std::unique_ptr<AsyncOp> op) {
-  core->start_async(true, id, std::move(m), std::move(op));
+                      std::unique_ptr<AsyncOp> op, std::uint32_t ctx) {
+  core->start_async(true, id, std::move(m), std::move(op), ctx);
 }
 
 void start_async_recv(const std::shared_ptr<SocketCore>& core, std::uint64_t id,
-                      std::unique_ptr<AsyncOp> op) {
-  core->start_async(false, id, Message{}, std::move(op));
+                      std::unique_ptr<AsyncOp> op, std::uint32_t ctx) {
+  core->start_async(false, id, Message{}, std::move(op), ctx);
 }
 
 asio::any_io_executor core_executor(const std::shared_ptr<SocketCore>& core) {

@@ -29,6 +29,7 @@ struct Waiter {
   std::condition_variable* cv = nullptr;  // set for blocked threads
   std::unique_ptr<AsyncOp> op;            // set for async operations
   std::uint64_t id = 0;
+  std::uint32_t ctx = 0;  // the context (0: the socket) the operation runs on
   std::unique_ptr<asio::steady_timer> timer;  // async timeout
 };
 

@@ -24,6 +24,7 @@ namespace sprocket {
 
 namespace detail {
 class EndpointBase;
+struct SocketAccess;
 }
 
 /// A handle on one dial(). Dropping it leaves the dialer running, owned by
@@ -94,6 +95,9 @@ struct Stats {
 /// thread at any time, concurrently, including close() while other threads
 /// are blocked in it (they return errc::closed).
 class Socket {
+  friend struct detail::SocketAccess;
+  friend class Context;
+
  public:
   using duration = std::chrono::nanoseconds;
 
@@ -138,29 +142,15 @@ class Socket {
   /// the send timeout and asio per-operation cancellation (errc::canceled).
   template <class Token>
   auto async_send(Message m, Token&& token) {
-    return asio::async_initiate<Token, void(std::error_code)>(
-        [core = core_](auto handler, Message msg) {
-          using Op = detail::AsyncOpImpl<std::decay_t<decltype(handler)>, false>;
-          auto op = std::make_unique<Op>(std::move(handler), detail::core_executor(core));
-          auto id = detail::next_async_id();
-          op->bind_cancellation(core, id);
-          detail::start_async_send(core, id, std::move(msg), std::move(op));
-        },
-        token, std::move(m));
+    return asio::async_initiate<Token, void(std::error_code)>(detail::InitiateSend{core_, 0},
+                                                              token, std::move(m));
   }
 
   /// Receives asynchronously; completes with `void(std::error_code, Message)`.
   template <class Token>
   auto async_recv(Token&& token) {
     return asio::async_initiate<Token, void(std::error_code, Message)>(
-        [core = core_](auto handler) {
-          using Op = detail::AsyncOpImpl<std::decay_t<decltype(handler)>, true>;
-          auto op = std::make_unique<Op>(std::move(handler), detail::core_executor(core));
-          auto id = detail::next_async_id();
-          op->bind_cancellation(core, id);
-          detail::start_async_recv(core, id, std::move(op));
-        },
-        token);
+        detail::InitiateRecv{core_, 0}, token);
   }
 
   /// Closes the socket: pending and blocked operations complete with
@@ -185,6 +175,15 @@ class Socket {
   /// How long close() lets queued output drain in the background.
   void set_linger(duration d);
   duration linger() const;
+  /// REQ/REP and SURVEY: most hops (backtrace words) a message may carry,
+  /// 1..15 (default 8); deeper messages are dropped. errc::invalid_argument
+  /// outside the range.
+  void set_max_ttl(int hops);
+  int max_ttl() const;
+  /// REQ: resend a request that got no reply after this long (default 60 s);
+  /// a negative duration never resends.
+  void set_resend_interval(duration d);
+  duration resend_interval() const;
   /// How long a new connection may take to exchange SP headers (default 10 s).
   void set_handshake_timeout(duration d);
   duration handshake_timeout() const;
@@ -197,6 +196,8 @@ class Socket {
   Stats stats() const;
 
   Protocol protocol() const;
+  /// True for a raw socket (SocketOptions::raw).
+  bool raw() const;
   /// The executor that runs this socket's I/O and default completions.
   asio::any_io_executor get_executor() const;
 

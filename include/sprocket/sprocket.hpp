@@ -3,6 +3,8 @@
 // SP wire protocols of nanomsg and NNG. Include this one header.
 #pragma once
 
+#include "sprocket/context.hpp"
+#include "sprocket/device.hpp"
 #include "sprocket/error.hpp"
 #include "sprocket/message.hpp"
 #include "sprocket/options.hpp"

@@ -30,6 +30,8 @@ class AsyncOp {
   virtual void complete(std::error_code ec, Message m) = 0;
 };
 
+asio::any_io_executor core_executor(const std::shared_ptr<SocketCore>& core);
+
 /// Allocates an id that names one async operation to cancel_async().
 std::uint64_t next_async_id() noexcept;
 /// Cancels the operation `id` if it is still pending (errc::canceled).
@@ -77,10 +79,36 @@ class AsyncOpImpl final : public AsyncOp {
       work_;
 };
 
+/// Start an async send/recv on the socket (ctx 0) or one of its contexts.
 void start_async_send(const std::shared_ptr<SocketCore>& core, std::uint64_t id, Message m,
-                      std::unique_ptr<AsyncOp> op);
+                      std::unique_ptr<AsyncOp> op, std::uint32_t ctx = 0);
 void start_async_recv(const std::shared_ptr<SocketCore>& core, std::uint64_t id,
-                      std::unique_ptr<AsyncOp> op);
-asio::any_io_executor core_executor(const std::shared_ptr<SocketCore>& core);
+                      std::unique_ptr<AsyncOp> op, std::uint32_t ctx = 0);
 
+/// The asio initiations shared by Socket and Context.
+struct InitiateSend {
+  std::shared_ptr<SocketCore> core;
+  std::uint32_t ctx;
+  template <class Handler>
+  void operator()(Handler handler, Message m) const {
+    auto op = std::make_unique<AsyncOpImpl<std::decay_t<Handler>, false>>(std::move(handler),
+                                                                         core_executor(core));
+    auto id = next_async_id();
+    op->bind_cancellation(core, id);
+    start_async_send(core, id, std::move(m), std::move(op), ctx);
+  }
+};
+
+struct InitiateRecv {
+  std::shared_ptr<SocketCore> core;
+  std::uint32_t ctx;
+  template <class Handler>
+  void operator()(Handler handler) const {
+    auto op = std::make_unique<AsyncOpImpl<std::decay_t<Handler>, true>>(std::move(handler),
+                                                                        core_executor(core));
+    auto id = next_async_id();
+    op->bind_cancellation(core, id);
+    start_async_recv(core, id, std::move(op), ctx);
+  }
+};
 }  // namespace sprocket::detail

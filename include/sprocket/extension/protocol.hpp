@@ -3,6 +3,7 @@
 // register_protocol() adds more.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -63,6 +64,15 @@ class ProtocolHost {
   virtual void count_drop() noexcept = 0;
   /// The socket's options, as currently set.
   virtual const SocketOptions& socket_options() const noexcept = 0;
+  /// Most backtrace words (hops) a request or survey may carry (1..15).
+  virtual int max_ttl() const noexcept = 0;
+  /// REQ: how long to wait for a reply before sending the request again;
+  /// negative: never resend.
+  virtual std::chrono::nanoseconds resend_interval() const noexcept = 0;
+  /// Calls ProtocolHandler::on_timer(token) after `delay`, with the socket
+  /// lock held. Starting a token that is running restarts it.
+  virtual void start_timer(std::uint32_t token, std::chrono::nanoseconds delay) = 0;
+  virtual void cancel_timer(std::uint32_t token) = 0;
 };
 
 /// One socket's protocol state. Every member is called with the socket lock
@@ -86,6 +96,24 @@ class ProtocolHandler {
   /// Receives into `m` now, or returns errc::would_block to be retried when
   /// a pipe becomes readable.
   virtual std::error_code recv(Message& m) = 0;
+  /// A timer started with ProtocolHost::start_timer() expired.
+  virtual void on_timer(std::uint32_t /*token*/) {}
+
+  /// Contexts (NNG's): independent request or survey state on one socket.
+  /// Context 0 is the socket itself. A protocol that supports them returns
+  /// success from open_context() and serves context_send/context_recv for
+  /// every open id; the defaults support none.
+  virtual std::error_code open_context(std::uint32_t /*ctx*/) { return errc_not_supported(); }
+  virtual void close_context(std::uint32_t /*ctx*/) {}
+  virtual std::error_code context_send(Message& m, std::uint32_t ctx) {
+    return ctx == 0 ? send(m) : errc_not_supported();
+  }
+  virtual std::error_code context_recv(Message& m, std::uint32_t ctx) {
+    return ctx == 0 ? recv(m) : errc_not_supported();
+  }
+
+ private:
+  static std::error_code errc_not_supported();
 };
 
 /// Describes a protocol to the registry.

@@ -1,0 +1,65 @@
+// PUSH (0x50) and PULL (0x51): a one-way pipeline. PUSH load-balances each
+// message to one PULL peer — the highest send_priority level that has room,
+// round-robin inside it — and blocks when none has room; PULL fair-queues
+// input, highest recv_priority first. No header on the wire.
+#include "protocols/common/routing.hpp"
+#include "sprocket/error.hpp"
+#include "sprocket/extension/protocol.hpp"
+
+namespace sprocket {
+namespace {
+
+class PushHandler final : public ProtocolHandler {
+ public:
+  explicit PushHandler(ProtocolHost& host) : raw_(host.socket_options().raw) {}
+
+  std::error_code add_pipe(Pipe& pipe) override {
+    lb_.add(pipe, pipe.send_priority(), true);
+    return {};
+  }
+  void remove_pipe(Pipe& pipe) override { lb_.remove(pipe); }
+  void pipe_readable(Pipe&) override {}  // PULL never sends; a close shows up as a removal
+  void pipe_writable(Pipe& pipe) override { lb_.set_ready(pipe, true); }
+
+  std::error_code send(Message& m) override {
+    if (!raw_) m.clear_header();
+    return routing::send_balanced(lb_, m);
+  }
+  std::error_code recv(Message&) override { return errc::not_supported; }
+
+ private:
+  const bool raw_;
+  routing::PriorityList lb_;
+};
+
+class PullHandler final : public ProtocolHandler {
+ public:
+  explicit PullHandler(ProtocolHost&) {}
+
+  std::error_code add_pipe(Pipe& pipe) override {
+    fq_.add(pipe, pipe.recv_priority(), true);
+    return {};
+  }
+  void remove_pipe(Pipe& pipe) override { fq_.remove(pipe); }
+  void pipe_readable(Pipe& pipe) override { fq_.set_ready(pipe, true); }
+  void pipe_writable(Pipe&) override {}
+
+  std::error_code send(Message&) override { return errc::not_supported; }
+  std::error_code recv(Message& m) override { return routing::recv_fair(fq_, m); }
+
+ private:
+  routing::PriorityList fq_;
+};
+
+}  // namespace
+
+namespace detail {
+void register_builtin_protocol_pipeline() {
+  register_protocol({0x50, 0x51, "push", "pull",
+                     [](ProtocolHost& h) { return std::make_unique<PushHandler>(h); }});
+  register_protocol({0x51, 0x50, "pull", "push",
+                     [](ProtocolHost& h) { return std::make_unique<PullHandler>(h); }});
+}
+}  // namespace detail
+
+}  // namespace sprocket
