@@ -141,6 +141,26 @@ void Socket::set_max_ttl(int hops) {
 int Socket::max_ttl() const { return core_->max_ttl(); }
 void Socket::set_resend_interval(duration d) { core_->set_resend_interval(d); }
 Socket::duration Socket::resend_interval() const { return core_->resend_interval(); }
+void Socket::set_survey_deadline(duration d) { core_->set_survey_deadline(d); }
+Socket::duration Socket::survey_deadline() const { return core_->survey_deadline(); }
+
+void Socket::subscribe(std::string_view prefix, std::error_code& ec) {
+  ec = core_->set_protocol_option("subscribe", std::as_bytes(std::span(prefix)));
+}
+void Socket::subscribe(std::string_view prefix) {
+  std::error_code ec;
+  subscribe(prefix, ec);
+  throw_if(ec, "subscribe");
+}
+void Socket::unsubscribe(std::string_view prefix, std::error_code& ec) {
+  ec = core_->set_protocol_option("unsubscribe", std::as_bytes(std::span(prefix)));
+}
+void Socket::unsubscribe(std::string_view prefix) {
+  std::error_code ec;
+  unsubscribe(prefix, ec);
+  throw_if(ec, "unsubscribe");
+}
+
 void Socket::set_handshake_timeout(duration d) { core_->set_handshake_timeout(d); }
 Socket::duration Socket::handshake_timeout() const { return core_->handshake_timeout(); }
 

@@ -411,6 +411,13 @@ Stats SocketCore::stats() const {
   return s;
 }
 
+std::error_code SocketCore::set_protocol_option(std::string_view name,
+                                               std::span<const std::byte> value) {
+  Lock lock(*this);
+  if (state_ != State::open) return errc::closed;
+  return proto_->set_option(name, value);
+}
+
 void SocketCore::set_buffer(bool send, std::size_t messages) {
   (send ? sndbuf_ : rcvbuf_).store(messages);
 }

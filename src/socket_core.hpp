@@ -120,10 +120,15 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::chrono::nanoseconds resend_interval() const noexcept override {
     return std::chrono::nanoseconds(resend_ns_.load());
   }
+  std::chrono::nanoseconds survey_deadline() const noexcept override {
+    return std::chrono::nanoseconds(survey_ns_.load());
+  }
   void start_timer(std::uint32_t token, std::chrono::nanoseconds delay) override;
   void cancel_timer(std::uint32_t token) override;
 
   void set_max_ttl(int hops) { max_ttl_.store(hops); }
+  void set_survey_deadline(std::chrono::nanoseconds d) { survey_ns_.store(d.count()); }
+  std::error_code set_protocol_option(std::string_view name, std::span<const std::byte> value);
   void set_resend_interval(std::chrono::nanoseconds d) { resend_ns_.store(d.count() < 0 ? -1 : d.count()); }
 
  private:
@@ -201,6 +206,7 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::atomic<std::int64_t> handshake_ns_{10'000'000'000};
   std::atomic<int> max_ttl_{8};
   std::atomic<std::int64_t> resend_ns_{60'000'000'000};
+  std::atomic<std::int64_t> survey_ns_{1'000'000'000};
   std::atomic<std::size_t> sndbuf_{128};
   std::atomic<std::size_t> rcvbuf_{128};
   std::atomic<std::size_t> recv_max_{1024 * 1024};

@@ -184,6 +184,18 @@ class Socket {
   /// a negative duration never resends.
   void set_resend_interval(duration d);
   duration resend_interval() const;
+  /// SURVEYOR: how long a survey accepts responses (default 1 s); a recv
+  /// pending at the deadline fails with errc::timed_out.
+  void set_survey_deadline(duration d);
+  duration survey_deadline() const;
+  /// SUB: receive messages whose body starts with `prefix` (reference
+  /// counted; the empty prefix matches everything). errc::not_supported on
+  /// other protocols.
+  void subscribe(std::string_view prefix);
+  void subscribe(std::string_view prefix, std::error_code& ec);
+  /// SUB: drops one subscribe() of `prefix`; errc::invalid_argument if none.
+  void unsubscribe(std::string_view prefix);
+  void unsubscribe(std::string_view prefix, std::error_code& ec);
   /// How long a new connection may take to exchange SP headers (default 10 s).
   void set_handshake_timeout(duration d);
   duration handshake_timeout() const;

@@ -1,4 +1,4 @@
-// The two sides of request/reply, registered together.
+// REQ; REP is the shared replier of protocols/common.
 #pragma once
 
 #include <memory>
@@ -9,6 +9,5 @@
 namespace sprocket::reqrep {
 
 std::unique_ptr<ProtocolHandler> make_req(ProtocolHost& host);
-std::unique_ptr<ProtocolHandler> make_rep(ProtocolHost& host);
 
 }  // namespace sprocket::reqrep

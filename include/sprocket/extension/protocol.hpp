@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <string>
 #include <system_error>
 
@@ -69,6 +71,8 @@ class ProtocolHost {
   /// REQ: how long to wait for a reply before sending the request again;
   /// negative: never resend.
   virtual std::chrono::nanoseconds resend_interval() const noexcept = 0;
+  /// SURVEYOR: how long a survey accepts responses.
+  virtual std::chrono::nanoseconds survey_deadline() const noexcept = 0;
   /// Calls ProtocolHandler::on_timer(token) after `delay`, with the socket
   /// lock held. Starting a token that is running restarts it.
   virtual void start_timer(std::uint32_t token, std::chrono::nanoseconds delay) = 0;
@@ -110,6 +114,13 @@ class ProtocolHandler {
   }
   virtual std::error_code context_recv(Message& m, std::uint32_t ctx) {
     return ctx == 0 ? recv(m) : errc_not_supported();
+  }
+
+  /// A protocol-specific option, such as SUB's "subscribe" and
+  /// "unsubscribe"; errc::not_supported for names the protocol lacks.
+  virtual std::error_code set_option(std::string_view /*name*/,
+                                     std::span<const std::byte> /*value*/) {
+    return errc_not_supported();
   }
 
  private:

@@ -1,0 +1,93 @@
+// PUB (0x20) and SUB (0x21). PUB sends each message to every subscriber,
+// sharing one body; a subscriber whose queue is full misses the message
+// (counted in stats().drops) so neither the publisher nor the others wait.
+// SUB filters at the receiver by byte prefix with a radix tree; nothing
+// about subscriptions travels on the wire.
+#include <vector>
+
+#include "protocols/common/routing.hpp"
+#include "protocols/pubsub/radix_tree.hpp"
+#include "sprocket/error.hpp"
+#include "sprocket/extension/protocol.hpp"
+
+namespace sprocket {
+namespace {
+
+class PubHandler final : public ProtocolHandler {
+ public:
+  explicit PubHandler(ProtocolHost& host) : host_(host), raw_(host.socket_options().raw) {}
+
+  std::error_code add_pipe(Pipe& pipe) override {
+    pipes_.push_back(&pipe);
+    return {};
+  }
+  void remove_pipe(Pipe& pipe) override { std::erase(pipes_, &pipe); }
+  void pipe_readable(Pipe&) override {}
+  void pipe_writable(Pipe&) override {}
+
+  std::error_code send(Message& m) override {
+    if (!raw_) m.clear_header();
+    for (std::size_t i = 0; i < pipes_.size(); ++i) {
+      // Every subscriber but the last gets a clone sharing the body.
+      Message copy = i + 1 < pipes_.size() ? m.clone() : std::move(m);
+      if (pipes_[i]->send(copy) != Pipe::Io::ok) host_.count_drop();  // a slow subscriber misses it
+    }
+    m = Message{};
+    return {};
+  }
+  std::error_code recv(Message&) override { return errc::not_supported; }
+
+ private:
+  ProtocolHost& host_;
+  const bool raw_;
+  std::vector<Pipe*> pipes_;
+};
+
+class SubHandler final : public ProtocolHandler {
+ public:
+  explicit SubHandler(ProtocolHost&) {}
+
+  std::error_code add_pipe(Pipe& pipe) override {
+    fq_.add(pipe, pipe.recv_priority(), true);
+    return {};
+  }
+  void remove_pipe(Pipe& pipe) override { fq_.remove(pipe); }
+  void pipe_readable(Pipe& pipe) override { fq_.set_ready(pipe, true); }
+  void pipe_writable(Pipe&) override {}
+
+  std::error_code send(Message&) override { return errc::not_supported; }
+
+  std::error_code recv(Message& m) override {
+    for (;;) {
+      if (auto ec = routing::recv_fair(fq_, m)) return ec;
+      if (topics_.matches(m.body())) return {};
+    }
+  }
+
+  std::error_code set_option(std::string_view name, std::span<const std::byte> value) override {
+    std::string_view prefix(reinterpret_cast<const char*>(value.data()), value.size());
+    if (name == "subscribe") {
+      topics_.subscribe(prefix);
+      return {};
+    }
+    if (name == "unsubscribe") return topics_.unsubscribe(prefix) ? std::error_code{} : errc::invalid_argument;
+    return errc::not_supported;
+  }
+
+ private:
+  routing::PriorityList fq_;
+  pubsub::SubscriptionTree topics_;
+};
+
+}  // namespace
+
+namespace detail {
+void register_builtin_protocol_pubsub() {
+  register_protocol({0x20, 0x21, "pub", "sub",
+                     [](ProtocolHost& h) { return std::make_unique<PubHandler>(h); }});
+  register_protocol({0x21, 0x20, "sub", "pub",
+                     [](ProtocolHost& h) { return std::make_unique<SubHandler>(h); }});
+}
+}  // namespace detail
+
+}  // namespace sprocket
