@@ -79,6 +79,12 @@ struct IpcTraits {
 
   static void configure(Unix::socket&, const EndpointOptions&) {}
 
+  static void start_connection(Unix::socket socket, std::shared_ptr<SocketPort> port, std::string peer,
+                               const Address&, bool, LinkHandler done) {
+    stream::start_sp_connection<IpcTraits>(std::move(socket), std::move(port), std::move(peer),
+                                    std::move(done));
+  }
+
   static std::string describe(const Unix::socket& socket) {
     std::error_code ec;
     auto local = socket.local_endpoint(ec);

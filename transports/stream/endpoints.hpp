@@ -10,6 +10,8 @@
 //   static void unbind(const Address&);                                  after close (ipc unlinks)
 //   static void configure(socket&, const EndpointOptions&);              nodelay, keepalive
 //   static std::string describe(const socket&);                          the peer, for events
+//   static void start_connection(socket, port, peer, address, bool dialer, LinkHandler);
+//                                                     handshake and run (Connection for tcp/ipc)
 #pragma once
 
 #include <memory>
@@ -26,6 +28,14 @@ namespace sprocket::stream {
 template <class Traits>
 ConnectionConfig make_config(const SocketPort& port, std::string peer) {
   return {Traits::framing, port.protocol_id(), std::move(peer), port.handshake_timeout()};
+}
+
+/// start_connection() for transports that use the SP stream Connection.
+template <class Traits, class Socket>
+void start_sp_connection(Socket socket, std::shared_ptr<SocketPort> port, std::string peer,
+                         LinkHandler done) {
+  auto config = make_config<Traits>(*port, std::move(peer));
+  Connection<Socket>::start(std::move(socket), std::move(port), std::move(config), std::move(done));
 }
 
 /// Maps the I/O error of a failed attempt onto sprocket's codes.
@@ -55,14 +65,13 @@ class StreamDialer final : public TransportDialer {
       attempt_ = socket;
     }
     Traits::connect(*socket, address_,
-                    [socket, port, options = options_, done = std::move(done)](
+                    [socket, port, options = options_, address = address_, done = std::move(done)](
                         std::error_code ec) mutable {
                       if (ec) return done(attempt_error(ec), {});
                       Traits::configure(*socket, options);
                       auto peer = Traits::describe(*socket);
-                      Connection<Socket>::start(std::move(*socket), port,
-                                                make_config<Traits>(*port, std::move(peer)),
-                                                std::move(done));
+                      Traits::start_connection(std::move(*socket), port, std::move(peer),
+                                               address, true, std::move(done));
                     });
   }
 
@@ -97,12 +106,13 @@ class StreamListener final : public TransportListener {
 
   // Shared with the accept loop, which may outlive this object briefly.
   struct State {
-    explicit State(const asio::any_io_executor& ex)
-        : strand(asio::make_strand(ex)), acceptor(strand), retry(strand) {}
+    State(const asio::any_io_executor& ex, typename Traits::Address a)
+        : strand(asio::make_strand(ex)), acceptor(strand), retry(strand), address(std::move(a)) {}
     asio::strand<asio::any_io_executor> strand;
     Acceptor acceptor;
     asio::steady_timer retry;
     bool closed = false;  // on the strand
+    const typename Traits::Address address;
   };
 
  public:
@@ -111,7 +121,7 @@ class StreamListener final : public TransportListener {
       : address_(std::move(address)),
         port_(port),
         options_(options),
-        state_(std::make_shared<State>(port->executor())) {}
+        state_(std::make_shared<State>(port->executor(), address_)) {}
   ~StreamListener() override { close(); }
 
   std::error_code bind() override {
@@ -170,11 +180,10 @@ class StreamListener final : public TransportListener {
           }
           Traits::configure(socket, options);
           auto peer = Traits::describe(socket);
-          Connection<Socket>::start(std::move(socket), port,
-                                    make_config<Traits>(*port, std::move(peer)),
-                                    [cb](std::error_code e, PeerLink link) {
-                                      (*cb)(e, std::move(link));
-                                    });
+          Traits::start_connection(std::move(socket), port, std::move(peer), state->address, false,
+                                   [cb](std::error_code e, PeerLink link) {
+                                     (*cb)(e, std::move(link));
+                                   });
           accept_next(state, weak_port, options, cb);
         });
   }

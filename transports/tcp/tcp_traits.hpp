@@ -1,0 +1,100 @@
+// The tcp specifics for the stream dialer and listener (see
+// transports/stream/endpoints.hpp): addresses, name resolution, binding,
+// socket options. ws builds on them for its TCP part.
+#pragma once
+
+#include <string>
+
+#include <asio/connect.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "transports/stream/address.hpp"
+#include "transports/stream/endpoints.hpp"
+
+namespace sprocket {
+
+struct TcpAddress {
+  std::string host;  // empty: every interface (listen only)
+  std::uint16_t port = 0;
+};
+
+struct TcpTraits {
+  using protocol_type = asio::ip::tcp;
+  using Address = TcpAddress;
+  static constexpr stream::Framing framing = stream::Framing::tcp;
+
+  static Address parse(const Url& url, bool listen, std::error_code& ec) {
+    Address a;
+    if (!stream::split_host_port(url.address, a.host, a.port)) {
+      ec = errc::invalid_address;
+      return a;
+    }
+    if (a.host == "*") a.host.clear();
+    if (!listen && (a.host.empty() || a.port == 0)) ec = errc::invalid_address;
+    return a;
+  }
+
+  static void connect(asio::ip::tcp::socket& socket, const Address& a,
+                      detail::UniqueFunction<void(std::error_code)> done) {
+    auto resolver = std::make_shared<asio::ip::tcp::resolver>(socket.get_executor());
+    auto handler = std::make_shared<decltype(done)>(std::move(done));
+    resolver->async_resolve(
+        a.host, std::to_string(a.port), asio::ip::tcp::resolver::numeric_service,
+        [&socket, resolver, handler](std::error_code ec,
+                                     asio::ip::tcp::resolver::results_type results) {
+          if (ec) return (*handler)(errc::invalid_address);
+          asio::async_connect(socket, results,
+                              [resolver, handler](std::error_code ec, const auto&) {
+                                (*handler)(ec);
+                              });
+        });
+  }
+
+  static std::error_code bind(asio::ip::tcp::acceptor& acceptor, const Address& a) {
+    std::error_code ec;
+    asio::ip::tcp::endpoint endpoint(asio::ip::tcp::v4(), a.port);
+    if (!a.host.empty()) {
+      asio::ip::tcp::resolver resolver(acceptor.get_executor());
+      auto results = resolver.resolve(a.host, std::to_string(a.port),
+                                      asio::ip::tcp::resolver::numeric_service |
+                                          asio::ip::tcp::resolver::passive,
+                                      ec);
+      if (ec || results.empty()) return errc::invalid_address;
+      endpoint = results.begin()->endpoint();
+    }
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    // A deep backlog: a thousand dialers arriving at once must not meet
+    // the kernel's one-second SYN retry.
+    if (!ec) acceptor.listen(4096, ec);
+    if (ec == std::errc::address_in_use) return errc::address_in_use;
+    if (ec == std::errc::address_not_available) return errc::invalid_address;
+    return ec;
+  }
+
+  static void unbind(const Address&) {}
+
+  static void configure(asio::ip::tcp::socket& socket, const EndpointOptions& options) {
+    std::error_code ignored;
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (options.tcp_keepalive) socket.set_option(asio::socket_base::keep_alive(true), ignored);
+  }
+
+  static void start_connection(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port, std::string peer,
+                               const Address&, bool, LinkHandler done) {
+    stream::start_sp_connection<TcpTraits>(std::move(socket), std::move(port), std::move(peer),
+                                    std::move(done));
+  }
+
+  static std::string describe(const asio::ip::tcp::socket& socket) {
+    std::error_code ec;
+    auto remote = socket.remote_endpoint(ec);
+    if (ec) return "tcp://?";
+    auto ip = remote.address().to_string();
+    if (remote.address().is_v6()) ip = "[" + ip + "]";
+    return "tcp://" + ip + ":" + std::to_string(remote.port());
+  }
+};
+
+}  // namespace sprocket

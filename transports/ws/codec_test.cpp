@@ -1,0 +1,104 @@
+// The WebSocket pieces that need no socket: the handshake texts and the
+// frame codec, against RFC 6455's own examples.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "transports/ws/frame.hpp"
+#include "transports/ws/handshake.hpp"
+
+namespace sprocket::ws {
+namespace {
+
+std::vector<std::byte> bytes(std::initializer_list<int> v) {
+  std::vector<std::byte> out;
+  for (int b : v) out.push_back(std::byte(b));
+  return out;
+}
+
+TEST(WsHandshake, AcceptKeyMatchesTheRfcExample) {
+  EXPECT_EQ(accept_for("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+TEST(WsHandshake, KeysAreBase64Of16Bytes) {
+  auto a = make_key(), b = make_key();
+  EXPECT_EQ(a.size(), 24u);
+  EXPECT_NE(a, b);
+}
+
+TEST(WsHandshake, ServerAcceptsTheClientsRequest) {
+  auto key = make_key();
+  auto req = make_request("127.0.0.1:80", "/sp", key, subprotocol("rep"));
+  auto r = check_request(req, "/sp", "rep.sp.nanomsg.org");
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.key, key);
+  auto resp = make_accept_response(key, "rep.sp.nanomsg.org");
+  EXPECT_EQ(check_response(resp, key, "rep.sp.nanomsg.org"), "");
+  EXPECT_NE(check_response(resp, make_key(), "rep.sp.nanomsg.org"), "");  // wrong accept
+  EXPECT_NE(check_response(resp, key, "req.sp.nanomsg.org"), "");
+}
+
+TEST(WsHandshake, ServerRefusesBadRequests) {
+  auto key = make_key();
+  auto good = make_request("h", "/sp", key, "pair.sp.nanomsg.org");
+  EXPECT_EQ(check_request(good, "/other", "pair.sp.nanomsg.org").error, "404 Not Found");
+  EXPECT_EQ(check_request(good, "/sp", "bus.sp.nanomsg.org").error, "400 Bad Request");
+  std::string no_protocol = "GET /sp HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  EXPECT_EQ(check_request(no_protocol, "/sp", "pair.sp.nanomsg.org").error, "400 Bad Request");
+  EXPECT_FALSE(check_request("POST /sp HTTP/1.1\r\n\r\n", "/sp", "x").error.empty());
+  EXPECT_FALSE(check_request("GET /sp\r\n\r\n", "/sp", "x").error.empty());
+  EXPECT_FALSE(check_request("garbage", "/sp", "x").error.empty());
+  std::string no_upgrade = good;
+  no_upgrade.replace(no_upgrade.find("Upgrade: websocket"), 18, "Upgrade: h2c");
+  EXPECT_FALSE(check_request(no_upgrade, "/sp", "pair.sp.nanomsg.org").error.empty());
+  std::string huge = "GET /sp HTTP/1.1\r\nX: " + std::string(kMaxHeader, 'a') + "\r\n\r\n";
+  EXPECT_FALSE(check_request(huge, "/sp", "x").error.empty());
+}
+
+TEST(WsFrame, DecodesTheRfcMaskedHello) {
+  // RFC 6455 5.7: a masked text frame "Hello".
+  auto f = bytes({0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58});
+  FrameHeader h;
+  std::uint16_t code = 0;
+  ASSERT_EQ(decode_header(f, h, code), Decode::ok);
+  EXPECT_TRUE(h.fin);
+  EXPECT_EQ(h.opcode, kText);
+  EXPECT_TRUE(h.masked);
+  EXPECT_EQ(h.length, 5u);
+  EXPECT_EQ(h.size, 6u);
+  apply_mask(f.data() + h.size, 5, h.mask, 0);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(f.data() + h.size), 5), "Hello");
+}
+
+TEST(WsFrame, EncodesAndDecodesEveryLengthForm) {
+  for (std::uint64_t len : {0ull, 125ull, 126ull, 65535ull, 65536ull, 1ull << 40}) {
+    std::byte out[14];
+    std::array<std::byte, 4> mask{std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4}};
+    auto n = encode_header(out, true, kBinary, len, &mask);
+    FrameHeader h;
+    std::uint16_t code = 0;
+    ASSERT_EQ(decode_header(std::span(out, n), h, code), Decode::ok) << len;
+    EXPECT_EQ(h.length, len);
+    EXPECT_EQ(h.size, n);
+    EXPECT_EQ(h.mask, mask);
+    EXPECT_EQ(decode_header(std::span(out, n - 1), h, code), Decode::need_more);
+  }
+}
+
+TEST(WsFrame, RejectsWhatTheRfcForbids) {
+  FrameHeader h;
+  std::uint16_t code = 0;
+  EXPECT_EQ(decode_header(bytes({0xC2, 0x00}), h, code), Decode::error);  // RSV1 set
+  EXPECT_EQ(decode_header(bytes({0x83, 0x00}), h, code), Decode::error);  // reserved opcode 3
+  EXPECT_EQ(decode_header(bytes({0x8B, 0x00}), h, code), Decode::error);  // reserved control 0xB
+  EXPECT_EQ(decode_header(bytes({0x09, 0x00}), h, code), Decode::error);  // fragmented ping
+  EXPECT_EQ(decode_header(bytes({0x89, 0x7E, 0x00, 0x7E}), h, code), Decode::error);  // long ping
+  // A 64-bit length with the top bit set (2^63).
+  EXPECT_EQ(decode_header(bytes({0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0}), h, code), Decode::error);
+  EXPECT_EQ(code, kCloseProtocolError);
+}
+
+}  // namespace
+}  // namespace sprocket::ws
