@@ -4,7 +4,9 @@
 //             moving a heap buffer between two threads: what a hand-written
 //             in-process hand-off costs;
 //   zeromq    libzmq over inproc (peer_zmq.cpp; PUSH/PULL for throughput,
-//             PAIR for latency), built when libzmq is found.
+//             PAIR and REQ/REP for latency), built when libzmq is found;
+//   nng       libnng over inproc (peer_nng.cpp; the same patterns), built
+//             when NNG is found.
 // A peer library is one file defining register_<peer>_benchmarks(), one
 // block in CMakeLists.txt and one #ifdef below.
 #include <condition_variable>
@@ -19,6 +21,9 @@
 
 #ifdef SPROCKET_BENCH_HAVE_ZMQ
 void register_zmq_benchmarks();  // peer_zmq.cpp
+#endif
+#ifdef SPROCKET_BENCH_HAVE_NNG
+void register_nng_benchmarks();  // peer_nng.cpp
 #endif
 
 namespace {
@@ -69,6 +74,7 @@ class MutexCvLink {
  public:
   using Msg = Buffer;
   static constexpr const char* name = "mutex_cv";
+  static constexpr bool supports(bench::Pattern p) { return p != bench::Pattern::request_reply; }
 
   // Holds as many messages per direction as sprocket's send plus recv buffer.
   explicit MutexCvLink(bench::Pattern)
@@ -96,6 +102,11 @@ int main(int argc, char** argv) {
   register_zmq_benchmarks();
 #else
   note_missing("zeromq (libzmq not found at build time: install libzmq3-dev)");
+#endif
+#ifdef SPROCKET_BENCH_HAVE_NNG
+  register_nng_benchmarks();
+#else
+  note_missing("nng (NNG not found at build time: install libnng-dev)");
 #endif
   if (!missing.empty()) {
     std::cerr << "bench_baselines: peers not built: " << missing << "\n";

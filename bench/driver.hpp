@@ -2,9 +2,10 @@
 // library through a small adapter (a "Link"), so that adding a library to
 // the comparison is one short file.
 //
-// Benchmarks are named <experiment>/<library>/<size in bytes>;
+// Benchmarks are named <experiment>/<pattern>/inproc/<library>/<size in
+// bytes>, like bench_stream's measurements over tcp and ipc;
 // tools/lib/bench_report.py turns google-benchmark's JSON output into one
-// table per experiment with a column per library.
+// table per experiment and transport with a column per library.
 #pragma once
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -28,15 +30,16 @@ inline constexpr std::int64_t kSizes[] = {64, 1024, 64 * 1024, 1024 * 1024};
 /// let us choose: sprocket's default send_buffer and recv_buffer are 128.
 inline constexpr int kQueueDepth = 128;
 
-/// What a link is used for: a one-way stream (ZeroMQ uses PUSH/PULL for it)
-/// or request and echo (PAIR).
-enum class Pattern { one_way, round_trip };
+/// What a link is used for: a one-way stream (PUSH/PULL where the library
+/// has it), request and echo over PAIR, or request and reply (REQ/REP).
+enum class Pattern { one_way, round_trip, request_reply };
 
 /// A connected pair of endpoints, side 0 and side 1, over one library:
 ///
 ///   struct MyLink {
 ///     using Msg = ...;                          // the library's message, movable
 ///     static constexpr const char* name = "x";  // the library, in benchmark names
+///     static constexpr bool supports(bench::Pattern);
 ///     explicit MyLink(bench::Pattern);          // connected when this returns
 ///     Msg make(std::size_t n);                  // an n-byte message (allocated, not filled)
 ///     void send(int side, Msg&& m);             // to the other side; blocks while full
@@ -51,6 +54,7 @@ template <class L>
 concept Link = std::constructible_from<L, Pattern> &&
                requires(L& link, int side, typename L::Msg m, const typename L::Msg& cm) {
                  { L::name } -> std::convertible_to<const char*>;
+                 { L::supports(Pattern{}) } -> std::same_as<bool>;
                  { link.make(std::size_t{}) } -> std::same_as<typename L::Msg>;
                  link.send(side, std::move(m));
                  { link.recv(side) } -> std::same_as<typename L::Msg>;
@@ -110,15 +114,25 @@ void throughput(benchmark::State& state) {
   state.counters["batch"] = static_cast<double>(batch);
 }
 
+/// The q-quantile (nearest rank) of round-trip samples in nanoseconds, as
+/// one-way microseconds (halved); sorts the samples.
+inline double one_way_percentile_us(std::vector<std::int64_t>& ns, double q) {
+  if (ns.empty()) return 0;
+  const auto rank = static_cast<std::size_t>(q * static_cast<double>(ns.size()) + 0.999999);
+  auto nth = ns.begin() + static_cast<std::ptrdiff_t>(std::clamp<std::size_t>(rank, 1, ns.size()) - 1);
+  std::nth_element(ns.begin(), nth, ns.end());
+  return static_cast<double>(*nth) / 2 / 1000;
+}
+
 /// Round-trip latency: side 0 sends a message of state.range(0) bytes, a
 /// second thread at side 1 sends the same message back, and side 0 waits for
 /// it before the next. One message travels back and forth, so nothing is
 /// allocated in the loop. Reports the one-way time (round trip / 2) as the
-/// counter one_way_us.
-template <Link L>
+/// counters one_way_us (the mean), p50_us and p99_us (over the round trips).
+template <Link L, Pattern P>
 void round_trip(benchmark::State& state) {
   const auto size = static_cast<std::size_t>(state.range(0));
-  L link(Pattern::round_trip);
+  L link(P);
 
   std::thread echo([&] {
     for (;;) {
@@ -132,10 +146,18 @@ void round_trip(benchmark::State& state) {
   link.send(0, std::move(msg));  // warm-up
   msg = link.recv(0);
 
+  std::vector<std::int64_t> samples;  // nanoseconds per round trip, the first 2^21
+  samples.reserve(static_cast<std::size_t>(std::min<benchmark::IterationCount>(state.max_iterations, 1 << 21)));
   const auto start = std::chrono::steady_clock::now();
+  auto t0 = start;
   for (auto _ : state) {
     link.send(0, std::move(msg));
     msg = link.recv(0);
+    const auto t1 = std::chrono::steady_clock::now();
+    if (samples.size() < samples.capacity()) {
+      samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+    }
+    t0 = t1;
   }
   const std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
   link.send(0, link.make(0));  // stop the echo thread
@@ -143,6 +165,8 @@ void round_trip(benchmark::State& state) {
 
   const auto round_trips = static_cast<double>(std::max<std::int64_t>(state.iterations(), 1));
   state.counters["one_way_us"] = elapsed.count() / round_trips / 2;
+  state.counters["p50_us"] = one_way_percentile_us(samples, 0.50);
+  state.counters["p99_us"] = one_way_percentile_us(samples, 0.99);
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -155,13 +179,25 @@ inline benchmark::internal::Benchmark* register_sized(const std::string& experim
   return b;
 }
 
-/// Registers the throughput and round-trip experiments for one library.
+/// Registers, for one library, the experiments it supports:
+/// throughput/push_pull/inproc, latency/pair/inproc, latency/req_rep/inproc.
 template <Link L>
 void register_link() {
-  register_sized("throughput", L::name, &throughput<L>)
-      ->UseManualTime()
-      ->Unit(benchmark::kMillisecond);
-  register_sized("latency", L::name, &round_trip<L>)->UseRealTime()->Unit(benchmark::kMicrosecond);
+  if (L::supports(Pattern::one_way)) {
+    register_sized("throughput/push_pull/inproc", L::name, &throughput<L>)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+  if (L::supports(Pattern::round_trip)) {
+    register_sized("latency/pair/inproc", L::name, &round_trip<L, Pattern::round_trip>)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+  }
+  if (L::supports(Pattern::request_reply)) {
+    register_sized("latency/req_rep/inproc", L::name, &round_trip<L, Pattern::request_reply>)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+  }
 }
 
 /// The usual google-benchmark main, for programs that register by hand.

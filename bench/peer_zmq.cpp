@@ -1,13 +1,18 @@
-// ZeroMQ (libzmq) over inproc, as a peer in bench_baselines: PUSH/PULL for
-// one-way throughput, PAIR for round-trip latency. Each link has its own
-// context; both sockets get sprocket's queue depth as their high-water marks.
+// ZeroMQ (libzmq) as a peer: a Link over inproc for bench_baselines
+// (PUSH/PULL one-way, PAIR and REQ/REP round trips), and an Endpoint over tcp
+// and ipc for bench_stream (the same sockets). Every socket gets sprocket's
+// queue depth as its high-water marks and no linger; message size is
+// unlimited by default (ZMQ_MAXMSGSIZE -1); tcp always sets TCP_NODELAY.
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
+#include <string>
 #include <system_error>
 
 #include <zmq.h>
 
 #include "driver.hpp"
+#include "stream_driver.hpp"
 
 namespace {
 
@@ -36,45 +41,23 @@ class ZmqMsg {
   zmq_msg_t msg_;
 };
 
-class ZmqLink {
+/// A context and its sockets, closed in the right order.
+class ZmqContext {
  public:
-  using Msg = ZmqMsg;
-  static constexpr const char* name = "zeromq";
-
-  explicit ZmqLink(bench::Pattern pattern) : ctx_(zmq_ctx_new()) {
+  ZmqContext() : ctx_(zmq_ctx_new()) {
     if (ctx_ == nullptr) fail("zmq_ctx_new");
-    const bool one_way = pattern == bench::Pattern::one_way;
-    sockets_[0] = open(one_way ? ZMQ_PUSH : ZMQ_PAIR);
-    sockets_[1] = open(one_way ? ZMQ_PULL : ZMQ_PAIR);
-    if (zmq_bind(sockets_[1], "inproc://bench") != 0) fail("zmq_bind");
-    if (zmq_connect(sockets_[0], "inproc://bench") != 0) fail("zmq_connect");
   }
-  ~ZmqLink() {
+  ~ZmqContext() {
     for (void* s : sockets_) zmq_close(s);
     zmq_ctx_term(ctx_);
   }
-  ZmqLink(const ZmqLink&) = delete;
-  ZmqLink& operator=(const ZmqLink&) = delete;
+  ZmqContext(const ZmqContext&) = delete;
+  ZmqContext& operator=(const ZmqContext&) = delete;
 
-  Msg make(std::size_t n) { return Msg(n); }
-  void send(int side, Msg&& m) {
-    while (zmq_msg_send(m.get(), sockets_[side], 0) < 0) {
-      if (zmq_errno() != EINTR) fail("zmq_msg_send");
-    }
-  }
-  Msg recv(int side) {
-    Msg m;
-    while (zmq_msg_recv(m.get(), sockets_[side], 0) < 0) {
-      if (zmq_errno() != EINTR) fail("zmq_msg_recv");
-    }
-    return m;
-  }
-  static std::size_t size(const Msg& m) { return m.size(); }
-
- private:
   void* open(int type) {
     void* s = zmq_socket(ctx_, type);
     if (s == nullptr) fail("zmq_socket");
+    sockets_[count_++] = s;
     const int hwm = bench::kQueueDepth, linger = 0;
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -82,10 +65,88 @@ class ZmqLink {
     return s;
   }
 
+ private:
   void* ctx_;
   void* sockets_[2] = {nullptr, nullptr};
+  int count_ = 0;
+};
+
+void send_msg(void* socket, ZmqMsg& m) {
+  while (zmq_msg_send(m.get(), socket, 0) < 0) {
+    if (zmq_errno() != EINTR) fail("zmq_msg_send");
+  }
+}
+
+ZmqMsg recv_msg(void* socket) {
+  ZmqMsg m;
+  while (zmq_msg_recv(m.get(), socket, 0) < 0) {
+    if (zmq_errno() != EINTR) fail("zmq_msg_recv");
+  }
+  return m;
+}
+
+class ZmqLink {
+ public:
+  using Msg = ZmqMsg;
+  static constexpr const char* name = "zeromq";
+  static constexpr bool supports(bench::Pattern) { return true; }
+
+  explicit ZmqLink(bench::Pattern pattern) {
+    static const int types[][2] = {{ZMQ_PUSH, ZMQ_PULL}, {ZMQ_PAIR, ZMQ_PAIR}, {ZMQ_REQ, ZMQ_REP}};
+    const auto& t = types[static_cast<int>(pattern)];
+    sockets_[0] = ctx_.open(t[0]);
+    sockets_[1] = ctx_.open(t[1]);
+    if (zmq_bind(sockets_[1], "inproc://bench") != 0) fail("zmq_bind");
+    if (zmq_connect(sockets_[0], "inproc://bench") != 0) fail("zmq_connect");
+  }
+
+  Msg make(std::size_t n) { return Msg(n); }
+  void send(int side, Msg&& m) { send_msg(sockets_[side], m); }
+  Msg recv(int side) { return recv_msg(sockets_[side]); }
+  static std::size_t size(const Msg& m) { return m.size(); }
+
+ private:
+  ZmqContext ctx_;
+  void* sockets_[2] = {nullptr, nullptr};
+};
+
+using bench::stream::Pattern;
+using bench::stream::Setup;
+using bench::stream::Side;
+using bench::stream::Transport;
+
+class ZmqEndpoint {
+ public:
+  using Msg = ZmqMsg;
+  static bool supports(Pattern, Transport) { return true; }
+
+  explicit ZmqEndpoint(const Setup& s) {
+    const bool listener = s.side == Side::listener;
+    switch (s.pattern) {
+      case Pattern::push_pull: socket_ = ctx_.open(listener ? ZMQ_PULL : ZMQ_PUSH); break;
+      case Pattern::pair: socket_ = ctx_.open(ZMQ_PAIR); break;
+      case Pattern::req_rep: socket_ = ctx_.open(listener ? ZMQ_REP : ZMQ_REQ); break;
+    }
+    if (listener ? zmq_bind(socket_, s.url.c_str()) : zmq_connect(socket_, s.url.c_str())) {
+      fail(listener ? "zmq_bind" : "zmq_connect");
+    }
+  }
+
+  Msg make(std::size_t n) { return Msg(n); }
+  void send(Msg&& m) { send_msg(socket_, m); }
+  Msg recv() { return recv_msg(socket_); }
+  static std::byte* data(Msg& m) { return static_cast<std::byte*>(zmq_msg_data(m.get())); }
+  static std::size_t size(const Msg& m) { return m.size(); }
+
+ private:
+  ZmqContext ctx_;
+  void* socket_ = nullptr;
 };
 
 }  // namespace
 
 void register_zmq_benchmarks() { bench::register_link<ZmqLink>(); }
+
+std::vector<bench::stream::Library> zmq_stream_libraries() {
+  return {bench::stream::make_library<ZmqEndpoint>("zeromq")};
+}

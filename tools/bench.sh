@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Builds the benchmarks (Release, build/release), runs them and prints one
-# Markdown table per experiment comparing sprocket with the mutex+cv
-# baseline and ZeroMQ. Raw JSON, results.csv and report.md go to
-# build/release/bench-results/.
+# Builds the benchmarks (Release, build/release), runs them in rounds and
+# prints one Markdown table per experiment and transport: sprocket beside raw
+# sockets, NNG, nanomsg and ZeroMQ, with ratios, and the targets. Results go
+# to build/release/bench-results/ (report.md, results.csv, results.json, the
+# raw output and, with gnuplot, bench-throughput.png and bench-latency.png).
 #
-#   tools/bench.sh            # full: 5 repetitions of >= 0.5 s, medians
-#   tools/bench.sh --quick    # one short repetition (under 2 minutes)
-#   tools/bench.sh --filter REGEX   # only matching benchmarks (google-benchmark regex)
+#   tools/bench.sh                  # full: 5 rounds, under 10 minutes; charts also to docs/
+#   tools/bench.sh --quick          # 1 short round, under 2 minutes
+#   tools/bench.sh --rounds N       # N rounds (of the full length)
+#   tools/bench.sh --filter REGEX   # only what matches experiment/pattern/transport/library/size
 #
+# Hold the machine's build lock: flock /tmp/sprocket-build.lock tools/bench.sh
 # Environment: SPROCKET_JOBS (default 2) build parallelism,
 # SPROCKET_SKIP_DEPS=1 to skip the apt step.
 set -euo pipefail
@@ -15,74 +18,103 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source tools/lib/deps.sh
 
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 quick=0
+rounds=""
 filter=""
 command_line="tools/bench.sh${*:+ $*}"
 while (($#)); do
   case $1 in
     --quick) quick=1; shift ;;
+    --rounds) rounds=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+    --rounds=*) rounds=${1#*=}; shift ;;
     --filter) filter=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
     --filter=*) filter=${1#*=}; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
 done
+[[ -z $rounds || $rounds =~ ^[1-9][0-9]*$ ]] || { echo "--rounds takes a positive number" >&2; exit 2; }
 
 sprocket_install_deps python3
 
 dir=build/release
 out=$dir/bench-results
-programs=(bench_message bench_inproc bench_baselines)
+rotated=(bench_inproc bench_baselines bench_stream)  # run every round, order rotated
+programs=("${rotated[@]}" bench_message)
 
 # The same configuration as the Release build of tools/test.sh, benchmarks on.
 args=(-DCMAKE_BUILD_TYPE=Release -DSPROCKET_BUILD_BENCH=ON)
 [[ -f $dir/CMakeCache.txt ]] || args+=(-G Ninja)
 echo "==> configure: cmake -S . -B $dir ${args[*]}"
-cmake -S . -B "$dir" "${args[@]}" >/dev/null
-echo "==> build: ${programs[*]}"
+cmake -S . -B "$dir" "${args[@]}" | grep 'sprocket bench' || true
+echo "==> build: ${programs[*]} (and bench_stream's peer programs)"
 cmake --build "$dir" -j "${SPROCKET_JOBS:-2}" --target "${programs[@]}"
 
+# Per round: google-benchmark's minimum time per benchmark, and bench_stream's
+# seconds of measured sending per measurement (plus about 0.1 s to start two
+# processes, connect and warm up).
 if ((quick)); then
-  bench_args=(--benchmark_min_time=0.05)
-  limit=300
+  rounds=${rounds:-1} min_time=0.02 duration=0.1 limit=300
 else
-  bench_args=(--benchmark_min_time=0.5 --benchmark_repetitions=5
-              --benchmark_report_aggregates_only=true
-              --benchmark_enable_random_interleaving=true)
-  limit=1800
+  rounds=${rounds:-5} min_time=0.2 duration=0.4 limit=900
 fi
-[[ -n $filter ]] && bench_args+=("--benchmark_filter=$filter")
 
 mkdir -p "$out"
-rm -f "$out"/*.json "$out"/*.txt
+rm -rf "$out"/*.json "$out"/*.jsonl "$out"/*.txt "$out"/*.png "$out"/plot
 failed=()
-for p in "${programs[@]}"; do
-  t0=$SECONDS
-  echo "==> run: $p ${bench_args[*]} (console output: $out/$p.txt)"
-  # A hung benchmark must not hang the script: interrupt it after $limit s.
-  rc=0
-  timeout --kill-after=10 "$limit" "$dir/bench/$p" "${bench_args[@]}" \
-    --benchmark_out="$out/$p.json" --benchmark_out_format=json >"$out/$p.txt" 2>&1 || rc=$?
-  if ((rc != 0)); then
-    echo "    FAILED (exit status $rc$( ((rc == 124)) && echo ", timed out after $limit s")); the end of its output:" >&2
-    tail -n 20 "$out/$p.txt" >&2
-    failed+=("$p")
-    rm -f "$out/$p.json"
-  fi
-  echo "    done in $((SECONDS - t0)) s"
-done
 
-machine="$(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)"
-json=("$out"/*.json)
-if [[ -e ${json[0]} ]]; then
+# run NAME ROUND COMMAND...: runs a benchmark program, stopping it after
+# $limit seconds; its console output goes to $out/NAME.txt (appended).
+run() {
+  local name=$1 round=$2 rc=0 t0=$SECONDS
+  shift 2
+  echo "    $name (round $round)"
+  timeout --kill-after=10 "$limit" "$@" >>"$out/$name.txt" 2>&1 || rc=$?
+  if ((rc != 0)); then
+    echo "    $name FAILED in round $round (exit status $rc$( ((rc == 124)) && echo ", timed out after $limit s")); the end of its output:" >&2
+    tail -n 15 "$out/$name.txt" >&2
+    failed+=("$name/r$round")
+  fi
+  echo "      done in $((SECONDS - t0)) s"
+}
+
+gbench_args=("--benchmark_min_time=$min_time" --benchmark_enable_random_interleaving=true)
+[[ -n $filter ]] && gbench_args+=("--benchmark_filter=$filter")
+stream_args=(--duration "$duration")
+[[ -n $filter ]] && stream_args+=(--filter "$filter")
+
+start=$SECONDS
+for ((r = 0; r < rounds; r++)); do
+  echo "==> round $((r + 1)) of $rounds"
+  for ((i = 0; i < ${#rotated[@]}; i++)); do
+    p=${rotated[(i + r) % ${#rotated[@]}]}
+    if [[ $p == bench_stream ]]; then
+      run "$p" "$r" "$dir/bench/$p" "${stream_args[@]}" --round "$r" --out "$out/$p-r$r.jsonl"
+    else
+      run "$p" "$r" "$dir/bench/$p" "${gbench_args[@]}" \
+        --benchmark_out="$out/$p-r$r.json" --benchmark_out_format=json
+    fi
+  done
+done
+echo "==> bench_message: $rounds repetition(s)"
+run bench_message 0 "$dir/bench/bench_message" "${gbench_args[@]}" --benchmark_repetitions="$rounds" \
+  --benchmark_out="$out/bench_message.json" --benchmark_out_format=json
+echo "==> measured in $((SECONDS - start)) s"
+
+machine="nproc $(nproc); $(lscpu 2>/dev/null | grep 'Model name' | sed 's/  */ /g' | head -n 1)"
+report_args=(--out-dir "$out" --command "$command_line" --machine "$machine")
+# A full, unfiltered run also refreshes the charts in docs/.
+((quick == 0)) && [[ -z $filter ]] && report_args+=(--docs-dir docs)
+shopt -s nullglob
+results=("$out"/*.json "$out"/*.jsonl)
+if ((${#results[@]})); then
   echo
-  python3 tools/lib/bench_report.py --out-dir "$out" --command "$command_line" \
-    --machine "$machine" "${json[@]}"
-  echo "(written: $out/report.md, $out/results.csv and the raw JSON)"
+  python3 tools/lib/bench_report.py "${report_args[@]}" "${results[@]}"
+  echo "(written: $out/report.md, results.csv, results.json and the raw output)"
 fi
 if ((${#failed[@]})); then
-  echo "benchmark programs that failed: ${failed[*]}" >&2
+  echo "benchmark runs that failed: ${failed[*]}" >&2
   exit 1
 fi

@@ -1,49 +1,156 @@
 #!/usr/bin/env python3
-"""Turns google-benchmark JSON output into one Markdown table per experiment.
+"""Turns the benchmark programs' output into Markdown tables, CSV, JSON and charts.
 
-Benchmarks are named <experiment>/<library>/<size>[/...] (see bench/driver.hpp).
-Each table has a row per (experiment, size), a column per library and
-sprocket's ratio to each other library. With repetitions, the median is used,
-followed by the coefficient of variation across repetitions (±NN%).
+    bench_report.py [--out-dir DIR] [--docs-dir DIR] [--command CMD] [--machine TEXT] FILE...
 
-    bench_report.py [--out-dir DIR] [--command CMD] [--machine TEXT] FILE.json...
+FILE: google-benchmark JSON (*.json) and bench_stream JSON lines (*.jsonl);
+see bench_results.py for the formats and how rounds are reduced. Prints one
+table per experiment and transport (rows: pattern, transport, size; columns:
+raw, sprocket, NNG, nanomsg, ZeroMQ, then sprocket's ratio to the best peer
+and to raw), the Message tables, the targets and whether each is met.
 
-Writes the tables to stdout, and with --out-dir also results.csv (one line
-per measurement) and report.md. Standard library only.
+With --out-dir, also writes there report.md, results.csv (one line per cell
+and metric), results.json (cells with every round) and, if gnuplot is
+installed, bench-throughput.png and bench-latency.png; --docs-dir copies the
+charts there too. Standard library only.
 """
 
 import argparse
 import csv
 import json
 import os
-import statistics
+import shutil
 import sys
 
-# Columns of the comparison experiments, in order; other libraries found in
-# the input are appended after these.
-PEERS = {"sprocket": "sprocket", "mutex_cv": "mutex+cv", "zeromq": "ZeroMQ",
-         "nng": "NNG", "nanomsg": "nanomsg"}
-COMPARED = ["sprocket", "mutex_cv", "zeromq"]
+sys.dont_write_bytecode = True  # no __pycache__ in tools/lib
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_plot  # noqa: E402
+import bench_results  # noqa: E402
 
-EXPERIMENTS = {
-    "throughput": {
-        "title": "One-way throughput over inproc (sprocket PAIR, ZeroMQ PUSH/PULL, "
-                 "mutex+cv queue): messages/s and bytes/s, higher is better. Bodies are "
-                 "allocated but never written or read, so at large sizes bytes/s shows "
-                 "a hand-off without copies, not memory bandwidth",
-        "metric": "items_per_second", "better": "higher", "compared": True,
-    },
-    "latency": {
-        "title": "Latency over inproc (PAIR ping-pong): one-way time = round trip / 2, "
-                 "lower is better",
-        "metric": "one_way_us", "better": "lower", "compared": True,
-    },
-    "message_create": {"title": "Message(size): time per message", "metric": "real_time"},
-    "message_clone": {"title": "Message::clone(): time per clone", "metric": "real_time"},
-    "message_wrap": {"title": "Message::wrap(): time per wrap", "metric": "real_time"},
+NAMES = {"raw": "raw", "raw_batched": "raw batched", "mutex_cv": "raw (mutex+cv)",
+         "sprocket": "sprocket", "nng": "NNG", "nanomsg": "nanomsg", "zeromq": "ZeroMQ"}
+PEERS = ["nng", "nanomsg", "zeromq"]  # then any other library found in the input
+BASELINES = ["raw", "raw_batched", "mutex_cv", "sprocket"]
+PATTERNS = {"push_pull": "PUSH/PULL", "pair": "PAIR", "req_rep": "REQ/REP"}
+TRANSPORTS = ["inproc", "tcp", "ipc"]
+
+TITLES = {
+    "throughput": "One-way throughput, PUSH→PULL (inproc: the mutex+cv queue as raw): "
+                  "messages/s · MB/s (1 MB = 10⁶ B), higher is better",
+    "latency": "Round-trip latency, as one-way time (round trip / 2): p50 / p99 over "
+               "every round trip of a run, lower is better",
 }
 
-TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+def fmt_num(x):
+    """Three significant digits: 6.00, 36.0, 366."""
+    if x >= 100:
+        return f"{x:.0f}"
+    return f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+
+
+def fmt_rate(x):
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if x >= scale:
+            return f"{fmt_num(x / scale)} {unit}"
+    return fmt_num(x)
+
+
+def fmt_us(us):
+    if us >= 1000:
+        return f"{fmt_num(us / 1000)} ms"
+    return f"{fmt_num(us)} µs" if us >= 1 else f"{fmt_num(us * 1000)} ns"
+
+
+def fmt_seconds(s):
+    return fmt_us(s * 1e6)
+
+
+def fmt_spread(cell):
+    s = cell.spread()
+    return f" ±{100 * s:.0f}%" if s is not None else ""
+
+
+def failure_note(cell):
+    if not cell.errors:
+        return ""
+    total = len(cell.errors) + len(cell.rounds)
+    return f" ({len(cell.errors)} of {total} failed)"
+
+
+def fmt_cell(cell):
+    if cell is None:
+        return "—"
+    if not cell.rounds:
+        return "**failed**" if cell.errors else "—"
+    exp = cell.experiment
+    if exp == "throughput":
+        text = (f"{fmt_rate(cell.median('msgs_per_s'))} msg/s · "
+                f"{fmt_num(cell.median('bytes_per_s') / 1e6)} MB/s")
+    elif exp == "latency":
+        p50, p99 = cell.median("p50_us"), cell.median("p99_us")
+        text = f"{fmt_us(p50)} / {fmt_us(p99)}" if p99 is not None else fmt_us(p50)
+    else:
+        text = fmt_seconds(cell.median("time_s"))
+    return text + fmt_spread(cell) + failure_note(cell)
+
+
+def better(exp):
+    return bench_results.PRIMARY.get(exp, bench_results.DEFAULT_PRIMARY)[1]
+
+
+def peers(results):
+    """The compared libraries: NNG, nanomsg, ZeroMQ, then any other in the input."""
+    others = sorted({k[4] for k in results.cells if k[2] != "-"} - set(PEERS) - set(BASELINES))
+    return PEERS + others
+
+
+def name(lib):
+    return NAMES.get(lib, lib)
+
+
+def best_peer(results, exp, pattern, transport, size):
+    """(library, value) of the best peer in that row, or (None, None)."""
+    found = [(lib, results.value(exp, pattern, transport, size, lib)) for lib in peers(results)]
+    found = [(lib, v) for lib, v in found if v]
+    if not found:
+        return None, None
+    pick = max if better(exp) == "higher" else min
+    return pick(found, key=lambda lv: lv[1])
+
+
+def raw_library(transport):
+    return "mutex_cv" if transport == "inproc" else "raw"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if a and b else "—"
+
+
+def comparison_table(results, exp, transport):
+    keys = sorted({(k[1], k[3]) for k in results.cells if k[0] == exp and k[2] == transport},
+                  key=lambda pk: (list(PATTERNS).index(pk[0]) if pk[0] in PATTERNS else 9, pk[1]))
+    if not keys:
+        return None
+    raw = raw_library(transport)
+    libs = [raw]
+    if exp == "throughput" and transport != "inproc":
+        libs.append("raw_batched")
+    libs += ["sprocket"] + peers(results)
+    header = ["pattern", "transport", "size"] + [name(lib) for lib in libs]
+    header += ["sprocket ÷ best peer", "sprocket ÷ raw"]
+    lines = [f"### {exp} — {transport}", "",
+             "| " + " | ".join(header) + " |",
+             "|" + "|".join(["---", "---", "--:"] + ["--:"] * (len(header) - 3)) + "|"]
+    for pattern, size in keys:
+        row = [PATTERNS.get(pattern, pattern), transport, fmt_size(size)]
+        row += [fmt_cell(results.get(exp, pattern, transport, size, lib)) for lib in libs]
+        mine = results.value(exp, pattern, transport, size, "sprocket")
+        peer, theirs = best_peer(results, exp, pattern, transport, size)
+        row.append(f"{ratio(mine, theirs)} {name(peer)}" if peer and mine else "—")
+        row.append(ratio(mine, results.value(exp, pattern, transport, size, raw)))
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
 
 
 def fmt_size(n):
@@ -53,187 +160,157 @@ def fmt_size(n):
     return f"{n} B"
 
 
-def fmt_num(x):
-    """Three significant digits, keeping trailing zeros: 6.00, 36.0, 366."""
-    if x >= 100:
-        return f"{x:.0f}"
-    return f"{x:.1f}" if x >= 10 else f"{x:.2f}"
-
-
-def fmt_rate(x, suffix):
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if x >= scale:
-            return f"{fmt_num(x / scale)} {unit} {suffix}"
-    return f"{fmt_num(x)} {suffix}"
-
-
-def fmt_bytes_rate(x):
-    for unit, scale in (("TiB/s", 1 << 40), ("GiB/s", 1 << 30), ("MiB/s", 1 << 20),
-                        ("KiB/s", 1 << 10)):
-        if x >= scale:
-            return f"{fmt_num(x / scale)} {unit}"
-    return f"{fmt_num(x)} B/s"
-
-
-def fmt_seconds(s):
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if s >= scale:
-            return f"{fmt_num(s / scale)} {unit}"
-    return f"{fmt_num(s / 1e-9)} ns"
-
-
-def load(paths):
-    """Returns ({(experiment, library, size): [entries]}, context, missing peers)."""
-    runs, context, missing = {}, {}, []
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        context = context or data.get("context", {})
-        note = data.get("context", {}).get("missing_peers")
-        if note:
-            missing.append(note.strip())
-        for b in data.get("benchmarks", []):
-            parts = b.get("run_name", b["name"]).split("/")
-            if len(parts) < 3 or not parts[2].isdigit():
-                continue
-            runs.setdefault((parts[0], parts[1], int(parts[2])), []).append(b)
-    return runs, context, missing
-
-
-def value(entries, key):
-    """The median of `key` over the entries (the median aggregate if present)."""
-    medians = [e for e in entries if e.get("aggregate_name") == "median"]
-    pool = medians or [e for e in entries if e.get("run_type", "iteration") == "iteration"]
-    values = []
-    for e in pool:
-        if e.get("error_occurred") or key not in e:
-            continue
-        v = e[key]
-        if key in ("real_time", "cpu_time"):
-            v *= TIME_UNITS[e.get("time_unit", "ns")]  # seconds
-        values.append(v)
-    return statistics.median(values) if values else None
-
-
-def spread(entries, key):
-    """' ±NN%': the coefficient of variation across repetitions, when reported."""
-    for e in entries:
-        if e.get("aggregate_name") == "cv" and key in e:
-            return f" ±{100 * e[key]:.0f}%"
-    return ""
-
-
-def error_of(entries):
-    for e in entries:
-        if e.get("error_occurred"):
-            return e.get("error_message", "error")
-    return None
-
-
-def cell(experiment, entries):
-    if not entries:
-        return "n/a"
-    err = error_of(entries)
-    if err:
-        return f"error: {err}"
-    if experiment == "throughput":
-        items, nbytes = value(entries, "items_per_second"), value(entries, "bytes_per_second")
-        if items is None:
-            return "n/a"
-        return (f"{fmt_rate(items, 'msg/s')}{spread(entries, 'items_per_second')}, "
-                f"{fmt_bytes_rate(nbytes or 0)}")
-    spec = EXPERIMENTS.get(experiment, {"metric": "real_time"})
-    v = value(entries, spec["metric"])
-    if v is None:
-        return "n/a"
-    if spec["metric"].endswith("_us"):
-        v *= 1e-6
-    return fmt_seconds(v) + spread(entries, spec["metric"])
-
-
-def table(experiment, runs, libraries):
-    spec = EXPERIMENTS.get(experiment, {"title": experiment, "metric": "real_time"})
-    sizes = sorted({size for (exp, _, size) in runs if exp == experiment})
-    seen = [lib for (exp, lib, _) in runs if exp == experiment]
-    if spec.get("compared"):
-        libs = COMPARED + sorted({lib for lib in seen if lib not in COMPARED})
-    else:
-        libs = [lib for lib in libraries if lib in seen]
-    others = [lib for lib in libs if lib != "sprocket"]
-
-    lines = [f"### {experiment}", "", spec["title"] + ".", ""]
-    header = ["experiment", "size"] + [PEERS.get(lib, lib) for lib in libs]
-    header += [f"sprocket ÷ {PEERS.get(lib, lib)}" for lib in others if "sprocket" in libs]
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "|".join(["---", "--:"] + ["--:"] * (len(header) - 2)) + "|")
+def message_table(results, exp):
+    sizes = sorted(k[3] for k in results.cells if k[0] == exp)
+    if not sizes:
+        return None
+    lines = [f"### {exp}", "", "| size | sprocket |", "|--:|--:|"]
     for size in sizes:
-        row = [experiment, fmt_size(size)]
-        row += [cell(experiment, runs.get((experiment, lib, size), [])) for lib in libs]
-        mine = value(runs.get((experiment, "sprocket", size), []), spec["metric"])
-        for lib in others:
-            theirs = value(runs.get((experiment, lib, size), []), spec["metric"])
-            row.append(f"{mine / theirs:.2f}×" if mine and theirs else "n/a")
-        lines.append("| " + " | ".join(row) + " |")
-    if others and spec.get("better"):
-        good = "above" if spec["better"] == "higher" else "below"
-        lines += ["", f"Ratios {good} 1 mean sprocket is better."]
+        lines.append(f"| {fmt_size(size)} | {fmt_cell(results.get(exp, '-', '-', size, 'sprocket'))} |")
     return "\n".join(lines)
 
 
-def write_csv(path, runs):
-    keys = ("items_per_second", "bytes_per_second", "one_way_us", "real_time", "cpu_time")
+# The targets: (text, experiment, pattern, transport, sizes, reference library, factor).
+# Met when sprocket's figure is at least factor × the reference's (throughput)
+# or at most it (latency), at every size listed.
+TARGETS = [
+    ("tcp 64 B throughput ≥ ZeroMQ's", "throughput", "push_pull", "tcp", [64], "zeromq", 1.0),
+    ("1 MiB tcp throughput ≥ half of raw", "throughput", "push_pull", "tcp", [1 << 20], "raw", 0.5),
+    ("64 B tcp latency ≤ nanomsg's (PAIR)", "latency", "pair", "tcp", [64], "nanomsg", 1.0),
+    ("64 B tcp latency ≤ nanomsg's (REQ/REP)", "latency", "req_rep", "tcp", [64], "nanomsg", 1.0),
+    ("inproc 64 B throughput ≥ ZeroMQ inproc", "throughput", "push_pull", "inproc", [64], "zeromq", 1.0),
+    ("inproc round trip ≤ mutex+condvar hand-off (PAIR p50, every size)", "latency", "pair",
+     "inproc", [64, 1024, 64 << 10, 1 << 20], "mutex_cv", 1.0),
+]
+
+
+def evaluate_target(results, target):
+    text, exp, pattern, transport, sizes, ref, factor = target
+    rows, met = [], True
+    for size in sizes:
+        mine = results.value(exp, pattern, transport, size, "sprocket")
+        theirs = results.value(exp, pattern, transport, size, ref)
+        if not mine or not theirs:
+            return {"target": text, "met": None, "detail": f"not measured at {fmt_size(size)}"}
+        ok = mine >= factor * theirs if better(exp) == "higher" else mine <= factor * theirs
+        met = met and ok
+        fmt = (lambda v: f"{fmt_rate(v)} msg/s") if exp == "throughput" else fmt_us
+        rows.append(f"{fmt_size(size)}: {fmt(mine)} vs {fmt(theirs)} ({mine / theirs:.2f}×)")
+    return {"target": text, "met": met, "detail": "; ".join(rows)}
+
+
+def targets_table(results):
+    lines = ["### Targets", "", "| target | sprocket vs reference (ratio) | met |", "|---|---|:-:|"]
+    evaluated = [evaluate_target(results, t) for t in TARGETS]
+    for e in evaluated:
+        met = {True: "yes", False: "**no**", None: "n/a"}[e["met"]]
+        lines.append(f"| {e['target']} | {e['detail']} | {met} |")
+    return "\n".join(lines), evaluated
+
+
+def problems(results):
+    lines = []
+    for key, cell in sorted(results.cells.items()):
+        exp, pattern, transport, size, lib = key
+        label = "/".join(str(k) for k in (exp, pattern, transport, lib, size) if k != "-")
+        for rnd, text in cell.errors:
+            lines.append(f"- `{label}` round {rnd}: failed: {text}")
+        for rnd, text in cell.warnings:
+            lines.append(f"- `{label}` round {rnd}: {text}")
+    return lines
+
+
+def build_report(results, args):
+    rounds = results.rounds()
+    out = ["## Results", ""]
+    if args.command:
+        out.append(f"- Command: `{args.command}`")
+    if args.machine:
+        out.append(f"- Machine: {args.machine}")
+    if results.context.get("date"):
+        out.append(f"- Date: {results.context['date']}")
+    out.append(f"- Rounds: {len(rounds)}; each figure is the median over the rounds, ±NN% half "
+               "the range over the rounds relative to the median")
+    if results.missing:
+        out.append(f"- Peers not built: {'; '.join(results.missing)}")
+    out += ["", "Ratios are sprocket ÷ the other library of the figure shown (msg/s; p50): "
+            "above 1 is better for sprocket in throughput, below 1 in latency.", ""]
+    for exp in ("throughput", "latency"):
+        tables = [t for t in (comparison_table(results, exp, tr) for tr in TRANSPORTS) if t]
+        if tables:
+            out += [f"**{exp}**: {TITLES[exp]}.", ""]
+        for table in tables:
+            out += [table, ""]
+    targets, evaluated = targets_table(results)
+    out += [targets, ""]
+    for exp in ("message_create", "message_clone", "message_wrap"):
+        table = message_table(results, exp)
+        if table:
+            out += [table, ""]
+    trouble = problems(results)
+    if trouble:
+        out += ["### Failures and warnings", ""] + trouble + [""]
+    return "\n".join(out), evaluated
+
+
+def write_csv(path, results):
     with open(path, "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["experiment", "library", "size_bytes", "metric", "value", "unit"])
-        for (exp, lib, size), entries in sorted(runs.items()):
-            for key in keys:
-                v = value(entries, key)
-                if v is None:
-                    continue
-                unit = {"items_per_second": "1/s", "bytes_per_second": "B/s",
-                        "one_way_us": "us"}.get(key, "s")
-                out.writerow([exp, lib, size, key, f"{v:.6g}", unit])
+        out.writerow(["experiment", "pattern", "transport", "size_bytes", "library", "metric",
+                      "median", "min", "max", "rounds", "failed_rounds"])
+        for key, cell in sorted(results.cells.items()):
+            for metric in cell.metrics():
+                values = [v[metric] for _, v in cell.rounds if metric in v]
+                out.writerow(list(key) + [metric, f"{cell.median(metric):.6g}", f"{min(values):.6g}",
+                                          f"{max(values):.6g}", len(values), len(cell.errors)])
+
+
+def write_json(path, results, evaluated, args):
+    cells = []
+    for key, cell in sorted(results.cells.items()):
+        exp, pattern, transport, size, lib = key
+        cells.append({"experiment": exp, "pattern": pattern, "transport": transport, "size": size,
+                      "library": lib,
+                      "median": {m: cell.median(m) for m in cell.metrics()},
+                      "spread": cell.spread(),
+                      "rounds": [dict(v, round=r) for r, v in cell.rounds],
+                      "errors": [{"round": r, "error": t} for r, t in cell.errors]})
+    doc = {"command": args.command, "machine": args.machine, "missing_peers": results.missing,
+           "targets": evaluated, "cells": cells}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+")
     ap.add_argument("--out-dir")
+    ap.add_argument("--docs-dir", help="also copy the charts here")
     ap.add_argument("--command", help="the command that produced the results")
     ap.add_argument("--machine", help="a line describing the machine")
     args = ap.parse_args()
 
-    runs, context, missing = load(args.files)
-    if not runs:
-        sys.exit("bench_report: no <experiment>/<library>/<size> results in the input")
-    experiments = list(dict.fromkeys(exp for (exp, _, _) in runs))
-    experiments.sort(key=lambda e: list(EXPERIMENTS).index(e) if e in EXPERIMENTS else 99)
-    libraries = list(dict.fromkeys(lib for (_, lib, _) in runs))
-
-    out = ["## Results", ""]
-    if args.command:
-        out.append(f"- Command: `{args.command}`")
-    if args.machine:
-        out.append(f"- Machine: {args.machine}")
-    if context:
-        out.append(f"- Date: {context.get('date', '?')}; google-benchmark saw "
-                   f"{context.get('num_cpus', '?')} CPUs at {context.get('mhz_per_cpu', '?')} MHz")
-    if missing:
-        out.append(f"- Peers not built: {'; '.join(missing)}")
-    if any(e.get("aggregate_name") == "median" for es in runs.values() for e in es):
-        out.append("- Figures are medians over the repetitions; ±NN% is the coefficient "
-                   "of variation across them")
-    out.append("")
-    for exp in experiments:
-        out += [table(exp, runs, libraries), ""]
-    report = "\n".join(out)
+    results = bench_results.load(args.files)
+    if not results.cells:
+        sys.exit("bench_report: no results in the input")
+    report, evaluated = build_report(results, args)
     print(report)
-
-    if args.out_dir:
-        os.makedirs(args.out_dir, exist_ok=True)
-        write_csv(os.path.join(args.out_dir, "results.csv"), runs)
-        with open(os.path.join(args.out_dir, "report.md"), "w", encoding="utf-8") as f:
-            f.write(report + "\n")
+    if not args.out_dir:
+        return
+    os.makedirs(args.out_dir, exist_ok=True)
+    write_csv(os.path.join(args.out_dir, "results.csv"), results)
+    write_json(os.path.join(args.out_dir, "results.json"), results, evaluated, args)
+    with open(os.path.join(args.out_dir, "report.md"), "w", encoding="utf-8") as f:
+        f.write(report + "\n")
+    if not shutil.which("gnuplot"):
+        print("(gnuplot not found: no charts)", file=sys.stderr)
+        return
+    charts = bench_plot.plot(results, args.out_dir)
+    for chart in charts:
+        if args.docs_dir:
+            shutil.copy(chart, os.path.join(args.docs_dir, os.path.basename(chart)))
+    print(f"(charts: {', '.join(charts)}{' , copied to ' + args.docs_dir if args.docs_dir else ''})",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

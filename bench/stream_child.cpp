@@ -1,0 +1,204 @@
+// The child's side of bench_stream, in each peer program bench_stream_<peer>:
+// its main (peer_main), the control socket, choosing a port, and reducing
+// round-trip samples. See stream_driver.hpp.
+#include "stream_driver.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <iostream>
+#include <string_view>
+#include <system_error>
+
+namespace bench::stream {
+
+const char* to_string(Pattern p) {
+  switch (p) {
+    case Pattern::push_pull: return "push_pull";
+    case Pattern::pair: return "pair";
+    case Pattern::req_rep: return "req_rep";
+  }
+  return "?";
+}
+
+const char* to_string(Transport t) { return t == Transport::tcp ? "tcp" : "ipc"; }
+
+namespace {
+
+template <class Enum, std::size_t N>
+Enum parse_enum(const std::string& text, const Enum (&values)[N]) {
+  for (auto v : values) {
+    if (text == to_string(v)) return v;
+  }
+  throw std::runtime_error("bad argument " + text);
+}
+
+}  // namespace
+
+Pattern parse_pattern(const std::string& text) {
+  return parse_enum(text, {Pattern::push_pull, Pattern::pair, Pattern::req_rep});
+}
+
+Transport parse_transport(const std::string& text) {
+  return parse_enum(text, {Transport::tcp, Transport::ipc});
+}
+
+namespace {
+
+[[noreturn]] void fail_errno(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+void write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_errno("write to the control socket");
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+std::uint16_t pick_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail_errno("socket");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok) {
+    errno = err;
+    fail_errno("choosing a port");
+  }
+  return ntohs(a.sin_port);
+}
+
+/// Fills the address fields of `s` from an SP URL.
+void set_url(Setup& s, const std::string& url) {
+  s.url = url;
+  const std::string scheme = std::string(to_string(s.transport)) + "://";
+  if (url.rfind(scheme, 0) != 0) throw std::runtime_error("not a " + scheme + " URL: " + url);
+  if (s.transport == Transport::ipc) {
+    s.path = url.substr(scheme.size());
+    return;
+  }
+  const auto colon = url.rfind(':');
+  s.host = url.substr(scheme.size(), colon - scheme.size());
+  s.port = static_cast<std::uint16_t>(std::stoul(url.substr(colon + 1)));
+}
+
+}  // namespace
+
+void Control::say(const std::string& line) {
+  spoke_ = true;
+  write_all(kControlFd, line + "\n");
+}
+
+void Control::wait_for_parent() {
+  char buf[256];
+  for (;;) {
+    const ssize_t n = ::read(kControlFd, buf, sizeof buf);
+    if (n > 0 || (n < 0 && errno == EINTR)) continue;
+    return;  // end of file: the parent has closed its end
+  }
+}
+
+std::string latency_result(std::vector<std::int64_t>& rt) {
+  if (rt.empty()) throw std::runtime_error("no round trip completed");
+  std::sort(rt.begin(), rt.end());
+  auto percentile = [&](double q) {  // nearest rank
+    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(rt.size())));
+    return static_cast<double>(rt[std::clamp<std::size_t>(rank, 1, rt.size()) - 1]);
+  };
+  double sum = 0;
+  for (auto v : rt) sum += static_cast<double>(v);
+  auto one_way_us = [](double round_trip_ns) { return std::to_string(round_trip_ns / 2 / 1000); };
+  return "result round_trips=" + std::to_string(rt.size()) +
+         " p50_us=" + one_way_us(percentile(0.5)) + " p99_us=" + one_way_us(percentile(0.99)) +
+         " mean_us=" + one_way_us(sum / static_cast<double>(rt.size())) +
+         " min_us=" + one_way_us(static_cast<double>(rt.front())) +
+         " max_us=" + one_way_us(static_cast<double>(rt.back()));
+}
+
+void run_child_with(const ChildArgs& args, Control& ctl,
+                    void (*open_and_run)(const ChildArgs&, Control&)) {
+  const bool choose_port = args.setup.transport == Transport::tcp && args.setup.side == Side::listener;
+  ChildArgs a = args;
+  for (int attempt = 1;; ++attempt) {
+    if (choose_port) set_url(a.setup, "tcp://127.0.0.1:" + std::to_string(pick_port()));
+    try {
+      open_and_run(a, ctl);
+      return;
+    } catch (const std::exception&) {
+      // Another process may have taken the port between pick_port() and listen.
+      if (!choose_port || ctl.spoke() || attempt == 3) throw;
+    }
+  }
+}
+
+namespace {
+
+const Library& find_library(const std::vector<Library>& libraries, const std::string& name) {
+  for (const auto& l : libraries) {
+    if (name == l.name) return l;
+  }
+  throw std::runtime_error("unknown library " + name);
+}
+
+// argv: --child LIBRARY listener|dialer PATTERN TRANSPORT SIZE DURATION URL
+int child_main(const std::vector<Library>& libraries, int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  Control ctl;
+  try {
+    if (argc != 9) throw std::runtime_error("bad --child arguments");
+    const Library& lib = find_library(libraries, argv[2]);
+    ChildArgs args;
+    args.setup.side = std::string(argv[3]) == "listener" ? Side::listener : Side::dialer;
+    args.setup.pattern = parse_pattern(argv[4]);
+    args.setup.transport = parse_transport(argv[5]);
+    args.setup.size = std::stoul(argv[6]);
+    args.duration = std::stod(argv[7]);
+    set_url(args.setup, argv[8]);
+    // A backstop: the parent stops us earlier than this.
+    ::alarm(static_cast<unsigned>(args.duration) + kGraceSeconds + 10);
+    lib.run_child(args, ctl);
+    return 0;
+  } catch (const std::exception& e) {
+    std::string text = e.what();
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    try {
+      ctl.say("error " + text);
+    } catch (...) {
+    }
+    return 1;
+  }
+}
+
+}  // namespace
+
+int peer_main(const std::vector<Library>& libraries, int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--child") return child_main(libraries, argc, argv);
+  if (argc != 2 || std::string(argv[1]) != "--libraries") {
+    std::cerr << "usage: " << argv[0] << " --libraries | --child ...  (run by bench_stream)\n";
+    return 2;
+  }
+  for (const auto& l : libraries) {
+    for (auto p : {Pattern::push_pull, Pattern::pair, Pattern::req_rep}) {
+      for (auto t : {Transport::tcp, Transport::ipc}) {
+        if (l.supports(p, t)) std::cout << l.name << " " << to_string(p) << " " << to_string(t) << "\n";
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace bench::stream
