@@ -80,6 +80,13 @@ class Device : public std::enable_shared_from_this<Device> {
   // the device; anything else (a message a socket refused, a timeout) only
   // costs that message.
   bool keeps_going(int from, std::error_code ec) {
+    if (ec == errc::not_supported) {
+      // A one-way side (PUSH, PUB...) has nothing to receive: only this
+      // loop ends; the device goes on forwarding the other way.
+      std::lock_guard lock(mu_);
+      finish_loop_locked();
+      return false;
+    }
     if (!ec || (ec != errc::closed && ec != errc::canceled)) return true;
     std::uint64_t other = 0;
     {

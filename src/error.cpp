@@ -52,8 +52,10 @@ class Category final : public std::error_category {
 }  // namespace
 
 const std::error_category& error_category() noexcept {
-  static const Category category;
-  return category;
+  // Never destroyed: I/O threads may still compare codes during static
+  // destruction at exit.
+  static const Category* category = new Category;
+  return *category;
 }
 
 void throw_if(const std::error_code& ec, const char* what) {

@@ -1,6 +1,8 @@
 #include "runtime.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -16,14 +18,40 @@ namespace sprocket {
 namespace detail {
 namespace {
 
+std::mutex exit_mu;
+std::vector<void (*)()> exit_hooks;
+
+void run_exit_hooks() {
+  std::vector<void (*)()> hooks;
+  {
+    std::lock_guard lock(exit_mu);
+    hooks = exit_hooks;
+  }
+  for (auto fn : hooks) fn();
+}
+
 class Runtime {
  public:
   explicit Runtime(std::size_t threads) : work_(io_.get_executor()) {
-    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (std::size_t i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] {
+        io_.run();
+        run_exit_hooks();
+        std::lock_guard lock(done_mu_);
+        ++done_;
+        done_cv_.notify_all();
+      });
+    }
   }
-  // Runs at exit: lets the threads finish what is queued, then joins them.
+  // Runs at exit. Queued teardown (connections closing after their sockets)
+  // gets a short grace period to run; operations that would wait forever
+  // (a listener's accept) are then stopped.
   ~Runtime() {
     work_.reset();
+    {
+      std::unique_lock lock(done_mu_);
+      done_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return done_ == threads_.size(); });
+    }
     io_.stop();
     for (auto& t : threads_) t.join();
   }
@@ -33,6 +61,9 @@ class Runtime {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::vector<std::thread> threads_;
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::size_t done_ = 0;
 };
 
 std::mutex config_mu;
@@ -52,6 +83,12 @@ Runtime& runtime() {
 }  // namespace
 
 asio::any_io_executor runtime_executor() { return runtime().executor(); }
+
+void at_io_thread_exit(void (*fn)()) {
+  std::lock_guard lock(exit_mu);
+  if (std::find(exit_hooks.begin(), exit_hooks.end(), fn) == exit_hooks.end())
+    exit_hooks.push_back(fn);
+}
 
 }  // namespace detail
 

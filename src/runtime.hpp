@@ -13,4 +13,8 @@ namespace sprocket::detail {
 /// The runtime's executor; starts the runtime on first use.
 asio::any_io_executor runtime_executor();
 
+/// Registers `fn` to run on each runtime I/O thread as it ends (for
+/// libraries with per-thread state, such as OpenSSL). Idempotent per fn.
+void at_io_thread_exit(void (*fn)());
+
 }  // namespace sprocket::detail

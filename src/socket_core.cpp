@@ -239,7 +239,9 @@ void SocketCore::close() {
     state_ = State::closed;
     fail_channel(socket_channel_, errc::closed);
     for (auto& [id, ch] : contexts_) fail_channel(*ch, errc::closed);
-    while (!pipes_.empty()) remove_pipe(pipes_.begin()->second, errc::closed);
+    // The protocol is finished: no pipe-loss logic (a REQ must not resend
+    // its requests to the pipes not yet removed).
+    while (!pipes_.empty()) remove_pipe(pipes_.begin()->second, errc::closed, false);
     for (auto& [token, t] : timers_) t.timer->cancel();
     endpoints.swap(endpoints_);
   }
@@ -274,11 +276,12 @@ void SocketCore::schedule_removal(PipeImpl& pipe, std::error_code reason) {
   removals_.emplace_back(pipe.shared_from_this(), reason);
 }
 
-void SocketCore::remove_pipe(std::shared_ptr<PipeImpl> pipe, std::error_code reason) {
+void SocketCore::remove_pipe(std::shared_ptr<PipeImpl> pipe, std::error_code reason,
+                             bool tell_protocol) {
   auto it = pipes_.find(pipe->id());
   if (it == pipes_.end() || it->second != pipe) return;  // already removed
   pipes_.erase(it);
-  proto_->remove_pipe(*pipe);
+  if (tell_protocol) proto_->remove_pipe(*pipe);
   if (reason == errc::message_too_large || reason == errc::protocol_error) ++stats_.protocol_errors;
   emit({PipeEvent::Kind::removed, pipe->id(), pipe->owner()->url(), pipe->peer_address(), reason});
   deferred_.push([pipe, reason] {

@@ -155,7 +155,8 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   void settle();
   void service_waiters();
   void finish(Waiter* w, std::error_code ec);
-  void remove_pipe(std::shared_ptr<PipeImpl> pipe, std::error_code reason);
+  void remove_pipe(std::shared_ptr<PipeImpl> pipe, std::error_code reason,
+                   bool tell_protocol = true);
   void emit(PipeEvent event);
   std::optional<Clock::time_point> deadline(std::uint32_t ctx, bool send) const;
   void wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> deadline);

@@ -50,8 +50,9 @@ struct IpcTraits {
                       detail::UniqueFunction<void(std::error_code)> done) {
     auto handler = std::make_shared<decltype(done)>(std::move(done));
     socket.async_connect(Unix::endpoint(a.path), [handler](std::error_code ec) {
-      if (ec == std::errc::no_such_file_or_directory) ec = errc::connection_refused;
-      (*handler)(ec);
+      // Nobody has bound the path (yet): as refused as a closed tcp port.
+      if (ec.value() == ENOENT) ec = errc::connection_refused;
+      (*handler)(stream::map_io_error(ec));
     });
   }
 
@@ -68,9 +69,8 @@ struct IpcTraits {
     acceptor.open(Unix(), ec);
     if (!ec) acceptor.bind(Unix::endpoint(a.path), ec);
     if (!ec) acceptor.listen(4096, ec);
-    if (ec == std::errc::address_in_use) return errc::address_in_use;
-    if (ec == std::errc::no_such_file_or_directory) return errc::invalid_address;
-    return ec;
+    if (ec.value() == ENOENT) return errc::invalid_address;  // a missing directory
+    return stream::map_io_error(ec);
   }
 
   static void unbind(const Address& a) {
@@ -79,10 +79,11 @@ struct IpcTraits {
 
   static void configure(Unix::socket&, const EndpointOptions&) {}
 
-  static void start_connection(Unix::socket socket, std::shared_ptr<SocketPort> port, std::string peer,
-                               const Address&, bool, LinkHandler done) {
-    stream::start_sp_connection<IpcTraits>(std::move(socket), std::move(port), std::move(peer),
-                                    std::move(done));
+  static void start_connection(Unix::socket socket, std::shared_ptr<SocketPort> port, std::string,
+                               const Address& a, bool, LinkHandler done) {
+    // Unix sockets have no useful peer name: both ends are the path.
+    stream::start_sp_connection<IpcTraits>(std::move(socket), std::move(port), "ipc://" + a.path,
+                                           std::move(done));
   }
 
   static std::string describe(const Unix::socket& socket) {

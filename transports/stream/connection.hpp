@@ -28,6 +28,7 @@
 
 #include "sprocket/error.hpp"
 #include "sprocket/extension/transport.hpp"
+#include "transports/stream/io_error.hpp"
 #include "transports/stream/wire.hpp"
 
 namespace sprocket::stream {
@@ -55,6 +56,10 @@ class Connection final : public QueueListener,
   }
 
   void on_queue_readable() override {  // out has messages, or the socket closed the pipe
+    if (out_ && out_->producer_closed()) {
+      // Bound the drain even while a write is stuck on a peer that stopped reading.
+      asio::post(strand_, [self = this->shared_from_this()] { self->arm_linger(); });
+    }
     if (writing_.exchange(true)) return;
     asio::post(strand_, [self = this->shared_from_this()] { self->write_batch(); });
   }
@@ -163,7 +168,12 @@ class Connection final : public QueueListener,
   void read_large(std::uint64_t length, std::size_t prefix, bool notify) {
     if (notify) in_->notify_consumer();
     auto have = end_ - begin_ - prefix;
-    auto m = std::make_shared<Message>(static_cast<std::size_t>(length));
+    std::shared_ptr<Message> m;
+    try {
+      m = std::make_shared<Message>(static_cast<std::size_t>(length));
+    } catch (const std::bad_alloc&) {
+      return fail(errc::message_too_large);  // a length no memory can hold (no limit set)
+    }
     std::memcpy(m->data(), read_buf_.data() + begin_ + prefix, have);
     begin_ = end_ = 0;
     asio::async_read(
@@ -273,7 +283,7 @@ class Connection final : public QueueListener,
 
   // The socket closed the pipe: queued output may drain for the linger time.
   void arm_linger() {
-    if (lingering_) return;
+    if (lingering_ || failed_) return;
     lingering_ = true;
     timer_.expires_after(port_->linger());
     timer_.async_wait([self = this->shared_from_this()](std::error_code ec) {
@@ -289,6 +299,7 @@ class Connection final : public QueueListener,
   }
 
   void fail(std::error_code ec) {
+    ec = map_io_error(ec);
     if (failed_) return;
     failed_ = true;
     auto self = std::move(keep_alive_);  // released when this call returns

@@ -14,6 +14,8 @@
 //                                                     handshake and run (Connection for tcp/ipc)
 #pragma once
 
+#include <chrono>
+#include <future>
 #include <memory>
 #include <mutex>
 
@@ -39,11 +41,7 @@ void start_sp_connection(Socket socket, std::shared_ptr<SocketPort> port, std::s
 }
 
 /// Maps the I/O error of a failed attempt onto sprocket's codes.
-inline std::error_code attempt_error(std::error_code ec) {
-  if (ec == std::errc::connection_refused) return errc::connection_refused;
-  if (ec == asio::error::operation_aborted) return errc::closed;
-  return ec;
-}
+inline std::error_code attempt_error(std::error_code ec) { return map_io_error(ec); }
 
 template <class Traits>
 class StreamDialer final : public TransportDialer {
@@ -148,12 +146,18 @@ class StreamListener final : public TransportListener {
   void close() override {
     if (!bound_) return;
     bound_ = false;
-    asio::post(state_->strand, [state = state_] {
+    auto done = std::make_shared<std::promise<void>>();
+    auto closed = done->get_future();
+    asio::post(state_->strand, [state = state_, done] {
       state->closed = true;
       std::error_code ignored;
       state->acceptor.close(ignored);
       state->retry.cancel();
+      done->set_value();
     });
+    // Wait (briefly, bounded) until the port is released, so that listening
+    // on it again right after close() works.
+    if (!state_->strand.running_in_this_thread()) closed.wait_for(std::chrono::seconds(1));
     Traits::unbind(address_);
   }
 

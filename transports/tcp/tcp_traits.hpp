@@ -3,6 +3,7 @@
 // socket options. ws builds on them for its TCP part.
 #pragma once
 
+#include <cerrno>
 #include <string>
 
 #include <asio/connect.hpp>
@@ -68,9 +69,8 @@ struct TcpTraits {
     // A deep backlog: a thousand dialers arriving at once must not meet
     // the kernel's one-second SYN retry.
     if (!ec) acceptor.listen(4096, ec);
-    if (ec == std::errc::address_in_use) return errc::address_in_use;
-    if (ec == std::errc::address_not_available) return errc::invalid_address;
-    return ec;
+    if (ec.value() == EADDRNOTAVAIL) return errc::invalid_address;  // not an address of this machine
+    return stream::map_io_error(ec);
   }
 
   static void unbind(const Address&) {}

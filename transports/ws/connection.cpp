@@ -86,6 +86,16 @@ asio::awaitable<std::error_code> WsConnection::client_upgrade() {
   auto request = make_request(config_.host, config_.path, key, config_.peer_protocol);
   co_await asio::async_write(socket_, asio::buffer(request), asio::use_awaitable);
   std::string head;
+  // The status line first: a refusal is final at once (nanomsg sends one
+  // without ending its head, and keeps the connection open).
+  auto line = co_await asio::async_read_until(socket_, asio::dynamic_buffer(head, kMaxHeader),
+                                              "\r\n", asio::use_awaitable);
+  std::string_view status = std::string_view(head).substr(0, line);
+  if (status.rfind("HTTP/1.1 101", 0) != 0) {
+    // 400 is how SP servers refuse a subprotocol; anything else is not SP over ws.
+    bool refused = status.rfind("HTTP/1.1 400", 0) == 0 || status.rfind("HTTP/1.0 400", 0) == 0;
+    co_return make_error_code(refused ? errc::protocol_mismatch : errc::protocol_error);
+  }
   auto n = co_await asio::async_read_until(socket_, asio::dynamic_buffer(head, kMaxHeader),
                                            "\r\n\r\n", asio::use_awaitable);
   auto why = check_response(std::string_view(head).substr(0, n), key, config_.peer_protocol);
@@ -112,8 +122,8 @@ asio::awaitable<std::error_code> WsConnection::server_upgrade() {
   if (!request.error.empty()) {
     const std::string refusal = make_refusal(request.error);
     co_await asio::async_write(socket_, asio::buffer(refusal), asio::use_awaitable);
-    co_return make_error_code(request.error.rfind("400", 0) == 0 ? errc::protocol_mismatch
-                                                                 : errc::protocol_error);
+    co_return make_error_code(request.wrong_protocol ? errc::protocol_mismatch
+                                                     : errc::protocol_error);
   }
   auto response = make_accept_response(request.key, config_.own_protocol);
   co_await asio::async_write(socket_, asio::buffer(response), asio::use_awaitable);

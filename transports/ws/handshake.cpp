@@ -1,13 +1,13 @@
 #include "transports/ws/handshake.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <map>
+#include <random>
 
 namespace sprocket::ws {
 namespace {
@@ -81,8 +81,11 @@ std::string subprotocol(std::string_view protocol_name) {
 }
 
 std::string make_key() {
+  // Only needs to differ between connections (RFC 6455 4.1): no OpenSSL
+  // state for this.
+  thread_local std::mt19937_64 rng{std::random_device{}()};
   std::array<unsigned char, 16> raw{};
-  RAND_bytes(raw.data(), static_cast<int>(raw.size()));
+  for (auto& b : raw) b = static_cast<unsigned char>(rng());
   return base64(raw.data(), static_cast<int>(raw.size()));
 }
 
@@ -127,6 +130,7 @@ Request check_request(std::string_view text, std::string_view path, std::string_
     r.error = "404 Not Found";
   } else if (!has_token(header(*head, "sec-websocket-protocol"), protocol)) {
     r.error = "400 Bad Request";  // missing or the wrong SP protocol
+    r.wrong_protocol = true;
   }
   return r;
 }

@@ -31,6 +31,7 @@ struct Request {
   std::string path;
   std::string key;
   std::string error;  // e.g. "400 Bad Request"
+  bool wrong_protocol = false;  // the only fault: a missing or foreign SP subprotocol
 };
 
 /// Parses the request head (up to and including the blank line) and checks

@@ -3,6 +3,9 @@
 // with WsConnection in place of the SP stream connection.
 #include <string>
 
+#include <openssl/crypto.h>
+
+#include "runtime.hpp"
 #include "sprocket/extension/protocol.hpp"
 #include "transports/tcp/tcp_traits.hpp"
 #include "transports/ws/connection.hpp"
@@ -52,6 +55,8 @@ struct WsTraits {
   static void start_connection(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port,
                                std::string peer, const Address& a, bool dialer,
                                LinkHandler done) {
+    // SHA-1 leaves OpenSSL per-thread state on the I/O threads: free it as they end.
+    detail::at_io_thread_exit(&OPENSSL_thread_stop);
     const ProtocolInfo* info = find_protocol(port->protocol_id());
     if (!info) return done(errc::unknown_protocol, {});
     ws::WsConfig config{dialer,

@@ -1,0 +1,253 @@
+// Interop with the peers' own command-line tools, run as child processes:
+// NNG's `nngcat --pair0` and nanomsg's `nanocat --pair` (PAIR v0), over tcp
+// and ipc, with sprocket listening and with sprocket dialing. The peer sends
+// (`--data`) and sprocket receives; sprocket sends and the peer prints
+// (`--raw`, so the bytes can be compared exactly). Peers of the wrong
+// protocol are refused on both sides.
+//
+// The tools' paths come from CMake's find_program. A missing tool fails the
+// test with a message saying what to install (tools/test.sh installs them):
+// an interop suite that silently skips proves nothing.
+#include <filesystem>
+#include <memory>
+
+#include "child_process.hpp"
+#include "transports/stream/stream_test_util.hpp"
+
+#ifndef SPROCKET_NNGCAT
+#define SPROCKET_NNGCAT ""
+#endif
+#ifndef SPROCKET_NANOCAT
+#define SPROCKET_NANOCAT ""
+#endif
+
+namespace sprocket::test {
+namespace {
+
+using Kind = PipeEvent::Kind;
+
+enum class Tool { nngcat, nanocat };
+enum class Role { sprocket_listens, sprocket_dials };
+
+const EndpointOptions kFastRetry{.reconnect_min = std::chrono::milliseconds(20),
+                                 .reconnect_max = std::chrono::milliseconds(200)};
+
+struct ToolInfo {
+  const char* name;
+  const char* path;
+  const char* package;
+  const char* pair_flag;  // PAIR v0
+  const char* dial_flag;
+  const char* listen_flag;
+};
+
+const ToolInfo& tool_info(Tool t) {
+  // nngcat's plain --pair may mean PAIR v1; --pair0 is v0. nanocat's --pair is v0.
+  static const ToolInfo nngcat{"nngcat", SPROCKET_NNGCAT, "nng-utils", "--pair0", "--dial", "--listen"};
+  static const ToolInfo nanocat{"nanocat", SPROCKET_NANOCAT, "nanomsg-utils", "--pair", "--connect",
+                                "--bind"};
+  return t == Tool::nngcat ? nngcat : nanocat;
+}
+
+/// Fails the current test unless the tool was found when configuring.
+::testing::AssertionResult tool_available(Tool t) {
+  const ToolInfo& i = tool_info(t);
+  if (std::string_view(i.path).empty() || !std::filesystem::exists(i.path))
+    return ::testing::AssertionFailure()
+           << i.name << " was not found when CMake configured this build (path '" << i.path
+           << "'): install the Debian package " << i.package
+           << " (tools/test.sh does) and re-run CMake";
+  return ::testing::AssertionSuccess();
+}
+
+struct Case {
+  Tool tool;
+  Transport transport;
+  Role role;
+};
+
+std::string case_name(const Case& c) {
+  return std::string(tool_info(c.tool).name) + "_" + transport_name(c.transport) +
+         (c.role == Role::sprocket_listens ? "_sprocket_listens" : "_sprocket_dials");
+}
+
+void PrintTo(const Case& c, std::ostream* os) { *os << case_name(c); }
+
+std::vector<Case> all_cases() {
+  std::vector<Case> cases;
+  for (Tool t : {Tool::nngcat, Tool::nanocat})
+    for (Transport tr : {Transport::tcp, Transport::ipc})
+      for (Role r : {Role::sprocket_listens, Role::sprocket_dials}) cases.push_back({t, tr, r});
+  return cases;
+}
+
+/// One sprocket PAIR socket and one peer process, connected in the
+/// direction the case says.
+class StreamCliInterop : public ::testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(tool_available(GetParam().tool));
+    bound_blocking_calls(sock_);
+  }
+
+  /// Binds the sprocket side (if it listens), starts the peer with
+  /// `protocol_flag` and `extra` arguments, dials (if sprocket dials).
+  void start(const char* protocol_flag, std::vector<std::string> extra) {
+    const Case& c = GetParam();
+    const ToolInfo& tool = tool_info(c.tool);
+    std::string url;
+    if (c.role == Role::sprocket_listens) {
+      auto ep = Endpoint::make(c.transport);
+      ep.bound(sock_.listen(ep.listen_url));
+      url = ep.dial_url;
+    } else {
+      url = Endpoint::make_fixed(c.transport).listen_url;
+    }
+    std::vector<std::string> argv{tool.path, protocol_flag,
+                                  c.role == Role::sprocket_listens ? tool.dial_flag : tool.listen_flag,
+                                  url};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    peer_ = std::make_unique<ChildProcess>(std::move(argv));
+    ASSERT_TRUE(peer_->running()) << peer_->describe();
+    // The peer listens in the background: the dialer retries until it is up.
+    if (c.role == Role::sprocket_dials) sock_.dial(url, kFastRetry);
+  }
+
+  void start_pair(std::vector<std::string> extra) { start(tool_info(GetParam().tool).pair_flag, extra); }
+
+  ::testing::AssertionResult wait_connected() {
+    if (events_.wait_added()) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "no connection; events: " << events_.summary() << "\n"
+                                         << peer_->describe();
+  }
+
+  Socket sock_{sprocket::pair};
+  PipeEventRecorder events_{sock_};
+  std::unique_ptr<ChildProcess> peer_;  // destroyed first: killed and reaped
+};
+
+INSTANTIATE_TEST_SUITE_P(Stream, StreamCliInterop, ::testing::ValuesIn(all_cases()),
+                         [](const auto& i) { return case_name(i.param); });
+
+TEST_P(StreamCliInterop, PeerSendsSprocketReceives) {
+  const std::string text = std::string("hello from ") + tool_info(GetParam().tool).name;
+  // Resent every second until killed: the first copy is enough, and no copy
+  // is lost to the tool exiting before its queue drained.
+  ASSERT_NO_FATAL_FAILURE(start_pair({"--data", text, "--interval", "1"}));
+  ASSERT_TRUE(wait_connected());
+  std::error_code ec;
+  Message m = sock_.recv(ec);
+  ASSERT_NO_ERROR(ec) << peer_->describe();
+  EXPECT_EQ(m.str(), text);
+  if (GetParam().role == Role::sprocket_listens)  // a dialer may be refused until the peer is up
+    EXPECT_EQ(sock_.stats().refused, 0u) << events_.summary();
+}
+
+TEST_P(StreamCliInterop, SprocketSendsPeerPrints) {
+  ASSERT_NO_FATAL_FAILURE(start_pair({"--raw"}));
+  ASSERT_TRUE(wait_connected());
+  std::string binary;
+  for (int i = 0; i < 256; ++i) binary += static_cast<char>(i);  // zeros, newlines, high bytes
+  sock_.send("hello from sprocket");
+  sock_.send(std::span(reinterpret_cast<const std::byte*>(binary.data()), binary.size()));
+  const std::string expected = "hello from sprocket" + binary;
+  EXPECT_TRUE(peer_->wait_for_bytes(expected.size(), kEventTimeout)) << peer_->describe();
+  EXPECT_TRUE(peer_->output() == expected)
+      << "the peer printed " << peer_->output().size() << " bytes, expected " << expected.size()
+      << "\n" << peer_->describe();
+}
+
+TEST_P(StreamCliInterop, PeerSendsEmptyMessage) {
+  ASSERT_NO_FATAL_FAILURE(start_pair({"--data", "", "--interval", "1"}));
+  ASSERT_TRUE(wait_connected());
+  std::error_code ec;
+  Message m = sock_.recv(ec);
+  ASSERT_NO_ERROR(ec) << peer_->describe();
+  EXPECT_EQ(m.size(), 0u);
+}
+
+TEST_P(StreamCliInterop, PeerPrintsEmptyMessage) {
+  // --hex quotes each message on its own line, so an empty one is visible.
+  ASSERT_NO_FATAL_FAILURE(start_pair({"--hex"}));
+  ASSERT_TRUE(wait_connected());
+  sock_.send(std::string_view{});
+  sock_.send("AB");
+  const std::string expected = "\"\"\n\"\\x41\\x42\"\n";  // ""  "\x41\x42"
+  EXPECT_TRUE(peer_->wait_for_bytes(expected.size(), kEventTimeout)) << peer_->describe();
+  EXPECT_EQ(peer_->output(), expected);
+}
+
+// ------------------------------------------------------------------ wrong protocol
+
+struct WrongPeer {
+  Tool tool;
+  const char* flag;  // a protocol that is not PAIR v0
+  Transport transport;
+  Role role;
+};
+
+std::vector<WrongPeer> wrong_peers() {
+  std::vector<WrongPeer> out;
+  for (Transport tr : {Transport::tcp, Transport::ipc})
+    for (Role r : {Role::sprocket_listens, Role::sprocket_dials}) {
+      out.push_back({Tool::nngcat, "--push0", tr, r});
+      out.push_back({Tool::nngcat, "--pair1", tr, r});
+      out.push_back({Tool::nanocat, "--push", tr, r});
+    }
+  return out;
+}
+
+std::string wrong_peer_name(const WrongPeer& w) {
+  return std::string(tool_info(w.tool).name) + "_" + (w.flag + 2) + "_" + transport_name(w.transport) +
+         (w.role == Role::sprocket_listens ? "_sprocket_listens" : "_sprocket_dials");
+}
+void PrintTo(const WrongPeer& w, std::ostream* os) { *os << wrong_peer_name(w); }
+
+class StreamCliWrongPeer : public ::testing::TestWithParam<WrongPeer> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(tool_available(GetParam().tool));
+    bound_blocking_calls(sock_);
+  }
+  Socket sock_{sprocket::pair};
+  PipeEventRecorder events_{sock_};
+  std::unique_ptr<ChildProcess> peer_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Stream, StreamCliWrongPeer, ::testing::ValuesIn(wrong_peers()),
+                         [](const auto& i) { return wrong_peer_name(i.param); });
+
+TEST_P(StreamCliWrongPeer, IsRefusedAndNeverDelivers) {
+  const WrongPeer& w = GetParam();
+  const ToolInfo& tool = tool_info(w.tool);
+  std::string url;
+  if (w.role == Role::sprocket_listens) {
+    auto ep = Endpoint::make(w.transport);
+    ep.bound(sock_.listen(ep.listen_url));
+    url = ep.dial_url;
+  } else {
+    url = Endpoint::make_fixed(w.transport).listen_url;
+  }
+  peer_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+      tool.path, w.flag, w.role == Role::sprocket_listens ? tool.dial_flag : tool.listen_flag, url,
+      "--data", "must not arrive", "--interval", "1"});
+  ASSERT_TRUE(peer_->running()) << peer_->describe();
+  if (w.role == Role::sprocket_dials) sock_.dial(url, kFastRetry);
+
+  // A dialer also records "connection refused" while the peer starts up:
+  // wait for the mismatch itself.
+  ASSERT_TRUE(wait_until([&] {
+    for (const auto& e : events_.events(Kind::refused))
+      if (e.reason == errc::protocol_mismatch) return true;
+    return false;
+  })) << events_.summary() << "\n" << peer_->describe();
+  EXPECT_GE(sock_.stats().refused, 1u);
+  EXPECT_EQ(sock_.stats().pipes_added, 0u);
+  std::error_code ec;
+  sock_.try_recv(ec);
+  EXPECT_ERRC(ec, errc::would_block) << "a message from the wrong peer was delivered";
+  EXPECT_EQ(sock_.stats().messages_received, 0u);
+}
+
+}  // namespace
+}  // namespace sprocket::test
