@@ -70,6 +70,7 @@ class Connection final : public QueueListener,
 
  private:
   static constexpr std::size_t kReadChunk = 64 * 1024;
+  static constexpr std::uint64_t kAbsurdLength = std::uint64_t{1} << 40;
   static constexpr std::size_t kMaxBatch = 256;           // messages per gather write
   static constexpr std::size_t kCopyBelow = 16 * 1024;    // smaller bodies are copied into the batch
 
@@ -151,6 +152,8 @@ class Connection final : public QueueListener,
       // Read live: the limit may change after the connection is up.
       auto limit = port_->recv_max_size();
       if (limit != 0 && length > limit) return fail(errc::message_too_large);
+      // Even "unlimited" has a bound: no one sends a terabyte in one message.
+      if (length > kAbsurdLength) return fail(errc::message_too_large);
       if (avail - prefix < length) {
         if (length + prefix > read_buf_.size() / 2) return read_large(length, prefix, notify);
         break;
