@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "protocols/pubsub/fanout_test_util.hpp"
+#include "protocols/common/protocol_test_util.hpp"
 
 namespace sprocket::test {
 namespace {

@@ -21,7 +21,8 @@ enum ExitCode : int {
 /// "nanocat: " prefix) and exit_code() the status.
 class Error : public std::runtime_error {
  public:
-  Error(std::string message, int exit_code) : std::runtime_error(std::move(message)), code_(exit_code) {}
+  Error(std::string message, int exit_code)
+      : std::runtime_error(std::move(message)), code_(exit_code) {}
   int exit_code() const noexcept { return code_; }
 
  private:

@@ -1,10 +1,10 @@
 #include "format.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cstdint>
 #include <iterator>
-
-#include <fmt/format.h>
 
 namespace nanocat {
 namespace {
@@ -23,7 +23,9 @@ constexpr std::array<FormatName, 6> kNames{{{Format::no, "no"},
                                             {Format::hex, "hex"}}};
 
 // isprint() in the C locale, which is what nanocat runs in.
-bool printable(std::uint8_t c) { return c >= 0x20 && c < 0x7f; }
+bool printable(std::uint8_t c) {
+  return c >= 0x20 && c < 0x7f;
+}
 
 void append_hex_escape(std::string& out, std::uint8_t c) {
   fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
@@ -42,8 +44,12 @@ void append_quoted(std::string& out, std::span<const std::byte> body) {
   for (std::byte b : body) {
     auto c = static_cast<std::uint8_t>(b);
     switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       case '\\':
       case '"':
         out.push_back('\\');
@@ -102,16 +108,25 @@ std::string_view format_name(Format format) {
   return "?";
 }
 
-std::string_view format_names() { return "no, raw, ascii, quoted, msgpack, hex"; }
+std::string_view format_names() {
+  return "no, raw, ascii, quoted, msgpack, hex";
+}
 
 void append_formatted(std::string& out, Format format, std::span<const std::byte> body) {
   switch (format) {
-    case Format::no: return;
-    case Format::raw: out.append(reinterpret_cast<const char*>(body.data()), body.size()); return;
-    case Format::ascii: return append_ascii(out, body);
-    case Format::quoted: return append_quoted(out, body);
-    case Format::msgpack: return append_msgpack(out, body);
-    case Format::hex: return append_hex(out, body);
+    case Format::no:
+      return;
+    case Format::raw:
+      out.append(reinterpret_cast<const char*>(body.data()), body.size());
+      return;
+    case Format::ascii:
+      return append_ascii(out, body);
+    case Format::quoted:
+      return append_quoted(out, body);
+    case Format::msgpack:
+      return append_msgpack(out, body);
+    case Format::hex:
+      return append_hex(out, body);
   }
 }
 

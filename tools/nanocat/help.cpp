@@ -1,9 +1,9 @@
 // --help, laid out by nanomsg's nanocat's algorithm (tools/options.c): a
 // usage line built from the table, then each group's options with their
 // descriptions wrapped at 56 columns from column 24.
-#include <cctype>
-
 #include <fmt/format.h>
+
+#include <cctype>
 
 #include "option_table.hpp"
 #include "options.hpp"

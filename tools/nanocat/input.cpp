@@ -1,5 +1,6 @@
 #include "input.hpp"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <cstring>
 #include <memory>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "exit_codes.hpp"
 
@@ -20,7 +19,8 @@ std::string read_file(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(
       from_stdin ? nullptr : std::fopen(path.c_str(), "rb"), &std::fclose);
   std::FILE* f = from_stdin ? stdin : owned.get();
-  if (!f) throw Error(fmt::format("cannot open file '{}': {}", path, std::strerror(errno)), kExitFile);
+  if (!f)
+    throw Error(fmt::format("cannot open file '{}': {}", path, std::strerror(errno)), kExitFile);
   std::string data;
   char buf[65536];
   for (;;) {

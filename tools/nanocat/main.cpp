@@ -1,12 +1,12 @@
 // nanocat: the command-line tool of sprocket. It takes nanomsg's nanocat's
 // command line (and nngcat's additions): parse it, run the socket, and on
 // any failure print one "nanocat: ..." line and exit non-zero.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <exception>
 #include <span>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "exit_codes.hpp"
 #include "options.hpp"
@@ -28,8 +28,8 @@ int fail(std::string_view message, int code) {
 
 int main(int argc, char** argv) {
   try {
-    const nanocat::Options options =
-        nanocat::parse_command_line(std::span<const char* const>(argv, static_cast<std::size_t>(argc)));
+    const nanocat::Options options = nanocat::parse_command_line(
+        std::span<const char* const>(argv, static_cast<std::size_t>(argc)));
     if (options.help) {
       fmt::print("{}", nanocat::help_text());
       return nanocat::kExitOk;

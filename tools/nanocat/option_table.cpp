@@ -26,17 +26,15 @@ constexpr OptionSpec nn(OptionId id, std::string_view name, char short_name,
                         std::string_view metavar, std::string_view group, std::string_view help,
                         unsigned provides, unsigned conflicts, unsigned needs,
                         std::string_view arg0 = {}) {
-  return {id, name, short_name, metavar, group, help, provides, conflicts, needs, true, false,
-          arg0};
+  return {id,       name,      short_name, metavar, group, help,
+          provides, conflicts, needs,      true,    false, arg0};
 }
 
 // An option nanomsg's nanocat does not have.
 constexpr OptionSpec added(OptionId id, std::string_view name, char short_name,
-                           std::string_view metavar, std::string_view group,
-                           std::string_view help, unsigned provides, unsigned conflicts,
-                           unsigned needs) {
-  return {id, name, short_name, metavar, group, help, provides, conflicts, needs, false, false,
-          {}};
+                           std::string_view metavar, std::string_view group, std::string_view help,
+                           unsigned provides, unsigned conflicts, unsigned needs) {
+  return {id, name, short_name, metavar, group, help, provides, conflicts, needs, false, false, {}};
 }
 
 // An nngcat spelling of another option, left out of --help.
@@ -47,16 +45,15 @@ constexpr OptionSpec alias(OptionId id, std::string_view name, std::string_view 
 
 constexpr auto kTable = std::to_array<OptionSpec>({
     // Generic
-    nn(OptionId::verbose, "verbose", 'v', {}, kGeneric, "Increase verbosity of the nanocat", 0,
-       0, 0),
-    nn(OptionId::silent, "silent", 'q', {}, kGeneric, "Decrease verbosity of the nanocat", 0, 0,
+    nn(OptionId::verbose, "verbose", 'v', {}, kGeneric, "Increase verbosity of the nanocat", 0, 0,
        0),
+    nn(OptionId::silent, "silent", 'q', {}, kGeneric, "Decrease verbosity of the nanocat", 0, 0, 0),
     nn(OptionId::help, "help", 'h', {}, kGeneric, "This help text", 0, 0, 0),
     added(OptionId::version, "version", 'V', {}, kGeneric, "Print the version and exit", 0, 0, 0),
 
     // Socket types
-    nn(OptionId::push, "push", 0, {}, kTypes, "Use NN_PUSH socket type", kSockWriteable, sock,
-       data, "nn_push"),
+    nn(OptionId::push, "push", 0, {}, kTypes, "Use NN_PUSH socket type", kSockWriteable, sock, data,
+       "nn_push"),
     nn(OptionId::pull, "pull", 0, {}, kTypes, "Use NN_PULL socket type", kSockReadable, sock, 0,
        "nn_pull"),
     nn(OptionId::pub, "pub", 0, {}, kTypes, "Use NN_PUB socket type", kSockWriteable, sock, data,
@@ -126,8 +123,8 @@ constexpr auto kTable = std::to_array<OptionSpec>({
        "dot.",
        0, 0, readable),
     nn(OptionId::quoted, "quoted", 'Q', {}, kInput,
-       "Print each message on separate line in double quotes with C-like character escaping", 0,
-       0, readable),
+       "Print each message on separate line in double quotes with C-like character escaping", 0, 0,
+       readable),
     nn(OptionId::msgpack, "msgpack", 0, {}, kInput,
        "Print each message as msgpacked string (raw type). This is useful for programmatic "
        "parsing.",
@@ -175,6 +172,8 @@ constexpr auto kTable = std::to_array<OptionSpec>({
 
 }  // namespace
 
-std::span<const OptionSpec> option_table() { return kTable; }
+std::span<const OptionSpec> option_table() {
+  return kTable;
+}
 
 }  // namespace nanocat

@@ -11,13 +11,47 @@ namespace nanocat {
 
 /// What an option does; aliases share the id of the option they stand for.
 enum class OptionId {
-  verbose, silent, help, version,
-  push, pull, pub, sub, req, rep, surveyor, respondent, bus, pair,
-  bind, connect, bind_ipc, connect_ipc, bind_local, connect_local,
-  recv_timeout, send_timeout, socket_name, send_priority, recv_priority, recv_maxsz,
-  subscribe, survey_deadline,
-  format, raw, ascii, quoted, msgpack, hex,
-  interval, delay, data, file, stdin_lines, count, sleep,
+  verbose,
+  silent,
+  help,
+  version,
+  push,
+  pull,
+  pub,
+  sub,
+  req,
+  rep,
+  surveyor,
+  respondent,
+  bus,
+  pair,
+  bind,
+  connect,
+  bind_ipc,
+  connect_ipc,
+  bind_local,
+  connect_local,
+  recv_timeout,
+  send_timeout,
+  socket_name,
+  send_priority,
+  recv_priority,
+  recv_maxsz,
+  subscribe,
+  survey_deadline,
+  format,
+  raw,
+  ascii,
+  quoted,
+  msgpack,
+  hex,
+  interval,
+  delay,
+  data,
+  file,
+  stdin_lines,
+  count,
+  sleep,
 };
 
 /// Bits an option sets (provides), may not meet (conflicts) or needs
@@ -42,10 +76,10 @@ struct OptionSpec {
   std::string_view help;     ///< --help text
   unsigned provides;
   unsigned conflicts;
-  unsigned needs;    ///< "requires" in nanocat: every bit must be provided by some option
-  bool nanomsg;              ///< nanomsg's nanocat has it: wins abbreviations
-  bool hidden;               ///< an alias, left out of --help
-  std::string_view arg0;     ///< program name (symlink) that implies it, as nn_req
+  unsigned needs;         ///< "requires" in nanocat: every bit must be provided by some option
+  bool nanomsg;           ///< nanomsg's nanocat has it: wins abbreviations
+  bool hidden;            ///< an alias, left out of --help
+  std::string_view arg0;  ///< program name (symlink) that implies it, as nn_req
   bool takes_argument() const noexcept { return !metavar.empty(); }
 };
 

@@ -7,24 +7,29 @@
 // bits, may conflict with bits already set, and may need bits that some
 // option must provide by the end. Messages differ from nanocat's: one line,
 // saying what to do.
+#include "options.hpp"
+
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 
-#include <fmt/format.h>
-
 #include "exit_codes.hpp"
 #include "input.hpp"
 #include "option_table.hpp"
-#include "options.hpp"
 
 namespace nanocat {
 namespace {
 
-[[noreturn]] void usage_error(std::string message) { throw Error(std::move(message), kExitUsage); }
+[[noreturn]] void usage_error(std::string message) {
+  throw Error(std::move(message), kExitUsage);
+}
 
-std::string dashed(const OptionSpec& o) { return fmt::format("--{}", o.name); }
+std::string dashed(const OptionSpec& o) {
+  return fmt::format("--{}", o.name);
+}
 
 // "--a, --b or --c", over the visible options providing any bit of `bits`.
 std::string options_providing(unsigned bits) {
@@ -79,17 +84,28 @@ int parse_priority(const OptionSpec& o, std::string_view text) {
 
 SocketType socket_type_of(OptionId id) {
   switch (id) {
-    case OptionId::push: return SocketType::push;
-    case OptionId::pull: return SocketType::pull;
-    case OptionId::pub: return SocketType::pub;
-    case OptionId::sub: return SocketType::sub;
-    case OptionId::req: return SocketType::req;
-    case OptionId::rep: return SocketType::rep;
-    case OptionId::surveyor: return SocketType::surveyor;
-    case OptionId::respondent: return SocketType::respondent;
-    case OptionId::bus: return SocketType::bus;
-    case OptionId::pair: return SocketType::pair;
-    default: return SocketType::none;
+    case OptionId::push:
+      return SocketType::push;
+    case OptionId::pull:
+      return SocketType::pull;
+    case OptionId::pub:
+      return SocketType::pub;
+    case OptionId::sub:
+      return SocketType::sub;
+    case OptionId::req:
+      return SocketType::req;
+    case OptionId::rep:
+      return SocketType::rep;
+    case OptionId::surveyor:
+      return SocketType::surveyor;
+    case OptionId::respondent:
+      return SocketType::respondent;
+    case OptionId::bus:
+      return SocketType::bus;
+    case OptionId::pair:
+      return SocketType::pair;
+    default:
+      return SocketType::none;
   }
 }
 
@@ -114,7 +130,8 @@ class Parser {
   void parse_program_name() {
     if (args_.empty() || !args_[0]) return;
     std::string_view name = args_[0];
-    if (auto slash = name.rfind('/'); slash != std::string_view::npos) name.remove_prefix(slash + 1);
+    if (auto slash = name.rfind('/'); slash != std::string_view::npos)
+      name.remove_prefix(slash + 1);
     for (const OptionSpec& o : option_table())
       if (!o.arg0.empty() && o.arg0 == name) process(o, std::nullopt);
   }
@@ -182,8 +199,8 @@ class Parser {
         if (hits.size() > 1) {
           std::vector<std::string> names;
           for (const OptionSpec* o : hits) names.push_back(dashed(*o));
-          usage_error(fmt::format("ambiguous option '--{}': it could be {}", word,
-                                  fmt::join(names, ", ")));
+          usage_error(
+              fmt::format("ambiguous option '--{}': it could be {}", word, fmt::join(names, ", ")));
         }
       }
     }
@@ -208,21 +225,45 @@ class Parser {
   void apply(const OptionSpec& o, std::string_view v) {
     const std::string text(v);
     switch (o.id) {
-      case OptionId::verbose: ++opts_.verbose; break;
-      case OptionId::silent: --opts_.verbose; break;
-      case OptionId::help: opts_.help = stop_ = true; break;
-      case OptionId::version: opts_.version = stop_ = true; break;
-      case OptionId::bind: add_endpoint(Endpoint::Kind::bind, text); break;
-      case OptionId::connect: add_endpoint(Endpoint::Kind::connect, text); break;
-      case OptionId::bind_ipc: add_endpoint(Endpoint::Kind::bind, "ipc://" + text); break;
-      case OptionId::connect_ipc: add_endpoint(Endpoint::Kind::connect, "ipc://" + text); break;
-      case OptionId::bind_local: add_endpoint(Endpoint::Kind::bind, "tcp://127.0.0.1:" + text); break;
+      case OptionId::verbose:
+        ++opts_.verbose;
+        break;
+      case OptionId::silent:
+        --opts_.verbose;
+        break;
+      case OptionId::help:
+        opts_.help = stop_ = true;
+        break;
+      case OptionId::version:
+        opts_.version = stop_ = true;
+        break;
+      case OptionId::bind:
+        add_endpoint(Endpoint::Kind::bind, text);
+        break;
+      case OptionId::connect:
+        add_endpoint(Endpoint::Kind::connect, text);
+        break;
+      case OptionId::bind_ipc:
+        add_endpoint(Endpoint::Kind::bind, "ipc://" + text);
+        break;
+      case OptionId::connect_ipc:
+        add_endpoint(Endpoint::Kind::connect, "ipc://" + text);
+        break;
+      case OptionId::bind_local:
+        add_endpoint(Endpoint::Kind::bind, "tcp://127.0.0.1:" + text);
+        break;
       case OptionId::connect_local:
         add_endpoint(Endpoint::Kind::connect, "tcp://127.0.0.1:" + text);
         break;
-      case OptionId::recv_timeout: opts_.recv_timeout = timeout(parse_seconds(o, text)); break;
-      case OptionId::send_timeout: opts_.send_timeout = timeout(parse_seconds(o, text)); break;
-      case OptionId::socket_name: opts_.socket_name = text; break;
+      case OptionId::recv_timeout:
+        opts_.recv_timeout = timeout(parse_seconds(o, text));
+        break;
+      case OptionId::send_timeout:
+        opts_.send_timeout = timeout(parse_seconds(o, text));
+        break;
+      case OptionId::socket_name:
+        opts_.socket_name = text;
+        break;
       case OptionId::send_priority:
         send_priority_ = parse_priority(o, v);
         pending_priority_ = &o;
@@ -231,23 +272,57 @@ class Parser {
         recv_priority_ = parse_priority(o, v);
         pending_priority_ = &o;
         break;
-      case OptionId::recv_maxsz: opts_.recv_max_size = parse_count(o, v, SIZE_MAX); break;
-      case OptionId::subscribe: opts_.subscriptions.push_back(text); break;
-      case OptionId::survey_deadline: opts_.survey_deadline = non_negative(o, parse_seconds(o, text)); break;
-      case OptionId::format: set_format(v); break;
-      case OptionId::raw: opts_.format = Format::raw; break;
-      case OptionId::ascii: opts_.format = Format::ascii; break;
-      case OptionId::quoted: opts_.format = Format::quoted; break;
-      case OptionId::msgpack: opts_.format = Format::msgpack; break;
-      case OptionId::hex: opts_.format = Format::hex; break;
-      case OptionId::interval: opts_.interval = timeout(parse_seconds(o, text)); break;
-      case OptionId::delay: opts_.delay = std::max(Millis(0), parse_seconds(o, text)); break;
-      case OptionId::data: opts_.data = text; break;
-      case OptionId::file: opts_.data = read_file(text); break;
-      case OptionId::stdin_lines: opts_.stdin_lines = true; break;
-      case OptionId::count: opts_.count = parse_count(o, v, UINT64_MAX); break;
-      case OptionId::sleep: opts_.sleep = std::max(Millis(0), parse_seconds(o, text)); break;
-      default: opts_.type = socket_type_of(o.id); break;
+      case OptionId::recv_maxsz:
+        opts_.recv_max_size = parse_count(o, v, SIZE_MAX);
+        break;
+      case OptionId::subscribe:
+        opts_.subscriptions.push_back(text);
+        break;
+      case OptionId::survey_deadline:
+        opts_.survey_deadline = non_negative(o, parse_seconds(o, text));
+        break;
+      case OptionId::format:
+        set_format(v);
+        break;
+      case OptionId::raw:
+        opts_.format = Format::raw;
+        break;
+      case OptionId::ascii:
+        opts_.format = Format::ascii;
+        break;
+      case OptionId::quoted:
+        opts_.format = Format::quoted;
+        break;
+      case OptionId::msgpack:
+        opts_.format = Format::msgpack;
+        break;
+      case OptionId::hex:
+        opts_.format = Format::hex;
+        break;
+      case OptionId::interval:
+        opts_.interval = timeout(parse_seconds(o, text));
+        break;
+      case OptionId::delay:
+        opts_.delay = std::max(Millis(0), parse_seconds(o, text));
+        break;
+      case OptionId::data:
+        opts_.data = text;
+        break;
+      case OptionId::file:
+        opts_.data = read_file(text);
+        break;
+      case OptionId::stdin_lines:
+        opts_.stdin_lines = true;
+        break;
+      case OptionId::count:
+        opts_.count = parse_count(o, v, UINT64_MAX);
+        break;
+      case OptionId::sleep:
+        opts_.sleep = std::max(Millis(0), parse_seconds(o, text));
+        break;
+      default:
+        opts_.type = socket_type_of(o.id);
+        break;
     }
   }
 
@@ -255,15 +330,16 @@ class Parser {
   static Millis timeout(Millis m) { return m.count() < 0 ? Millis(-1) : m; }
 
   static Millis non_negative(const OptionSpec& o, Millis m) {
-    if (m.count() < 0) usage_error(fmt::format("option {} needs a number of seconds >= 0", dashed(o)));
+    if (m.count() < 0)
+      usage_error(fmt::format("option {} needs a number of seconds >= 0", dashed(o)));
     return m;
   }
 
   void set_format(std::string_view name) {
     auto f = parse_format(name);
     if (!f) {
-      usage_error(fmt::format("invalid value '{}' for --format (choose one of: {})", name,
-                              format_names()));
+      usage_error(
+          fmt::format("invalid value '{}' for --format (choose one of: {})", name, format_names()));
     }
     opts_.format = *f;
   }
@@ -302,21 +378,34 @@ class Parser {
 
 std::string_view socket_type_name(SocketType type) {
   switch (type) {
-    case SocketType::none: return "none";
-    case SocketType::push: return "push";
-    case SocketType::pull: return "pull";
-    case SocketType::pub: return "pub";
-    case SocketType::sub: return "sub";
-    case SocketType::req: return "req";
-    case SocketType::rep: return "rep";
-    case SocketType::surveyor: return "surveyor";
-    case SocketType::respondent: return "respondent";
-    case SocketType::bus: return "bus";
-    case SocketType::pair: return "pair";
+    case SocketType::none:
+      return "none";
+    case SocketType::push:
+      return "push";
+    case SocketType::pull:
+      return "pull";
+    case SocketType::pub:
+      return "pub";
+    case SocketType::sub:
+      return "sub";
+    case SocketType::req:
+      return "req";
+    case SocketType::rep:
+      return "rep";
+    case SocketType::surveyor:
+      return "surveyor";
+    case SocketType::respondent:
+      return "respondent";
+    case SocketType::bus:
+      return "bus";
+    case SocketType::pair:
+      return "pair";
   }
   return "?";
 }
 
-Options parse_command_line(std::span<const char* const> args) { return Parser(args).run(); }
+Options parse_command_line(std::span<const char* const> args) {
+  return Parser(args).run();
+}
 
 }  // namespace nanocat

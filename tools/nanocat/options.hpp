@@ -52,7 +52,7 @@ struct Options {
   Format format = Format::no;
   Millis interval{-1};
   Millis delay{0};
-  Millis sleep{200};  ///< --sleep: how long connections stay open after the last send
+  Millis sleep{200};                ///< --sleep: how long connections stay open after the last send
   std::optional<std::string> data;  ///< --data, or the contents of --file
   bool stdin_lines = false;         ///< --stdin
   std::uint64_t count = 0;          ///< 0: no limit

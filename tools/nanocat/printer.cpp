@@ -1,9 +1,9 @@
 #include "printer.hpp"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "exit_codes.hpp"
 

@@ -3,9 +3,8 @@
 #pragma once
 
 #include <cstdio>
-#include <string>
-
 #include <sprocket/message.hpp>
+#include <string>
 
 #include "format.hpp"
 

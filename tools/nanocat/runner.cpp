@@ -1,14 +1,16 @@
 #include "runner.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "exit_codes.hpp"
 #include "input.hpp"
@@ -21,9 +23,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using TimePoint = std::optional<Clock::time_point>;
 
-std::string seconds(Millis m) { return fmt::format("{:g}", static_cast<double>(m.count()) / 1000); }
+std::string seconds(Millis m) {
+  return fmt::format("{:g}", static_cast<double>(m.count()) / 1000);
+}
 
-[[noreturn]] void timed_out(std::string message) { throw Error(std::move(message), kExitTimeout); }
+[[noreturn]] void timed_out(std::string message) {
+  throw Error(std::move(message), kExitTimeout);
+}
 
 // `start + d`, or none for a negative (absent) duration.
 TimePoint after(Clock::time_point start, Millis d) {
@@ -68,6 +74,66 @@ class Source {
   std::unique_ptr<LineReader> lines_;
 };
 
+// Sends the lines of standard input from a thread of its own (BUS and PAIR
+// with --stdin), so that receiving goes on meanwhile.
+class LineSender {
+ public:
+  LineSender(Source& source, sprocket::Socket& socket, Millis send_timeout,
+             std::function<void()> on_sent)
+      : source_(source),
+        socket_(socket),
+        send_timeout_(send_timeout),
+        on_sent_(std::move(on_sent)) {
+    thread_ = std::thread([this] { run(); });
+  }
+
+  /// Stops the thread, unblocking a send by closing the socket (what was
+  /// queued before still drains), and joins it.
+  ~LineSender() {
+    stop_ = true;
+    if (!finished_) socket_.close();
+    thread_.join();
+  }
+
+  /// True once the input has ended or a send failed.
+  bool finished() const { return finished_; }
+
+  /// Throws what made the thread stop, if something did.
+  void rethrow_failure() const {
+    if (finished_ && failure_) std::rethrow_exception(failure_);
+  }
+
+ private:
+  void run() {
+    try {
+      while (auto m = source_.next(&stop_)) {
+        std::error_code ec;
+        socket_.send(std::move(*m), ec);  // the socket's send timeout: --send-timeout
+        if (ec == sprocket::errc::closed && stop_) break;
+        if (ec == sprocket::errc::timed_out) {
+          throw Error(
+              fmt::format("could not send within {} s (--send-timeout)", seconds(send_timeout_)),
+              kExitTimeout);
+        }
+        if (ec) throw Error(fmt::format("cannot send: {}", ec.message()), kExitFailure);
+        on_sent_();
+      }
+    } catch (...) {
+      failure_ = std::current_exception();
+    }
+    finished_ = true;
+  }
+
+  Source& source_;
+  sprocket::Socket& socket_;
+  const Millis send_timeout_;
+  std::function<void()> on_sent_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> finished_{false};
+  std::exception_ptr failure_;  // written before finished_ is set
+  std::thread thread_;
+};
+
 class Runner {
  public:
   Runner(const Options& o, sprocket::Socket& socket)
@@ -82,16 +148,21 @@ class Runner {
   void run() {
     switch (o_.type) {
       case SocketType::push:
-      case SocketType::pub: return send_loop();
-      case SocketType::req: return request_loop();
-      case SocketType::surveyor: return survey_loop();
+      case SocketType::pub:
+        return send_loop();
+      case SocketType::req:
+        return request_loop();
+      case SocketType::surveyor:
+        return survey_loop();
       case SocketType::rep:
-      case SocketType::respondent: return source_.empty() ? recv_loop() : reply_loop();
+      case SocketType::respondent:
+        return source_.empty() ? recv_loop() : reply_loop();
       case SocketType::bus:
       case SocketType::pair:
         if (source_.empty()) return recv_loop();
         return source_.from_stdin() ? chat_stdin_loop() : chat_loop();
-      default: return recv_loop();
+      default:
+        return recv_loop();
     }
   }
 
@@ -113,7 +184,9 @@ class Runner {
   void recv_loop() {
     while (!done()) {
       auto m = recv(o_.recv_timeout);
-      if (!m) timed_out(fmt::format("no message received within {} s (--recv-timeout)", seconds(o_.recv_timeout)));
+      if (!m)
+        timed_out(fmt::format("no message received within {} s (--recv-timeout)",
+                              seconds(o_.recv_timeout)));
       got(*m);
     }
   }
@@ -122,7 +195,9 @@ class Runner {
   void reply_loop() {
     for (;;) {
       auto request = recv(o_.recv_timeout);
-      if (!request) timed_out(fmt::format("no request received within {} s (--recv-timeout)", seconds(o_.recv_timeout)));
+      if (!request)
+        timed_out(fmt::format("no request received within {} s (--recv-timeout)",
+                              seconds(o_.recv_timeout)));
       got(*request);
       auto reply = source_.next();
       if (!reply) return;
@@ -141,7 +216,8 @@ class Runner {
       if (!m) return;
       const TimePoint tick = after(start, o_.interval);
       const TimePoint deadline = after(start, o_.recv_timeout);
-      const TimePoint send_limit = o_.send_timeout.count() >= 0 ? after(start, o_.send_timeout) : deadline;
+      const TimePoint send_limit =
+          o_.send_timeout.count() >= 0 ? after(start, o_.send_timeout) : deadline;
       if (send(std::move(*m), until(earliest(send_limit, tick)))) {
         auto reply = recv(until(earliest(deadline, tick)));
         if (reply) got(*reply);
@@ -149,7 +225,7 @@ class Runner {
         if (!reply && !tick) no_reply();
       } else if (!tick) {
         if (o_.send_timeout.count() >= 0) send_timed_out();
-        no_reply();
+        no_reply(": no peer took the request");
       }
       if (tick) {
         std::this_thread::sleep_until(*tick);
@@ -204,7 +280,8 @@ class Runner {
         got(*m);
         if (done()) return;
       } else if (!tick) {
-        timed_out(fmt::format("no message received within {} s (--recv-timeout)", seconds(o_.recv_timeout)));
+        timed_out(fmt::format("no message received within {} s (--recv-timeout)",
+                              seconds(o_.recv_timeout)));
       }
     }
   }
@@ -246,8 +323,9 @@ class Runner {
     timed_out(fmt::format("could not send within {} s (--send-timeout)", seconds(o_.send_timeout)));
   }
 
-  [[noreturn]] void no_reply() const {
-    timed_out(fmt::format("no reply received within {} s (--recv-timeout)", seconds(o_.recv_timeout)));
+  [[noreturn]] void no_reply(std::string_view why = {}) const {
+    timed_out(fmt::format("no reply received within {} s (--recv-timeout){}",
+                          seconds(o_.recv_timeout), why));
   }
 
   const Options& o_;
@@ -262,59 +340,21 @@ class Runner {
 // one prints what arrives, until standard input ends (or --count, or
 // --recv-timeout without a message).
 void Runner::chat_stdin_loop() {
-  std::atomic<bool> stop{false};
-  std::atomic<bool> finished{false};
-  std::exception_ptr failure;
-  std::thread sender([&] {
-    try {
-      while (auto m = source_.next(&stop)) {
-        std::error_code ec;
-        socket_.send(std::move(*m), ec);  // the send timeout is set once, below
-        if (ec == sprocket::errc::timed_out) send_timed_out();
-        if (ec == sprocket::errc::closed && stop) break;
-        if (ec) throw Error(fmt::format("cannot send: {}", ec.message()), kExitFailure);
-        sent();
-      }
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    finished = true;
-  });
-  // Stops the sender, unblocking a send by closing the socket (what it had
-  // queued still drains), then joins it.
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::atomic<bool>& finished;
-    sprocket::Socket& socket;
-    std::thread& thread;
-    ~Joiner() {
-      stop = true;
-      if (!finished) socket.close();
-      thread.join();
-    }
-  } joiner{stop, finished, socket_, sender};
-
-  socket_.set_send_timeout(o_.send_timeout);
-  constexpr Millis kSlice{100};
+  LineSender sender(source_, socket_, o_.send_timeout, [this] { sent(); });
+  constexpr Millis kSlice{100};  // how often to look whether the input has ended
   auto last = Clock::now();
-  while (!finished && !done()) {
-    Millis wait = kSlice;
-    if (o_.recv_timeout.count() >= 0) {
-      Millis left = until(last + o_.recv_timeout);
-      if (left.count() == 0) {
-        timed_out(fmt::format("no message received within {} s (--recv-timeout)", seconds(o_.recv_timeout)));
-      }
-      wait = std::min(wait, left);
+  while (!sender.finished() && !done()) {
+    const TimePoint deadline = after(last, o_.recv_timeout);
+    if (deadline && Clock::now() >= *deadline) {
+      timed_out(fmt::format("no message received within {} s (--recv-timeout)",
+                            seconds(o_.recv_timeout)));
     }
-    std::error_code ec;
-    socket_.set_recv_timeout(wait);
-    sprocket::Message m = socket_.recv(ec);
-    if (ec == sprocket::errc::timed_out) continue;
-    if (ec) throw Error(fmt::format("cannot receive: {}", ec.message()), kExitFailure);
-    got(m);
+    auto m = recv(std::min(kSlice, until(earliest(deadline, Clock::now() + kSlice))));
+    if (!m) continue;
+    got(*m);
     last = Clock::now();
   }
-  if (finished && failure) std::rethrow_exception(failure);
+  sender.rethrow_failure();
 }
 
 }  // namespace
@@ -326,8 +366,8 @@ int run(const Options& options) {
   runner.run();
   // nanomsg drops a message still in flight when its connection closes:
   // give the last one time to arrive before closing (nngcat waits 200 ms).
-  if (auto t = runner.last_send(); t && options.type != SocketType::req &&
-                                   options.type != SocketType::surveyor) {
+  if (auto t = runner.last_send();
+      t && options.type != SocketType::req && options.type != SocketType::surveyor) {
     std::this_thread::sleep_until(*t + options.sleep);
   }
   session.close_and_drain();

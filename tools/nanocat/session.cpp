@@ -1,10 +1,9 @@
 #include "session.hpp"
 
-#include <cstdio>
+#include <fmt/format.h>
 
 #include <asio/error.hpp>
-
-#include <fmt/format.h>
+#include <cstdio>
 
 #include "exit_codes.hpp"
 
@@ -18,11 +17,15 @@ void print_pipe_event(const sprocket::PipeEvent& e) {
   const bool say_why = e.reason && e.reason != asio::error::eof;
   std::string reason = say_why ? fmt::format(": {}", e.reason.message()) : std::string{};
   switch (e.kind) {
-    case Kind::added: fmt::print(stderr, "nanocat: connected to {} ({})\n", peer, e.url); break;
+    case Kind::added:
+      fmt::print(stderr, "nanocat: connected to {} ({})\n", peer, e.url);
+      break;
     case Kind::removed:
       fmt::print(stderr, "nanocat: disconnected from {} ({}){}\n", peer, e.url, reason);
       break;
-    case Kind::refused: fmt::print(stderr, "nanocat: connection failed ({}){}\n", e.url, reason); break;
+    case Kind::refused:
+      fmt::print(stderr, "nanocat: connection failed ({}){}\n", e.url, reason);
+      break;
   }
 }
 
@@ -30,17 +33,27 @@ void print_pipe_event(const sprocket::PipeEvent& e) {
 
 sprocket::Protocol protocol_of(SocketType type) {
   switch (type) {
-    case SocketType::push: return sprocket::push;
-    case SocketType::pull: return sprocket::pull;
-    case SocketType::pub: return sprocket::pub;
-    case SocketType::sub: return sprocket::sub;
-    case SocketType::req: return sprocket::req;
-    case SocketType::rep: return sprocket::rep;
-    case SocketType::surveyor: return sprocket::surveyor;
-    case SocketType::respondent: return sprocket::respondent;
-    case SocketType::bus: return sprocket::bus;
+    case SocketType::push:
+      return sprocket::push;
+    case SocketType::pull:
+      return sprocket::pull;
+    case SocketType::pub:
+      return sprocket::pub;
+    case SocketType::sub:
+      return sprocket::sub;
+    case SocketType::req:
+      return sprocket::req;
+    case SocketType::rep:
+      return sprocket::rep;
+    case SocketType::surveyor:
+      return sprocket::surveyor;
+    case SocketType::respondent:
+      return sprocket::respondent;
+    case SocketType::bus:
+      return sprocket::bus;
     case SocketType::pair:
-    case SocketType::none: break;
+    case SocketType::none:
+      break;
   }
   return sprocket::pair;  // nanocat's PAIR is PAIR v0
 }
@@ -98,9 +111,9 @@ void Session::open_endpoints(const Options& o) {
       socket_.dial(e.url, eo, ec);
     }
     if (ec) {
-      throw Error(fmt::format("cannot {} '{}': {}", bind ? "bind to" : "connect to", e.url,
-                              ec.message()),
-                  kExitFailure);
+      throw Error(
+          fmt::format("cannot {} '{}': {}", bind ? "bind to" : "connect to", e.url, ec.message()),
+          kExitFailure);
     }
     if (verbose_ > 0)
       fmt::print(stderr, "nanocat: {} {}\n", bind ? "listening on" : "connecting to", e.url);

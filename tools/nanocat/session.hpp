@@ -4,13 +4,12 @@
 // sent still reaches the peers before the process exits.
 #pragma once
 
-#include <future>
-#include <optional>
-#include <thread>
-
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <future>
+#include <optional>
 #include <sprocket/sprocket.hpp>
+#include <thread>
 
 #include "options.hpp"
 

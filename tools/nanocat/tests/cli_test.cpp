@@ -2,6 +2,7 @@
 // line on stderr, timeouts, --count, --stdin, topic filtering, surveys
 // answered by several respondents, priorities per address, --recv-maxsz,
 // and every output format compared byte for byte with nanomsg's nanocat.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -9,8 +10,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "e2e_util.hpp"
 #include "exit_codes.hpp"
@@ -35,7 +34,8 @@ std::unique_ptr<Process> ours_listening(const std::string& url, Args args, Proce
 class TempDir {
  public:
   TempDir() {
-    path_ = std::filesystem::temp_directory_path() / ("nanocat-cli-test-" + std::to_string(::getpid()));
+    path_ =
+        std::filesystem::temp_directory_path() / ("nanocat-cli-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {
@@ -71,8 +71,10 @@ TEST(NanocatCli, BadCommandLinesExitOneWithOneLine) {
   for (const Args& args :
        {Args{}, Args{"--foo"}, Args{"-z"}, Args{"--re"}, Args{"--pub", "--sub", "-L", "1"},
         Args{"--push", "-L", "1"}, Args{"--pull"}, Args{"--pull", "-L", "1", "extra"},
-        Args{"--pull", "-L", "1", "--recv-timeout", "soon"}, Args{"--pull", "-L", "1", "--format", "x"},
-        Args{"--pull", "-L", "1", "--send-timeout", "1"}, Args{"--pull", "-L", "1", "--subscribe", "a"},
+        Args{"--pull", "-L", "1", "--recv-timeout", "soon"},
+        Args{"--pull", "-L", "1", "--format", "x"},
+        Args{"--pull", "-L", "1", "--send-timeout", "1"},
+        Args{"--pull", "-L", "1", "--subscribe", "a"},
         Args{"--bus", "-L", "1", "--send-priority", "0"}, Args{"--help=1"},
         Args{"--push", "-L", "1", "-D", "a", "-F", "/dev/null"}}) {
     auto p = ours(args);
@@ -90,7 +92,8 @@ TEST(NanocatCli, BadAddressesExitThreeNamingTheAddress) {
   for (const Args& args :
        {Args{"--pull", "--connect", "foo"}, Args{"--pull", "--bind", "tcp://127.0.0.1:99999"},
         Args{"--pull", "--bind", "nosuch://x"}, Args{"--pull", "-L", "port"},
-        Args{"--pull", "-X", "/nonexistent-dir/nanocat.ipc"}, Args{"--pull", "--connect", "tcp://"}}) {
+        Args{"--pull", "-X", "/nonexistent-dir/nanocat.ipc"},
+        Args{"--pull", "--connect", "tcp://"}}) {
     auto p = ours(args);
     ASSERT_TRUE(failed_with_one_line(*p, kExitFailure)) << ::testing::PrintToString(args);
     EXPECT_NE(p->err().find("'"), std::string::npos) << p->describe();
@@ -102,7 +105,8 @@ TEST(NanocatCli, RefusedBindExitsThree) {
   auto first = ours_listening(a.url(), {"--pull"});
   auto second = ours({"--pull", "--bind", a.url()});
   ASSERT_TRUE(failed_with_one_line(*second, kExitFailure));
-  EXPECT_NE(second->err().find("cannot bind to '" + a.url() + "': "), std::string::npos) << second->describe();
+  EXPECT_NE(second->err().find("cannot bind to '" + a.url() + "': "), std::string::npos)
+      << second->describe();
   EXPECT_NE(second->err().find(" in use"), std::string::npos) << second->describe();
   EXPECT_TRUE(first->running());
 }
@@ -119,14 +123,25 @@ TEST(NanocatCli, HealthCheckOfAReplier) {
   // Nobody answers now: status 4 within about a second, one line.
   auto down = ours({"--req", "--connect", a.url(), "--data", "ping", "--recv-timeout", "1", "-A"});
   ASSERT_TRUE(failed_with_one_line(*down, kExitTimeout));
-  EXPECT_NE(down->err().find("no reply received within 1 s"), std::string::npos) << down->describe();
+  EXPECT_NE(down->err().find("no reply received within 1 s"), std::string::npos)
+      << down->describe();
+}
+
+TEST(NanocatCli, HealthCheckOfAReplierThatDoesNotAnswer) {
+  Address a(Transport::ipc);
+  auto mute = ours_listening(a.url(), {"--rep", "-A"});  // no --data: it only prints
+  auto check = ours({"--req", "--connect", a.url(), "--data", "ping", "--recv-timeout", "2"});
+  ASSERT_TRUE(failed_with_one_line(*check, kExitTimeout));
+  EXPECT_EQ(check->err(), "nanocat: no reply received within 2 s (--recv-timeout)\n");
+  EXPECT_TRUE(mute->wait_for_stdout("ping\n", kPatience)) << mute->describe();
 }
 
 TEST(NanocatCli, HealthCheckAgainstNanomsgsReplier) {
   ASSERT_TRUE(tool_available(Tool::nanomsg));
   Address a(Transport::ipc);
   Process rep(command(Tool::nanomsg, {"--rep", "--bind", a.url(), "--data", "pong", "-A"}));
-  auto check = ours({"--req", "--connect", a.url(), "--data", "ping", "--recv-timeout", "10", "-Q"});
+  auto check =
+      ours({"--req", "--connect", a.url(), "--data", "ping", "--recv-timeout", "10", "-Q"});
   EXPECT_TRUE(succeeded(*check));
   EXPECT_EQ(check->out(), "\"pong\"\n");
   EXPECT_TRUE(rep.wait_for_stdout("ping\n", kPatience)) << rep.describe();
@@ -142,7 +157,8 @@ TEST(NanocatCli, ReceiveTimeoutsExitFour) {
   Address c(Transport::tcp);
   auto pair = ours({"--pair", "--bind", c.url(), "--data", "x", "--recv-timeout", "0.3"});
   ASSERT_TRUE(failed_with_one_line(*pair, kExitTimeout));  // nobody connects: PAIR cannot even send
-  EXPECT_NE(pair->err().find("no peer took the message within 0.3 s"), std::string::npos) << pair->describe();
+  EXPECT_NE(pair->err().find("no peer took the message within 0.3 s"), std::string::npos)
+      << pair->describe();
 }
 
 TEST(NanocatCli, SendTimeoutExitsFour) {
@@ -154,7 +170,8 @@ TEST(NanocatCli, SendTimeoutExitsFour) {
 
 TEST(NanocatCli, SurveyEndsAtItsDeadline) {
   Address a(Transport::tcp);
-  auto sv = ours({"--surveyor", "--bind", a.url(), "--data", "anyone?", "--survey-deadline", "0.2", "-A"});
+  auto sv = ours(
+      {"--surveyor", "--bind", a.url(), "--data", "anyone?", "--survey-deadline", "0.2", "-A"});
   EXPECT_TRUE(succeeded(*sv));  // no respondent: an empty survey is not a failure
   EXPECT_EQ(sv->out(), "");
 }
@@ -191,7 +208,8 @@ TEST(NanocatCli, StdinLinesAreMessages) {
 TEST(NanocatCli, RequestsFromStdin) {
   Address a(Transport::ipc);
   auto rep = ours_listening(a.url(), {"--rep", "--data", "ok", "-A"});
-  auto req = ours({"--req", "--connect", a.url(), "--stdin", "-A", "--recv-timeout", "20"}, {.stdin_pipe = true});
+  auto req = ours({"--req", "--connect", a.url(), "--stdin", "-A", "--recv-timeout", "20"},
+                  {.stdin_pipe = true});
   ASSERT_TRUE(req->write_stdin("one\ntwo\n"));
   req->close_stdin();
   EXPECT_TRUE(succeeded(*req));
@@ -202,7 +220,8 @@ TEST(NanocatCli, RequestsFromStdin) {
 TEST(NanocatCli, PairChatsOverStdin) {
   Address a(Transport::tcp);
   auto left = ours_listening(a.url(), {"--pair", "--stdin", "-Q"}, {.stdin_pipe = true});
-  auto right = ours({"--pair", "--connect", a.url(), "--data", "hello", "-Q", "-C", "1", "--recv-timeout", "20"});
+  auto right = ours(
+      {"--pair", "--connect", a.url(), "--data", "hello", "-Q", "-C", "1", "--recv-timeout", "20"});
   EXPECT_TRUE(left->wait_for_stdout("\"hello\"\n", kPatience)) << left->describe();
   ASSERT_TRUE(left->write_stdin("hi there\n"));
   EXPECT_TRUE(succeeded(*right));
@@ -213,8 +232,8 @@ TEST(NanocatCli, PairChatsOverStdin) {
 
 TEST(NanocatCli, SubscriberFiltersTopics) {
   Address a(Transport::tcp);
-  auto sub = ours_listening(a.url(), {"--sub", "--subscribe", "foo", "--subscribe", "bar", "-A", "-C", "3",
-                                      "--recv-timeout", "20"});
+  auto sub = ours_listening(a.url(), {"--sub", "--subscribe", "foo", "--subscribe", "bar", "-A",
+                                      "-C", "3", "--recv-timeout", "20"});
   auto pub = ours({"--pub", "--connect", a.url(), "--stdin", "-v"}, {.stdin_pipe = true});
   // Publish only once both ends have the connection: PUB drops what it
   // sends before a subscriber is there.
@@ -230,9 +249,12 @@ TEST(NanocatCli, SubscriberFiltersTopics) {
 TEST(NanocatCli, SubscriberFiltersNanomsgPublishers) {
   ASSERT_TRUE(tool_available(Tool::nanomsg));
   Address a(Transport::ipc);
-  auto sub = ours_listening(a.url(), {"--sub", "--subscribe", "weather/", "-A", "-C", "3", "--recv-timeout", "20"});
-  Process noise(command(Tool::nanomsg, {"--pub", "--connect", a.url(), "-D", "sports/goal", "-i", "0.05"}));
-  Process weather(command(Tool::nanomsg, {"--pub", "--connect", a.url(), "-D", "weather/rain", "-i", "0.1"}));
+  auto sub = ours_listening(
+      a.url(), {"--sub", "--subscribe", "weather/", "-A", "-C", "3", "--recv-timeout", "20"});
+  Process noise(
+      command(Tool::nanomsg, {"--pub", "--connect", a.url(), "-D", "sports/goal", "-i", "0.05"}));
+  Process weather(
+      command(Tool::nanomsg, {"--pub", "--connect", a.url(), "-D", "weather/rain", "-i", "0.1"}));
   EXPECT_TRUE(succeeded(*sub));
   EXPECT_EQ(sub->out(), "weather/rain\nweather/rain\nweather/rain\n");
 }
@@ -241,7 +263,8 @@ TEST(NanocatCli, SurveyCollectsEveryRespondent) {
   ASSERT_TRUE(tool_available(Tool::nanomsg));
   ASSERT_TRUE(tool_available(Tool::nng));
   Address a(Transport::tcp);
-  auto sv = ours_listening(a.url(), {"--surveyor", "--data", "who?", "-A", "-i", "0.5", "--survey-deadline", "0.4"});
+  auto sv = ours_listening(
+      a.url(), {"--surveyor", "--data", "who?", "-A", "-i", "0.5", "--survey-deadline", "0.4"});
   auto r1 = ours({"--respondent", "--connect", a.url(), "--data", "sprocket"});
   Process r2(command(Tool::nanomsg, {"--respondent", "--connect", a.url(), "--data", "nanomsg"}));
   Process r3(command(Tool::nng, {"--respondent0", "--async", "--dial", a.url(), "--data", "nng"}));
@@ -262,9 +285,12 @@ TEST(NanocatCli, SurveyCollectsEveryRespondent) {
 TEST(NanocatCli, RespondentsAnswerANanomsgSurveyor) {
   ASSERT_TRUE(tool_available(Tool::nanomsg));
   Address a(Transport::ipc);
-  Process sv(command(Tool::nanomsg, {"--surveyor", "--bind", a.url(), "--data", "who?", "-A", "-i", "0.3"}));
-  auto r1 = ours({"--respondent", "--connect", a.url(), "--data", "one", "-A", "-C", "2", "--recv-timeout", "20"});
-  auto r2 = ours({"--respondent", "--connect", a.url(), "--data", "two", "-A", "-C", "2", "--recv-timeout", "20"});
+  Process sv(command(Tool::nanomsg,
+                     {"--surveyor", "--bind", a.url(), "--data", "who?", "-A", "-i", "0.3"}));
+  auto r1 = ours({"--respondent", "--connect", a.url(), "--data", "one", "-A", "-C", "2",
+                  "--recv-timeout", "20"});
+  auto r2 = ours({"--respondent", "--connect", a.url(), "--data", "two", "-A", "-C", "2",
+                  "--recv-timeout", "20"});
   EXPECT_TRUE(succeeded(*r1));
   EXPECT_TRUE(succeeded(*r2));
   EXPECT_EQ(r1->out(), "who?\nwho?\n");
@@ -281,15 +307,17 @@ TEST(NanocatCli, RespondentsAnswerANanomsgSurveyor) {
 void check_priority(Tool puller, bool first_preferred) {
   Address a(Transport::tcp), b(Transport::ipc);
   auto pull = [puller](const std::string& url) {
-    return std::make_unique<Process>(command(puller, type_flags(puller, "pull") +
-                                                         endpoint_flags(puller, true, url) + Args{"-Q"}));
+    return std::make_unique<Process>(command(
+        puller, type_flags(puller, "pull") + endpoint_flags(puller, true, url) + Args{"-Q"}));
   };
   auto pa = pull(a.url());
   auto pb = pull(b.url());
-  auto push = ours({"--push", "-v", "--stdin", "--send-priority", first_preferred ? "1" : "2", "--connect",
-                    a.url(), "--send-priority", first_preferred ? "2" : "1", "--connect", b.url()},
-                   {.stdin_pipe = true});
-  ASSERT_TRUE(push->wait_for_stderr_count("nanocat: connected to", 2, kPatience)) << push->describe();
+  auto push =
+      ours({"--push", "-v", "--stdin", "--send-priority", first_preferred ? "1" : "2", "--connect",
+            a.url(), "--send-priority", first_preferred ? "2" : "1", "--connect", b.url()},
+           {.stdin_pipe = true});
+  ASSERT_TRUE(push->wait_for_stderr_count("nanocat: connected to", 2, kPatience))
+      << push->describe();
   ASSERT_TRUE(push->write_stdin("m1\nm2\nm3\nm4\nm5\n"));
   push->close_stdin();
   EXPECT_TRUE(succeeded(*push));
@@ -314,7 +342,8 @@ TEST(NanocatCli, SendPriorityWithNanomsgPullers) {
 
 TEST(NanocatCli, RecvMaxSizeDropsLargerMessages) {
   Address a(Transport::tcp);
-  auto pull = ours_listening(a.url(), {"--pull", "-Z", "5", "-Q", "-C", "2", "--recv-timeout", "20"});
+  auto pull =
+      ours_listening(a.url(), {"--pull", "-Z", "5", "-Q", "-C", "2", "--recv-timeout", "20"});
   for (const char* m : {"12345", "123456", "abc"}) {
     auto push = ours({"--push", "--connect", a.url(), "--data", m});
     EXPECT_TRUE(succeeded(*push));
@@ -345,7 +374,8 @@ std::string all_bytes() {
 }
 
 // What `tool` prints, as a PULL in `format`, for each message in `files`.
-std::string printed_by(Tool tool, const std::string& format, const std::vector<std::string>& files) {
+std::string printed_by(Tool tool, const std::string& format,
+                       const std::vector<std::string>& files) {
   Address a(Transport::tcp);
   Args args = Args{"--pull", "--bind", a.url(), "--format", format};
   auto pull = std::make_unique<Process>(command(tool, args));
@@ -374,8 +404,8 @@ TEST(NanocatCli, EveryFormatIsByteExactWithNanomsgNanocat) {
     std::string theirs = printed_by(Tool::nanomsg, format, files);
     std::string mine = printed_by(Tool::ours, format, files);
     EXPECT_FALSE(theirs.empty()) << format;
-    EXPECT_TRUE(mine == theirs) << format << ": outputs differ (" << mine.size() << " vs " << theirs.size()
-                                << " bytes)";
+    EXPECT_TRUE(mine == theirs) << format << ": outputs differ (" << mine.size() << " vs "
+                                << theirs.size() << " bytes)";
   }
 }
 

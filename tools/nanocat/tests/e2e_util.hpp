@@ -3,6 +3,7 @@
 // how a run ended.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "process.hpp"
 
@@ -37,18 +36,24 @@ enum class Tool { ours, nanomsg, nng };
 
 inline const char* tool_name(Tool t) {
   switch (t) {
-    case Tool::ours: return "ours";
-    case Tool::nanomsg: return "nanocat";
-    case Tool::nng: return "nngcat";
+    case Tool::ours:
+      return "ours";
+    case Tool::nanomsg:
+      return "nanocat";
+    case Tool::nng:
+      return "nngcat";
   }
   return "?";
 }
 
 inline std::string tool_path(Tool t) {
   switch (t) {
-    case Tool::ours: return NANOCAT_BIN;
-    case Tool::nanomsg: return NANOMSG_NANOCAT;
-    case Tool::nng: return NNG_NNGCAT;
+    case Tool::ours:
+      return NANOCAT_BIN;
+    case Tool::nanomsg:
+      return NANOMSG_NANOCAT;
+    case Tool::nng:
+      return NNG_NNGCAT;
   }
   return {};
 }
@@ -67,9 +72,12 @@ enum class Transport { tcp, ipc, ws };
 
 inline const char* transport_name(Transport t) {
   switch (t) {
-    case Transport::tcp: return "tcp";
-    case Transport::ipc: return "ipc";
-    case Transport::ws: return "ws";
+    case Transport::tcp:
+      return "tcp";
+    case Transport::ipc:
+      return "ipc";
+    case Transport::ws:
+      return "ws";
   }
   return "?";
 }
@@ -81,7 +89,8 @@ inline int unique_port() {
   static std::atomic<int> next{0};
   const int base = 20000 + static_cast<int>((static_cast<unsigned>(::getpid()) * 16u) % 40000u);
   for (int tries = 0; tries < 64; ++tries) {
-    int port = base + (next++ % 400);
+    int port =
+        base + (next++ % 16);  // 16 ports per process: the ranges of other pids do not overlap
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -127,11 +136,16 @@ class Address {
   /// line "GET  HTTP/1.1", with an empty target.)
   explicit Address(Transport t, Tool peer = Tool::ours) : transport_(t) {
     switch (t) {
-      case Transport::tcp: url_ = "tcp://127.0.0.1:" + std::to_string(unique_port()); break;
-      case Transport::ws:
-        url_ = "ws://127.0.0.1:" + std::to_string(unique_port()) + (peer == Tool::nanomsg ? "" : "/nanocat");
+      case Transport::tcp:
+        url_ = "tcp://127.0.0.1:" + std::to_string(unique_port());
         break;
-      case Transport::ipc: url_ = "ipc://" + ipc_.path(); break;
+      case Transport::ws:
+        url_ = "ws://127.0.0.1:" + std::to_string(unique_port()) +
+               (peer == Tool::nanomsg ? "" : "/nanocat");
+        break;
+      case Transport::ipc:
+        url_ = "ipc://" + ipc_.path();
+        break;
     }
   }
   const std::string& url() const { return url_; }
@@ -161,7 +175,8 @@ inline std::vector<std::string> command(Tool tool, std::vector<std::string> args
   return args;
 }
 
-inline std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+inline std::vector<std::string> operator+(std::vector<std::string> a,
+                                          const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
@@ -172,12 +187,14 @@ inline ::testing::AssertionResult failed_with_one_line(Process& p, int code) {
   auto status = p.wait_exit(kPatience);
   if (!status) return ::testing::AssertionFailure() << "did not exit\n" << p.describe();
   if (*status != code)
-    return ::testing::AssertionFailure() << "exit status " << *status << ", expected " << code << "\n"
-                                         << p.describe();
+    return ::testing::AssertionFailure()
+           << "exit status " << *status << ", expected " << code << "\n"
+           << p.describe();
   const std::string& e = p.err();
   if (!e.starts_with("nanocat: ") || e.back() != '\n' || Process::count(e, "\n") != 1)
     return ::testing::AssertionFailure() << "stderr is not one 'nanocat: ' line\n" << p.describe();
-  if (!p.out().empty()) return ::testing::AssertionFailure() << "stdout is not empty\n" << p.describe();
+  if (!p.out().empty())
+    return ::testing::AssertionFailure() << "stdout is not empty\n" << p.describe();
   return ::testing::AssertionSuccess();
 }
 
@@ -185,7 +202,8 @@ inline ::testing::AssertionResult failed_with_one_line(Process& p, int code) {
 inline ::testing::AssertionResult succeeded(Process& p) {
   auto status = p.wait_exit(kPatience);
   if (!status) return ::testing::AssertionFailure() << "did not exit\n" << p.describe();
-  if (*status != 0) return ::testing::AssertionFailure() << "exit status " << *status << "\n" << p.describe();
+  if (*status != 0)
+    return ::testing::AssertionFailure() << "exit status " << *status << "\n" << p.describe();
   return ::testing::AssertionSuccess();
 }
 

@@ -1,16 +1,16 @@
 // The output formats, byte for byte as nanomsg's nanocat 1.1.5 prints them
 // (the expected strings below were taken from its output; the end-to-end
 // test compares the two programs live as well).
+#include "format.hpp"
+
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-
-#include "format.hpp"
 
 namespace nanocat {
 namespace {
@@ -27,14 +27,20 @@ std::vector<std::byte> all_byte_values() {
   return v;
 }
 
-std::string fmt_of(Format f, std::string_view s) { return formatted(f, bytes(s)); }
+std::string fmt_of(Format f, std::string_view s) {
+  return formatted(f, bytes(s));
+}
 
 // The message nanocat 1.1.5 was shown: control bytes, quote, backslash,
 // tab, DEL and a high byte.
-const std::string kSample("a\x01" "b\n\"q\\\t\x7f\xff end", 14);
+const std::string kSample(
+    "a\x01"
+    "b\n\"q\\\t\x7f\xff end",
+    14);
 
 TEST(NanocatFormat, Names) {
-  for (Format f : {Format::no, Format::raw, Format::ascii, Format::quoted, Format::msgpack, Format::hex})
+  for (Format f :
+       {Format::no, Format::raw, Format::ascii, Format::quoted, Format::msgpack, Format::hex})
     EXPECT_EQ(parse_format(format_name(f)), f);
   EXPECT_FALSE(parse_format("ASCII"));
   EXPECT_FALSE(parse_format(""));
@@ -50,7 +56,8 @@ TEST(NanocatFormat, RawIsTheBytesAndNothingElse) {
   EXPECT_EQ(fmt_of(Format::raw, kSample), kSample);
   EXPECT_EQ(fmt_of(Format::raw, ""), "");
   auto all = all_byte_values();
-  EXPECT_EQ(formatted(Format::raw, all), std::string(reinterpret_cast<const char*>(all.data()), all.size()));
+  EXPECT_EQ(formatted(Format::raw, all),
+            std::string(reinterpret_cast<const char*>(all.data()), all.size()));
 }
 
 TEST(NanocatFormat, AsciiReplacesEverythingUnprintableByADot) {
@@ -107,17 +114,19 @@ TEST(NanocatFormat, MsgpackFraming) {
     std::size_t size;
     std::string header;
   };
-  for (const auto& c : {Case{0, std::string("\xc4\x00", 2)}, Case{1, "\xc4\x01"}, Case{255, "\xc4\xff"},
-                        Case{256, std::string("\xc5\x01\x00", 3)}, Case{300, "\xc5\x01\x2c"},
-                        Case{65535, "\xc5\xff\xff"}, Case{65536, std::string("\xc6\x00\x01\x00\x00", 5)},
-                        Case{70000, std::string("\xc6\x00\x01\x11\x70", 5)},
-                        Case{1 << 24, std::string("\xc6\x01\x00\x00\x00", 5)}}) {
+  for (const auto& c :
+       {Case{0, std::string("\xc4\x00", 2)}, Case{1, "\xc4\x01"}, Case{255, "\xc4\xff"},
+        Case{256, std::string("\xc5\x01\x00", 3)}, Case{300, "\xc5\x01\x2c"},
+        Case{65535, "\xc5\xff\xff"}, Case{65536, std::string("\xc6\x00\x01\x00\x00", 5)},
+        Case{70000, std::string("\xc6\x00\x01\x11\x70", 5)},
+        Case{1 << 24, std::string("\xc6\x01\x00\x00\x00", 5)}}) {
     std::vector<std::byte> body(c.size);
     for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<std::byte>(i * 7);
     std::string out = formatted(Format::msgpack, body);
     ASSERT_EQ(out.size(), c.header.size() + c.size) << c.size;
     EXPECT_EQ(out.substr(0, c.header.size()), c.header) << c.size;
-    EXPECT_TRUE(std::equal(body.begin(), body.end(), out.begin() + static_cast<std::ptrdiff_t>(c.header.size()),
+    EXPECT_TRUE(std::equal(body.begin(), body.end(),
+                           out.begin() + static_cast<std::ptrdiff_t>(c.header.size()),
                            [](std::byte b, char ch) { return b == static_cast<std::byte>(ch); }))
         << c.size;
   }

@@ -1,10 +1,10 @@
 // --help has nanomsg's nanocat's shape: its usage line, and for every one
 // of nanocat's options exactly the lines nanocat prints (checked against
 // the installed nanocat's own --help), in the same groups.
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "e2e_util.hpp"
 #include "option_table.hpp"

@@ -3,12 +3,12 @@
 // ipc and ws, with our side binding and with it connecting. Each case
 // checks what both sides printed (in --quoted format) and that ours ended
 // as it should.
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "e2e_util.hpp"
 
@@ -17,21 +17,40 @@ namespace {
 
 // Which side of which pattern our nanocat plays; the peer plays the other.
 enum class Pattern {
-  push, pull, pub, sub, req, rep, surveyor, respondent, bus, pair,
+  push,
+  pull,
+  pub,
+  sub,
+  req,
+  rep,
+  surveyor,
+  respondent,
+  bus,
+  pair,
 };
 
 const char* pattern_name(Pattern p) {
   switch (p) {
-    case Pattern::push: return "push";
-    case Pattern::pull: return "pull";
-    case Pattern::pub: return "pub";
-    case Pattern::sub: return "sub";
-    case Pattern::req: return "req";
-    case Pattern::rep: return "rep";
-    case Pattern::surveyor: return "surveyor";
-    case Pattern::respondent: return "respondent";
-    case Pattern::bus: return "bus";
-    case Pattern::pair: return "pair";
+    case Pattern::push:
+      return "push";
+    case Pattern::pull:
+      return "pull";
+    case Pattern::pub:
+      return "pub";
+    case Pattern::sub:
+      return "sub";
+    case Pattern::req:
+      return "req";
+    case Pattern::rep:
+      return "rep";
+    case Pattern::surveyor:
+      return "surveyor";
+    case Pattern::respondent:
+      return "respondent";
+    case Pattern::bus:
+      return "bus";
+    case Pattern::pair:
+      return "pair";
   }
   return "?";
 }
@@ -48,12 +67,15 @@ std::string case_name(const Case& c) {
          transport_name(c.transport) + (c.ours_binds ? "_ours_binds" : "_ours_connects");
 }
 
-void PrintTo(const Case& c, std::ostream* os) { *os << case_name(c); }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << case_name(c);
+}
 
 std::vector<Case> all_cases() {
   std::vector<Case> cases;
-  for (Pattern p : {Pattern::push, Pattern::pull, Pattern::pub, Pattern::sub, Pattern::req,
-                    Pattern::rep, Pattern::surveyor, Pattern::respondent, Pattern::bus, Pattern::pair})
+  for (Pattern p :
+       {Pattern::push, Pattern::pull, Pattern::pub, Pattern::sub, Pattern::req, Pattern::rep,
+        Pattern::surveyor, Pattern::respondent, Pattern::bus, Pattern::pair})
     for (Tool t : {Tool::nng, Tool::nanomsg})
       for (Transport tr : {Transport::tcp, Transport::ipc, Transport::ws})
         for (bool binds : {true, false}) cases.push_back({p, t, tr, binds});
@@ -61,7 +83,9 @@ std::vector<Case> all_cases() {
 }
 
 // nngcat takes whole seconds for --interval; nanocat takes fractions.
-std::string peer_interval(Tool t) { return t == Tool::nng ? "1" : "0.2"; }
+std::string peer_interval(Tool t) {
+  return t == Tool::nng ? "1" : "0.2";
+}
 
 class NanocatInterop : public ::testing::TestWithParam<Case> {
  protected:
@@ -75,11 +99,12 @@ class NanocatInterop : public ::testing::TestWithParam<Case> {
   void start(const std::string& ours_type, std::vector<std::string> ours_args,
              const std::string& peer_type, std::vector<std::string> peer_args) {
     const Case& c = GetParam();
-    auto ours_cmd = command(Tool::ours, std::vector<std::string>{"--" + ours_type, "-v"} +
-                                            endpoint_flags(Tool::ours, c.ours_binds, address_->url()) +
-                                            ours_args);
-    auto peer_cmd = command(c.peer, type_flags(c.peer, peer_type) +
-                                        endpoint_flags(c.peer, !c.ours_binds, address_->url()) + peer_args);
+    auto ours_cmd = command(
+        Tool::ours, std::vector<std::string>{"--" + ours_type, "-v"} +
+                        endpoint_flags(Tool::ours, c.ours_binds, address_->url()) + ours_args);
+    auto peer_cmd =
+        command(c.peer, type_flags(c.peer, peer_type) +
+                            endpoint_flags(c.peer, !c.ours_binds, address_->url()) + peer_args);
     if (c.ours_binds) {
       ours_ = std::make_unique<Process>(ours_cmd);
       ASSERT_TRUE(ours_->wait_for_stderr("nanocat: listening on", kPatience)) << ours_->describe();
@@ -105,8 +130,8 @@ class NanocatInterop : public ::testing::TestWithParam<Case> {
   std::string both() {
     ours_->wait_until([](auto&, auto&) { return false; }, std::chrono::milliseconds(10));
     peer_->wait_until([](auto&, auto&) { return false; }, std::chrono::milliseconds(10));
-    return "ours:\n" + ours_->describe() + "\npeer" + (peer_->running() ? " (running)" : " (exited)") +
-           ":\n" + peer_->describe();
+    return "ours:\n" + ours_->describe() + "\npeer" +
+           (peer_->running() ? " (running)" : " (exited)") + ":\n" + peer_->describe();
   }
 
   std::optional<Address> address_{std::in_place, GetParam().transport, GetParam().peer};
@@ -125,42 +150,46 @@ TEST_P(NanocatInterop, Exchange) {
       expect_peer_prints("\"hello\"\n");
       break;
     case Pattern::pull:
-      ASSERT_NO_FATAL_FAILURE(start("pull", std::vector<std::string>{"-Q", "--count", "1"} + wait, "push",
-                                    {"--data", "hello", "-i", every}));
+      ASSERT_NO_FATAL_FAILURE(start("pull", std::vector<std::string>{"-Q", "--count", "1"} + wait,
+                                    "push", {"--data", "hello", "-i", every}));
       expect_ours_prints("\"hello\"\n");
       break;
     case Pattern::pub:  // repeated: a subscriber only gets what is sent after it joined
-      ASSERT_NO_FATAL_FAILURE(start("pub", {"--data", "hello", "-i", "0.1"}, "sub", {"--subscribe", "hel", "-Q"}));
+      ASSERT_NO_FATAL_FAILURE(
+          start("pub", {"--data", "hello", "-i", "0.1"}, "sub", {"--subscribe", "hel", "-Q"}));
       expect_peer_prints("\"hello\"\n");
       EXPECT_TRUE(ours_->running()) << ours_->describe();
       break;
     case Pattern::sub:
-      ASSERT_NO_FATAL_FAILURE(start("sub", std::vector<std::string>{"--subscribe", "hel", "-Q", "-C", "2"} + wait,
-                                    "pub", {"--data", "hello", "-i", every}));
+      ASSERT_NO_FATAL_FAILURE(
+          start("sub", std::vector<std::string>{"--subscribe", "hel", "-Q", "-C", "2"} + wait,
+                "pub", {"--data", "hello", "-i", every}));
       expect_ours_prints("\"hello\"\n\"hello\"\n");
       break;
     case Pattern::req:
-      ASSERT_NO_FATAL_FAILURE(start("req", std::vector<std::string>{"--data", "ping", "-Q"} + wait, "rep",
-                                    {"--data", "pong", "-Q"}));
+      ASSERT_NO_FATAL_FAILURE(start("req", std::vector<std::string>{"--data", "ping", "-Q"} + wait,
+                                    "rep", {"--data", "pong", "-Q"}));
       expect_ours_prints("\"pong\"\n");
       expect_peer_prints("\"ping\"\n");
       break;
     case Pattern::rep:
-      ASSERT_NO_FATAL_FAILURE(start("rep", std::vector<std::string>{"--data", "pong", "-Q", "-C", "1"} + wait,
-                                    "req", {"--data", "ping", "-Q"}));
+      ASSERT_NO_FATAL_FAILURE(
+          start("rep", std::vector<std::string>{"--data", "pong", "-Q", "-C", "1"} + wait, "req",
+                {"--data", "ping", "-Q"}));
       expect_ours_prints("\"ping\"\n");
       expect_peer_prints("\"pong\"\n");
       break;
     case Pattern::surveyor:  // surveys repeat until a respondent has joined and answered
-      ASSERT_NO_FATAL_FAILURE(start("surveyor",
-                                    {"--data", "who", "-Q", "-i", "0.3", "--survey-deadline", "0.25", "-C", "1"},
-                                    "respondent", {"--data", "me", "-Q"}));
+      ASSERT_NO_FATAL_FAILURE(start(
+          "surveyor", {"--data", "who", "-Q", "-i", "0.3", "--survey-deadline", "0.25", "-C", "1"},
+          "respondent", {"--data", "me", "-Q"}));
       expect_ours_prints("\"me\"\n");
       expect_peer_prints("\"who\"\n");
       break;
     case Pattern::respondent:
-      ASSERT_NO_FATAL_FAILURE(start("respondent", std::vector<std::string>{"--data", "me", "-Q", "-C", "1"} + wait,
-                                    "surveyor", {"--data", "who", "-Q", "-i", every}));
+      ASSERT_NO_FATAL_FAILURE(
+          start("respondent", std::vector<std::string>{"--data", "me", "-Q", "-C", "1"} + wait,
+                "surveyor", {"--data", "who", "-Q", "-i", every}));
       expect_ours_prints("\"who\"\n");
       expect_peer_prints("\"me\"\n");
       break;

@@ -1,6 +1,11 @@
 // The command line: every option, nanocat's parsing rules (abbreviations,
 // clusters, --opt=value, conflicts, required options), the additions, and
 // the errors: one line each, with the exit status nanocat would use.
+#include "options.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -8,11 +13,7 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include "exit_codes.hpp"
-#include "options.hpp"
 
 namespace nanocat {
 namespace {
@@ -25,7 +26,9 @@ Options parse_as(const char* program, std::initializer_list<const char*> args) {
   return parse_command_line(argv);
 }
 
-Options parse(std::initializer_list<const char*> args) { return parse_as("nanocat", args); }
+Options parse(std::initializer_list<const char*> args) {
+  return parse_as("nanocat", args);
+}
 
 struct Failure {
   int code = -1;
@@ -45,7 +48,8 @@ Failure parse_failure(std::initializer_list<const char*> args, const char* progr
 ::testing::AssertionResult usage_error(std::initializer_list<const char*> args,
                                        std::initializer_list<std::string_view> parts) {
   Failure f = parse_failure(args);
-  if (f.code != kExitUsage) return ::testing::AssertionFailure() << "exit code " << f.code << ": " << f.message;
+  if (f.code != kExitUsage)
+    return ::testing::AssertionFailure() << "exit code " << f.code << ": " << f.message;
   if (f.message.find('\n') != std::string::npos)
     return ::testing::AssertionFailure() << "message is not one line: " << f.message;
   for (auto p : parts)
@@ -78,7 +82,8 @@ TEST(NanocatOptions, NngcatProtocolAndAddressSpellings) {
   EXPECT_EQ(o.endpoints[1].kind, Endpoint::Kind::bind);
   EXPECT_EQ(parse({"--pair0", "-L", "1"}).type, SocketType::pair);
   EXPECT_EQ(parse({"--sub0", "-L", "1"}).type, SocketType::sub);
-  EXPECT_TRUE(usage_error({"--req", "--req0", "-L", "1", "-D", "x"}, {"--req0", "conflicts with --req"}));
+  EXPECT_TRUE(
+      usage_error({"--req", "--req0", "-L", "1", "-D", "x"}, {"--req0", "conflicts with --req"}));
 }
 
 TEST(NanocatOptions, ProgramNameImpliesTheSocketType) {
@@ -88,20 +93,25 @@ TEST(NanocatOptions, ProgramNameImpliesTheSocketType) {
   Failure f = parse_failure({"--sub", "-L", "1"}, "nn_sub");
   EXPECT_EQ(f.code, kExitUsage) << f.message;
   f = parse_failure({"-L", "1"}, "nn_push");  // PUSH still needs something to send
-  EXPECT_NE(f.message.find("--push needs --data, --file or --stdin"), std::string::npos) << f.message;
+  EXPECT_NE(f.message.find("--push needs --data, --file or --stdin"), std::string::npos)
+      << f.message;
 }
 
 TEST(NanocatOptions, AddressesKeepTheirOrderAndShortcutsExpand) {
-  Options o = parse({"--pull", "--bind", "tcp://*:1", "-X", "/tmp/a.ipc", "--connect=ws://h:2/p",
-                     "-x", "rel.ipc", "-L", "5555", "-l5556", "--bind-local=7", "--connect-ipc=/b"});
+  Options o =
+      parse({"--pull", "--bind", "tcp://*:1", "-X", "/tmp/a.ipc", "--connect=ws://h:2/p", "-x",
+             "rel.ipc", "-L", "5555", "-l5556", "--bind-local=7", "--connect-ipc=/b"});
   std::vector<std::pair<Endpoint::Kind, std::string>> got;
   for (const auto& e : o.endpoints) got.emplace_back(e.kind, e.url);
   using K = Endpoint::Kind;
-  std::vector<std::pair<Endpoint::Kind, std::string>> want{
-      {K::bind, "tcp://*:1"},        {K::bind, "ipc:///tmp/a.ipc"},
-      {K::connect, "ws://h:2/p"},    {K::connect, "ipc://rel.ipc"},
-      {K::bind, "tcp://127.0.0.1:5555"}, {K::connect, "tcp://127.0.0.1:5556"},
-      {K::bind, "tcp://127.0.0.1:7"}, {K::connect, "ipc:///b"}};
+  std::vector<std::pair<Endpoint::Kind, std::string>> want{{K::bind, "tcp://*:1"},
+                                                           {K::bind, "ipc:///tmp/a.ipc"},
+                                                           {K::connect, "ws://h:2/p"},
+                                                           {K::connect, "ipc://rel.ipc"},
+                                                           {K::bind, "tcp://127.0.0.1:5555"},
+                                                           {K::connect, "tcp://127.0.0.1:5556"},
+                                                           {K::bind, "tcp://127.0.0.1:7"},
+                                                           {K::connect, "ipc:///b"}};
   EXPECT_EQ(got, want);
   for (const auto& e : o.endpoints) {
     EXPECT_EQ(e.send_priority, 8);
@@ -126,7 +136,9 @@ TEST(NanocatOptions, PrioritiesAreKeptPerAddress) {
 
 TEST(NanocatOptions, BadPriorities) {
   for (const char* v : {"0", "17", "-1", "x", "", "1.5", "99999999999999999999"})
-    EXPECT_TRUE(usage_error({"--bus", "--send-priority", v, "-L", "1"}, {"--send-priority", "1", "16"})) << v;
+    EXPECT_TRUE(
+        usage_error({"--bus", "--send-priority", v, "-L", "1"}, {"--send-priority", "1", "16"}))
+        << v;
   EXPECT_TRUE(usage_error({"--bus", "-L", "1", "--send-priority", "2"},
                           {"--send-priority", "applies to the addresses that follow"}));
   EXPECT_TRUE(usage_error({"--pull", "--send-priority", "2", "-L", "1"},
@@ -136,7 +148,8 @@ TEST(NanocatOptions, BadPriorities) {
 }
 
 TEST(NanocatOptions, Timeouts) {
-  Options o = parse({"--req", "-L", "1", "-D", "x", "--recv-timeout", "1.5", "--send-timeout=0.25"});
+  Options o =
+      parse({"--req", "-L", "1", "-D", "x", "--recv-timeout", "1.5", "--send-timeout=0.25"});
   EXPECT_EQ(o.recv_timeout, 1500ms);
   EXPECT_EQ(o.send_timeout, 250ms);
   o = parse({"--req", "-L", "1", "-D", "x"});
@@ -145,7 +158,8 @@ TEST(NanocatOptions, Timeouts) {
   EXPECT_EQ(parse({"--pull", "-L", "1", "--recv-timeout", "-1"}).recv_timeout.count(), -1);
   EXPECT_EQ(parse({"--pull", "-L", "1", "--recv-timeout", "1e-1"}).recv_timeout, 100ms);
   EXPECT_EQ(parse({"--pull", "-L", "1", "--recv-timeout", "0"}).recv_timeout, 0ms);
-  EXPECT_EQ(parse({"--pull", "-L", "1", "--recv-timeout", "0.0005"}).recv_timeout, 0ms);  // truncated, as nanocat
+  EXPECT_EQ(parse({"--pull", "-L", "1", "--recv-timeout", "0.0005"}).recv_timeout,
+            0ms);  // truncated, as nanocat
   for (const char* v : {"abc", "", "1s", "nan", " ", "1e12", "inf"})
     EXPECT_TRUE(usage_error({"--pull", "-L", "1", "--recv-timeout", v}, {"--recv-timeout"})) << v;
   EXPECT_TRUE(usage_error({"--pull", "-L", "1", "--send-timeout", "1"},
@@ -167,7 +181,8 @@ TEST(NanocatOptions, Subscriptions) {
 }
 
 TEST(NanocatOptions, SurveyDeadline) {
-  EXPECT_EQ(parse({"--surveyor", "-L", "1", "-D", "x", "--survey-deadline", "0.5"}).survey_deadline, 500ms);
+  EXPECT_EQ(parse({"--surveyor", "-L", "1", "-D", "x", "--survey-deadline", "0.5"}).survey_deadline,
+            500ms);
   EXPECT_FALSE(parse({"--surveyor", "-L", "1", "-D", "x"}).survey_deadline);
   EXPECT_TRUE(usage_error({"--req", "-L", "1", "-D", "x", "--survey-deadline", "1"},
                           {"--survey-deadline needs --surveyor"}));
@@ -189,15 +204,14 @@ TEST(NanocatOptions, Formats) {
     std::initializer_list<const char*> flags;
     Format format;
   };
-  for (const auto& c : {Case{{"--raw"}, Format::raw}, Case{{"--ascii"}, Format::ascii},
-                        Case{{"-A"}, Format::ascii}, Case{{"--quoted"}, Format::quoted},
-                        Case{{"-Q"}, Format::quoted}, Case{{"--msgpack"}, Format::msgpack},
-                        Case{{"--hex"}, Format::hex}, Case{{"--format", "no"}, Format::no},
-                        Case{{"--format=raw"}, Format::raw}, Case{{"--format", "ascii"}, Format::ascii},
-                        Case{{"--format", "quoted"}, Format::quoted},
-                        Case{{"--format", "msgpack"}, Format::msgpack},
-                        Case{{"--format", "hex"}, Format::hex}, Case{{"-A", "--hex"}, Format::hex},
-                        Case{{"--hex", "-Q"}, Format::quoted}}) {
+  for (const auto& c :
+       {Case{{"--raw"}, Format::raw}, Case{{"--ascii"}, Format::ascii}, Case{{"-A"}, Format::ascii},
+        Case{{"--quoted"}, Format::quoted}, Case{{"-Q"}, Format::quoted},
+        Case{{"--msgpack"}, Format::msgpack}, Case{{"--hex"}, Format::hex},
+        Case{{"--format", "no"}, Format::no}, Case{{"--format=raw"}, Format::raw},
+        Case{{"--format", "ascii"}, Format::ascii}, Case{{"--format", "quoted"}, Format::quoted},
+        Case{{"--format", "msgpack"}, Format::msgpack}, Case{{"--format", "hex"}, Format::hex},
+        Case{{"-A", "--hex"}, Format::hex}, Case{{"--hex", "-Q"}, Format::quoted}}) {
     std::vector<const char*> argv{"nanocat", "--pull", "-L", "1"};
     argv.insert(argv.end(), c.flags.begin(), c.flags.end());
     EXPECT_EQ(parse_command_line(argv).format, c.format) << *c.flags.begin();
@@ -205,12 +219,14 @@ TEST(NanocatOptions, Formats) {
   EXPECT_EQ(parse({"--pull", "-L", "1"}).format, Format::no);  // nanocat prints nothing by default
   EXPECT_TRUE(usage_error({"--pull", "-L", "1", "--format", "bogus"},
                           {"'bogus'", "no, raw, ascii, quoted, msgpack, hex"}));
-  EXPECT_TRUE(usage_error({"--push", "-L", "1", "-D", "x", "-A"}, {"--ascii needs a socket type that receives"}));
+  EXPECT_TRUE(usage_error({"--push", "-L", "1", "-D", "x", "-A"},
+                          {"--ascii needs a socket type that receives"}));
   EXPECT_TRUE(usage_error({"--pub", "-L", "1", "-D", "x", "--format", "raw"}, {"--format needs"}));
 }
 
 TEST(NanocatOptions, SendingOptions) {
-  Options o = parse({"--pub", "-L", "1", "-D", "hello", "-i", "0.5", "-d2", "--count", "3", "--sleep", "0.1"});
+  Options o = parse(
+      {"--pub", "-L", "1", "-D", "hello", "-i", "0.5", "-d2", "--count", "3", "--sleep", "0.1"});
   EXPECT_EQ(o.data, "hello");
   EXPECT_EQ(o.interval, 500ms);
   EXPECT_EQ(o.delay, 2000ms);
@@ -223,16 +239,22 @@ TEST(NanocatOptions, SendingOptions) {
   EXPECT_EQ(o.sleep, 200ms);
   EXPECT_EQ(o.count, 0u);
   EXPECT_EQ(parse({"--pub", "-L", "1", "-Dping"}).data, "ping");
-  EXPECT_EQ(parse({"--pub", "-L", "1", "--data", "-x"}).data, "-x");  // the next word, even with a dash
+  EXPECT_EQ(parse({"--pub", "-L", "1", "--data", "-x"}).data,
+            "-x");  // the next word, even with a dash
   EXPECT_EQ(parse({"--pub", "-L", "1", "-D", "x", "-i", "-1"}).interval.count(), -1);
   EXPECT_TRUE(parse({"--push", "-L", "1", "--stdin"}).stdin_lines);
-  EXPECT_TRUE(usage_error({"--pull", "-L", "1", "-i", "1"}, {"--interval needs a socket type that sends"}));
-  EXPECT_TRUE(usage_error({"--pull", "-L", "1", "-D", "x"}, {"--data needs a socket type that sends"}));
+  EXPECT_TRUE(
+      usage_error({"--pull", "-L", "1", "-i", "1"}, {"--interval needs a socket type that sends"}));
+  EXPECT_TRUE(
+      usage_error({"--pull", "-L", "1", "-D", "x"}, {"--data needs a socket type that sends"}));
   EXPECT_TRUE(usage_error({"--sub", "-L", "1", "--stdin"}, {"--stdin needs"}));
   EXPECT_TRUE(usage_error({"--pull", "-L", "1", "--sleep", "1"}, {"--sleep needs"}));
-  EXPECT_TRUE(usage_error({"--push", "-L", "1", "-D", "a", "-D", "b"}, {"--data may be given only once"}));
-  EXPECT_TRUE(usage_error({"--push", "-L", "1", "-D", "a", "--stdin"}, {"--stdin conflicts with --data"}));
-  EXPECT_TRUE(usage_error({"--push", "-L", "1", "--stdin", "-F", "/dev/null"}, {"--file conflicts with --stdin"}));
+  EXPECT_TRUE(
+      usage_error({"--push", "-L", "1", "-D", "a", "-D", "b"}, {"--data may be given only once"}));
+  EXPECT_TRUE(
+      usage_error({"--push", "-L", "1", "-D", "a", "--stdin"}, {"--stdin conflicts with --data"}));
+  EXPECT_TRUE(usage_error({"--push", "-L", "1", "--stdin", "-F", "/dev/null"},
+                          {"--file conflicts with --stdin"}));
   for (const char* v : {"-1", "x", "1.5", ""})
     EXPECT_TRUE(usage_error({"--pull", "-L", "1", "--count", v}, {"--count"})) << v;
   EXPECT_EQ(parse({"--pull", "-L", "1", "-C", "7"}).count, 7u);
@@ -264,10 +286,12 @@ TEST(NanocatOptions, FileIsReadWhole) {
   TempFile f(contents);
   EXPECT_EQ(parse({"--push", "-L", "1", "--file", f.path().c_str()}).data, contents);
   EXPECT_EQ(parse({"--push", "-L", "1", ("-F" + f.path()).c_str()}).data, contents);
-  EXPECT_TRUE(usage_error({"--push", "-L", "1", "-F", f.path().c_str(), "-D", "x"}, {"--data conflicts with --file"}));
+  EXPECT_TRUE(usage_error({"--push", "-L", "1", "-F", f.path().c_str(), "-D", "x"},
+                          {"--data conflicts with --file"}));
   Failure missing = parse_failure({"--push", "-L", "1", "-F", "/nonexistent/nanocat-file"});
   EXPECT_EQ(missing.code, kExitFile);
-  EXPECT_NE(missing.message.find("'/nonexistent/nanocat-file'"), std::string::npos) << missing.message;
+  EXPECT_NE(missing.message.find("'/nonexistent/nanocat-file'"), std::string::npos)
+      << missing.message;
   Failure dir = parse_failure({"--push", "-L", "1", "-F", "/"});
   EXPECT_EQ(dir.code, kExitFile) << dir.message;
 }
@@ -305,20 +329,25 @@ TEST(NanocatOptions, Abbreviations) {
   EXPECT_TRUE(usage_error({"--pull", "--bin", "tcp://a:1"}, {"ambiguous", "--bind-ipc"}));
   EXPECT_EQ(parse({"--pull", "--bind-l", "1", "--for=hex"}).format, Format::hex);
   EXPECT_EQ(parse({"--sub", "-L", "1", "--subs", "a"}).subscriptions.size(), 1u);
-  EXPECT_EQ(parse({"--sub", "-L", "1"}).type, SocketType::sub);  // exact name beats --subscribe
+  EXPECT_EQ(parse({"--sub", "-L", "1"}).type, SocketType::sub);    // exact name beats --subscribe
   EXPECT_EQ(parse({"--pair", "-L", "1"}).type, SocketType::pair);  // exact name beats --pair0
   // Abbreviations nanocat accepted still mean what they meant, though
   // options were added that share the prefix:
-  EXPECT_EQ(parse({"--surv", "-L", "1", "-D", "x"}).type, SocketType::surveyor);  // not --survey-deadline
-  EXPECT_EQ(parse({"--req", "-L", "1", "-D", "x", "--send", "2"}).send_timeout, 2000ms);  // not --send-priority
+  EXPECT_EQ(parse({"--surv", "-L", "1", "-D", "x"}).type,
+            SocketType::surveyor);  // not --survey-deadline
+  EXPECT_EQ(parse({"--req", "-L", "1", "-D", "x", "--send", "2"}).send_timeout,
+            2000ms);                                              // not --send-priority
   EXPECT_EQ(parse({"--pai", "-L", "1"}).type, SocketType::pair);  // not --pair0
   // New options abbreviate too, when that is unambiguous.
   EXPECT_EQ(parse({"--pub", "-L", "1", "-D", "x", "--sl", "2"}).sleep, 2000ms);
   EXPECT_EQ(parse({"--pull", "--lis", "tcp://a:1"}).endpoints.at(0).kind, Endpoint::Kind::bind);
   EXPECT_EQ(parse({"--pull", "-L", "1", "--recv-m", "9"}).recv_max_size, 9u);
-  EXPECT_TRUE(usage_error({"--re"}, {"ambiguous option '--re'", "--req", "--rep", "--respondent", "--recv-timeout"}));
-  EXPECT_TRUE(usage_error({"--conn", "x"}, {"ambiguous", "--connect", "--connect-ipc", "--connect-local"}));
-  EXPECT_EQ(parse({"--pull", "-L", "1", "--recv-=1"}).recv_timeout, 1000ms);  // nanocat's only --recv-*
+  EXPECT_TRUE(usage_error(
+      {"--re"}, {"ambiguous option '--re'", "--req", "--rep", "--respondent", "--recv-timeout"}));
+  EXPECT_TRUE(
+      usage_error({"--conn", "x"}, {"ambiguous", "--connect", "--connect-ipc", "--connect-local"}));
+  EXPECT_EQ(parse({"--pull", "-L", "1", "--recv-=1"}).recv_timeout,
+            1000ms);                                           // nanocat's only --recv-*
   EXPECT_EQ(parse({"--pull", "-L", "1", "--ve"}).verbose, 1);  // --verbose, not --version
 }
 

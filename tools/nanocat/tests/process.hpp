@@ -72,17 +72,19 @@ class Process {
     }
   }
   bool wait_for_stdout(std::string_view needle, Millis timeout) {
-    return wait_until([&](const std::string& o, const std::string&) { return o.find(needle) != o.npos; },
-                      timeout);
+    return wait_until(
+        [&](const std::string& o, const std::string&) { return o.find(needle) != o.npos; },
+        timeout);
   }
   bool wait_for_stderr(std::string_view needle, Millis timeout) {
-    return wait_until([&](const std::string&, const std::string& e) { return e.find(needle) != e.npos; },
-                      timeout);
+    return wait_until(
+        [&](const std::string&, const std::string& e) { return e.find(needle) != e.npos; },
+        timeout);
   }
   /// Waits until stderr holds `needle` at least `n` times.
   bool wait_for_stderr_count(std::string_view needle, std::size_t n, Millis timeout) {
-    return wait_until([&](const std::string&, const std::string& e) { return count(e, needle) >= n; },
-                      timeout);
+    return wait_until(
+        [&](const std::string&, const std::string& e) { return count(e, needle) >= n; }, timeout);
   }
 
   /// Waits for the child to exit (reading its output meanwhile) and
@@ -130,7 +132,8 @@ class Process {
 
   static std::size_t count(std::string_view haystack, std::string_view needle) {
     std::size_t n = 0;
-    for (auto at = haystack.find(needle); at != haystack.npos; at = haystack.find(needle, at + 1)) ++n;
+    for (auto at = haystack.find(needle); at != haystack.npos; at = haystack.find(needle, at + 1))
+      ++n;
     return n;
   }
 
@@ -168,8 +171,7 @@ class Process {
       pid_ = -1;
       error_ = "posix_spawn(" + argv_.at(0) + "): " + std::strerror(rc);
     }
-    for (int fd : {out_fd_, err_fd_})
-      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    for (int fd : {out_fd_, err_fd_}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   }
 
   bool exited() {
