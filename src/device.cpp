@@ -50,6 +50,8 @@ class Device : public std::enable_shared_from_this<Device> {
                       std::make_unique<CallbackOp>(core->executor(), [self, from](std::error_code ec,
                                                                                    Message m) {
                         if (!self->keeps_going(from, ec)) return;
+                        // A receive that failed (a timeout) has nothing to forward.
+                        if (ec) return self->pump(from);
                         self->forward(from, std::move(m));
                       }));
   }

@@ -237,6 +237,34 @@ TEST(BusDeviceTest, BlockingDeviceOnOneSocketReturnsWhenClosed) {
   EXPECT_NO_ERROR(returned.get());
 }
 
+TEST(BusDeviceTest, ReceiveTimeoutOnTheHubForwardsNothing) {
+  // A recv timeout on a device's socket only means "nothing yet": the
+  // device must not forward anything for it. The hub times out every
+  // millisecond, so 50 ms of silence gives a broken device fifty chances
+  // to inject a message.
+  Socket hub{sprocket::bus, {.raw = true}};
+  hub.set_recv_timeout(1ms);
+  PipeEventRecorder hub_events(hub);
+  const std::string url = unique_inproc_name();
+  hub.listen(url);
+  Node a{sprocket::bus}, b{sprocket::bus};
+  a.socket.dial(url);
+  b.socket.dial(url);
+  ASSERT_TRUE(hub_events.wait_added(2)) << hub_events.summary();
+  SendCompletion device_done;
+  async_device(hub, hub, device_done.handler());
+
+  a.socket.send("real");
+  EXPECT_EQ(b.socket.recv().str(), "real");
+  b.socket.set_recv_timeout(50ms);
+  std::error_code ec;
+  Message injected = b.socket.recv(ec);
+  EXPECT_ERRC(ec, errc::timed_out) << "the device forwarded a " << injected.size()
+                                   << "-byte message nobody sent";
+  hub.close();
+  ASSERT_TRUE(device_done.wait());
+}
+
 TEST(BusDeviceTest, DeviceNeedsRawSockets) {
   Socket cooked{sprocket::bus};
   Socket raw{sprocket::bus, {.raw = true}};

@@ -248,6 +248,36 @@ TEST_P(PubSubTest, SlowSubscriberLosesMessagesOthersDoNot) {
   EXPECT_EQ(pub_.stats().messages_sent, static_cast<std::uint64_t>(kCount));
 }
 
+TEST_P(PubSubTest, DeviceForwardsAStreamToMoreSubscribers) {
+  // pub_ -> [raw SUB | device | raw PUB] -> downstream SUB. The raw SUB
+  // filters like a cooked one, so the forwarder subscribes to everything;
+  // the raw PUB side has nothing to receive (one-way), so only one
+  // direction forwards.
+  Socket xsub{sprocket::sub, {.raw = true}};
+  xsub.subscribe("");
+  xsub.dial(url_);
+  ASSERT_TRUE(pub_events_.wait_added()) << pub_events_.summary();
+  Socket xpub{sprocket::pub, {.raw = true}};
+  PipeEventRecorder xpub_events(xpub);
+  const std::string down_url = listen_fresh(xpub, GetParam());
+  Socket down{sprocket::sub};
+  bound_blocking_calls(down);
+  down.subscribe("weather/");
+  down.dial(down_url);
+  ASSERT_TRUE(xpub_events.wait_added()) << xpub_events.summary();
+  SendCompletion device_done;
+  async_device(xsub, xpub, device_done.handler());
+
+  for (const char* text : {"news/x", "weather/oslo", "weather/end"}) pub_.send(text);
+  expect_recv(down, "weather/oslo");
+  expect_recv(down, "weather/end");
+  expect_nothing_more(down);
+  EXPECT_FALSE(device_done.done()) << "the device stopped early: " << describe(device_done.ec());
+  xsub.close();
+  ASSERT_TRUE(device_done.wait());
+  EXPECT_NO_ERROR(device_done.ec());
+}
+
 // ------------------------------------------------------------------ without a transport
 
 TEST(PubSubApiTest, SendWithNoSubscribersSucceedsAtOnce) {
