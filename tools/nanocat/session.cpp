@@ -82,9 +82,14 @@ void IoThread::finish(Millis limit) {
 
 Session::Session(const Options& options)
     : socket_(protocol_of(options.type), {}, io_.executor()), verbose_(options.verbose) {
-  configure(options);
-  if (verbose_ > 0) socket_.on_pipe_event(print_pipe_event);
-  open_endpoints(options);
+  try {
+    configure(options);
+    if (verbose_ > 0) socket_.on_pipe_event(print_pipe_event);
+    open_endpoints(options);
+  } catch (...) {
+    abandon();  // the destructor will not run
+    throw;
+  }
 }
 
 void Session::configure(const Options& o) {
@@ -120,7 +125,19 @@ void Session::open_endpoints(const Options& o) {
   }
 }
 
+Session::~Session() {
+  if (!drained_) abandon();
+}
+
+// A connection keeps itself alive until its I/O has wound down: stopping
+// the io_context before that would leave it (and its buffers) behind.
+void Session::abandon() {
+  socket_.set_linger(std::chrono::nanoseconds(0));
+  close_and_drain();
+}
+
 void Session::close_and_drain() {
+  drained_ = true;
   socket_.on_pipe_event({});
   const auto linger = std::chrono::duration_cast<Millis>(socket_.linger());
   socket_.close();

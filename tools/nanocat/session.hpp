@@ -4,6 +4,12 @@
 // sent still reaches the peers before the process exits.
 #pragma once
 
+// A standard header first: asio's configuration (aligned allocation) must
+// see the same libstdc++ macros in every translation unit (src/runtime.hpp).
+// clang-format off
+#include <cstddef>
+// clang-format on
+
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <future>
@@ -49,6 +55,10 @@ class Session {
   /// Makes the socket and opens every endpoint. Throws nanocat::Error
   /// (kExitFailure) naming the address when a bind or connect is refused.
   explicit Session(const Options& options);
+  /// Unless close_and_drain() ran (nanocat is failing), closes the socket
+  /// without lingering and lets the connections wind down before the I/O
+  /// stops, so that none is left holding itself alive.
+  ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -59,12 +69,14 @@ class Session {
   void close_and_drain();
 
  private:
+  void abandon();
   void configure(const Options& options);
   void open_endpoints(const Options& options);
 
   IoThread io_;  // declared first: it outlives the socket
   sprocket::Socket socket_;
   int verbose_;
+  bool drained_ = false;
 };
 
 }  // namespace nanocat

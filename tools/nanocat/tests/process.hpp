@@ -3,17 +3,19 @@
 // through pipes; stdin is /dev/null or a pipe the test writes to. Every wait
 // is bounded by a deadline, and the destructor kills and reaps the child, so
 // a failing test leaves no process behind. Nothing here sleeps to wait for
-// an event: waits poll() the pipes and waitpid() the child.
+// an event: waits poll() the pipes and waitpid() the child. The child
+// also dies with the test process if that one is killed.
 #pragma once
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -139,39 +141,77 @@ class Process {
 
  private:
   void start(const Options& options) {
-    int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1}, status[2] = {-1, -1};
     if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0 ||
-        (options.stdin_pipe && ::pipe2(in, O_CLOEXEC) != 0)) {
+        ::pipe2(status, O_CLOEXEC) != 0 || (options.stdin_pipe && ::pipe2(in, O_CLOEXEC) != 0)) {
       error_ = std::string("pipe2: ") + std::strerror(errno);
-      for (int fd : {out[0], out[1], err[0], err[1], in[0], in[1]})
+      for (int fd : {out[0], out[1], err[0], err[1], in[0], in[1], status[0], status[1]})
         if (fd >= 0) ::close(fd);
       return;
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    if (options.stdin_pipe) {
-      posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    } else {
-      posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    }
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     std::vector<char*> args;
     for (auto& a : argv_) args.push_back(a.data());
     args.push_back(nullptr);
-    int rc = ::posix_spawn(&pid_, argv_.at(0).c_str(), &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    for (int fd : {out[1], err[1], in[0]})
+    const ChildSetup setup{args.data(),
+                           in[0],
+                           out[1],
+                           err[1],
+                           status[1],
+                           ::getpid(),
+                           static_cast<int>(std::min<long>(::sysconf(_SC_OPEN_MAX), 65536))};
+    pid_ = ::fork();
+    if (pid_ == 0) exec_child(setup);
+    for (int fd : {out[1], err[1], in[0], status[1]})
       if (fd >= 0) ::close(fd);
     out_fd_ = out[0];
     err_fd_ = err[0];
     in_fd_ = in[1];
-    if (rc != 0) {
-      pid_ = -1;
-      error_ = "posix_spawn(" + argv_.at(0) + "): " + std::strerror(rc);
-    }
     for (int fd : {out_fd_, err_fd_}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    if (pid_ < 0) {
+      error_ = std::string("fork: ") + std::strerror(errno);
+    } else if (int e = exec_error(status[0])) {
+      error_ = "exec(" + argv_.at(0) + "): " + std::strerror(e);
+      kill();
+      pid_ = -1;
+    }
+    ::close(status[0]);
+  }
+
+  struct ChildSetup {
+    char* const* args;
+    int in_fd;  // -1: /dev/null
+    int out_fd;
+    int err_fd;
+    int status_fd;  // close-on-exec; gets errno if exec fails
+    pid_t parent;
+    int max_fd;
+  };
+
+  // In the child, between fork and exec: async-signal-safe calls only.
+  [[noreturn]] static void exec_child(const ChildSetup& s) {
+    // Dies with the test process, even when that one is killed (a ctest
+    // timeout), so that no child outlives its test.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != s.parent) ::_exit(127);
+    int in = s.in_fd >= 0 ? s.in_fd : ::open("/dev/null", O_RDONLY);
+    if (in >= 0 && ::dup2(in, 0) == 0 && ::dup2(s.out_fd, 1) == 1 && ::dup2(s.err_fd, 2) == 2) {
+      for (int fd = 3; fd < s.max_fd; ++fd)
+        if (fd != s.status_fd) ::close(fd);  // inherit nothing else (a test's listening socket...)
+      ::execve(s.args[0], s.args, environ);
+    }
+    int e = errno;
+    [[maybe_unused]] ssize_t n = ::write(s.status_fd, &e, sizeof e);
+    ::_exit(127);
+  }
+
+  // The child's errno if exec failed, 0 once it succeeded (the pipe closed).
+  static int exec_error(int status_fd) {
+    int e = 0;
+    ssize_t n;
+    do {
+      n = ::read(status_fd, &e, sizeof e);
+    } while (n < 0 && errno == EINTR);
+    return n == static_cast<ssize_t>(sizeof e) ? e : 0;
   }
 
   bool exited() {
