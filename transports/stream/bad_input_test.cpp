@@ -193,7 +193,7 @@ TEST_P(StreamBadInputTest, HugeLengthPrefixWithoutALimitDropsTheConnection) {
   ASSERT_TRUE(s.write_all(kPairHeader));
   ASSERT_TRUE(events_.wait_added()) << events_.summary();
   ASSERT_TRUE(s.write_all(frame_prefix(transport(), std::uint64_t{1} << 63)));
-  ASSERT_TRUE(s.write_all("a few bytes of the body"));
+  s.write_all("a few bytes of the body");  // may fail: sprocket may already have hung up
   EXPECT_TRUE(s.wait_closed()) << "the connection stayed open";
   ASSERT_TRUE(events_.wait_removed()) << events_.summary();
   EXPECT_TRUE(events_.events(Kind::removed).at(0).reason);
