@@ -180,13 +180,16 @@ class Runner {
     }
   }
 
-  // Receivers: print every message until --count, or fail at --recv-timeout.
+  // Receivers: print every message until --count, or until --recv-timeout
+  // passes without one.
   void recv_loop() {
     while (!done()) {
       auto m = recv(o_.recv_timeout);
-      if (!m)
+      if (!m) {
+        if (stream_ended()) return;
         timed_out(fmt::format("no message received within {} s (--recv-timeout)",
                               seconds(o_.recv_timeout)));
+      }
       got(*m);
     }
   }
@@ -195,9 +198,11 @@ class Runner {
   void reply_loop() {
     for (;;) {
       auto request = recv(o_.recv_timeout);
-      if (!request)
+      if (!request) {
+        if (stream_ended()) return;
         timed_out(fmt::format("no request received within {} s (--recv-timeout)",
                               seconds(o_.recv_timeout)));
+      }
       got(*request);
       auto reply = source_.next();
       if (!reply) return;
@@ -280,6 +285,7 @@ class Runner {
         got(*m);
         if (done()) return;
       } else if (!tick) {
+        if (stream_ended() || chat_sent()) return;
         timed_out(fmt::format("no message received within {} s (--recv-timeout)",
                               seconds(o_.recv_timeout)));
       }
@@ -319,6 +325,16 @@ class Runner {
 
   bool done() const { return o_.count != 0 && received_ >= o_.count; }
 
+  // --recv-timeout passing in silence after messages arrived, with no
+  // --count to reach, is how a nanomsg nanocat script ends a feed it
+  // collects: success, as nanocat has it. Silence from the start (nothing
+  // arrived at all), or fewer than --count messages, is a timeout.
+  bool stream_ended() const { return received_ > 0 && o_.count == 0; }
+  // BUS and PAIR with data are senders first ("send DATA and quit", says
+  // nanocat's help): once a peer took the message, silence afterwards ends
+  // the run without an error, unless --count asked for replies.
+  bool chat_sent() const { return last_send().has_value() && o_.count == 0; }
+
   [[noreturn]] void send_timed_out() const {
     timed_out(fmt::format("could not send within {} s (--send-timeout)", seconds(o_.send_timeout)));
   }
@@ -338,7 +354,7 @@ class Runner {
 
 // BUS, PAIR with --stdin: a thread sends the lines as they come while this
 // one prints what arrives, until standard input ends (or --count, or
-// --recv-timeout without a message).
+// --recv-timeout without a message: see stream_ended()).
 void Runner::chat_stdin_loop() {
   LineSender sender(source_, socket_, o_.send_timeout, [this] { sent(); });
   constexpr Millis kSlice{100};  // how often to look whether the input has ended
@@ -346,6 +362,7 @@ void Runner::chat_stdin_loop() {
   while (!sender.finished() && !done()) {
     const TimePoint deadline = after(last, o_.recv_timeout);
     if (deadline && Clock::now() >= *deadline) {
+      if (stream_ended() || chat_sent()) break;
       timed_out(fmt::format("no message received within {} s (--recv-timeout)",
                             seconds(o_.recv_timeout)));
     }

@@ -161,6 +161,31 @@ TEST(NanocatCli, ReceiveTimeoutsExitFour) {
       << pair->describe();
 }
 
+// nanomsg's nanocat ends a collecting receiver at --recv-timeout with
+// status 0, and scripts rely on it: after messages have arrived, silence
+// ends the stream; silence from the start stays a timeout (above).
+TEST(NanocatCli, ReceiveTimeoutAfterMessagesEndsTheStream) {
+  Address a(Transport::tcp);
+  auto pull = ours_listening(a.url(), {"--pull", "-A", "--recv-timeout", "0.5"});
+  auto push = ours({"--push", "--connect", a.url(), "--data", "tick", "-C", "2"});
+  EXPECT_TRUE(succeeded(*push)) << push->describe();
+  EXPECT_TRUE(succeeded(*pull)) << pull->describe();
+  EXPECT_EQ(pull->out(), "tick\ntick\n");
+  EXPECT_EQ(pull->err().find("no message received"), std::string::npos) << pull->describe();
+
+  // With --count, stopping short of it is still a timeout.
+  Address b(Transport::ipc);
+  auto counted = ours_listening(b.url(), {"--pull", "-A", "-C", "3", "--recv-timeout", "0.5"});
+  auto one = ours({"--push", "--connect", b.url(), "--data", "tock"});
+  EXPECT_TRUE(succeeded(*one)) << one->describe();
+  const auto status = counted->wait_exit(kPatience);
+  ASSERT_TRUE(status) << counted->describe();
+  EXPECT_EQ(*status, kExitTimeout) << counted->describe();
+  EXPECT_EQ(counted->out(), "tock\n");
+  EXPECT_NE(counted->err().find("no message received within 0.5 s"), std::string::npos)
+      << counted->describe();
+}
+
 TEST(NanocatCli, SendTimeoutExitsFour) {
   Address a(Transport::tcp);
   auto push = ours({"--push", "--bind", a.url(), "--data", "x", "--send-timeout", "0.3"});
