@@ -1,24 +1,37 @@
 #include "sprocket/message.hpp"
 
 #include <cstdlib>
+#include <limits>
+#include <new>
+
+#include "body_cache.hpp"
 
 namespace sprocket {
 namespace detail {
 
 namespace {
-// Owned chunks keep their bytes right after the chunk, 16-byte aligned.
-constexpr std::size_t kChunkPrefix = (sizeof(BodyChunk) + 15) & ~std::size_t{15};
+// An owned body lives right after its chunk, 16-byte aligned, in one block
+// from the body cache (src/body_cache.hpp).
+struct OwnedChunk : BodyChunk {
+  std::size_t block_bytes;
+};
+constexpr std::size_t kChunkPrefix = (sizeof(OwnedChunk) + 15) & ~std::size_t{15};
 
 void release_owned(BodyChunk* chunk) noexcept {
-  chunk->~BodyChunk();
-  ::operator delete(static_cast<void*>(chunk), std::align_val_t{16});
+  auto* owned = static_cast<OwnedChunk*>(chunk);
+  const std::size_t bytes = owned->block_bytes;
+  owned->~OwnedChunk();
+  give_body_block(owned, bytes);
 }
 }  // namespace
 
 BodyChunk* allocate_owned_chunk(std::size_t size, std::byte*& data) {
-  void* raw = ::operator new(kChunkPrefix + size, std::align_val_t{16});
-  auto* chunk = new (raw) BodyChunk;
+  if (size > std::numeric_limits<std::size_t>::max() / 2) throw std::bad_alloc();
+  const std::size_t bytes = kChunkPrefix + body_capacity(size);
+  void* raw = take_body_block(bytes);
+  auto* chunk = new (raw) OwnedChunk;
   chunk->release = &release_owned;
+  chunk->block_bytes = bytes;
   data = static_cast<std::byte*>(raw) + kChunkPrefix;
   return chunk;
 }

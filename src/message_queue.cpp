@@ -49,11 +49,15 @@ MessageQueue::Pop MessageQueue::pop(Message& out, bool& notify) {
 }
 
 MessageQueue::Pop MessageQueue::pop_batch(std::vector<Message>& out, std::size_t max,
-                                          bool& notify) {
+                                          bool& notify, std::size_t max_bytes) {
   std::lock_guard lock(mu_);
   notify = false;
   if (count_ == 0) return producer_closed_ || consumer_closed_ ? Pop::closed : Pop::empty;
-  for (std::size_t n = 0; n < max && count_ != 0; ++n) out.push_back(take_front_locked());
+  std::size_t bytes = 0;
+  for (std::size_t n = 0; n < max && count_ != 0 && bytes < max_bytes; ++n) {
+    out.push_back(take_front_locked());
+    bytes += out.back().size();
+  }
   notify = std::exchange(refused_, false);
   return Pop::ok;
 }

@@ -72,6 +72,10 @@ class Connection final : public QueueListener,
   static constexpr std::size_t kReadChunk = 64 * 1024;
   static constexpr std::uint64_t kAbsurdLength = std::uint64_t{1} << 40;
   static constexpr std::size_t kMaxBatch = 256;           // messages per gather write
+  // Bytes per gather write: a batch's bodies are freed only when all of it
+  // is written, so large messages go a few at a time, and their memory
+  // returns to the body cache (src/body_cache.hpp) for the next ones.
+  static constexpr std::size_t kMaxBatchBytes = 2 * 1024 * 1024;
   static constexpr std::size_t kCopyBelow = 16 * 1024;    // smaller bodies are copied into the batch
 
   Connection(Socket socket, std::shared_ptr<SocketPort> port, ConnectionConfig config)
@@ -226,7 +230,7 @@ class Connection final : public QueueListener,
     if (out_->producer_closed()) arm_linger();
     batch_.clear();
     bool notify = false;
-    auto r = out_->pop_batch(batch_, kMaxBatch, notify);
+    auto r = out_->pop_batch(batch_, kMaxBatch, notify, kMaxBatchBytes);
     if (notify) out_->notify_producer();
     if (r == MessageQueue::Pop::closed) return finish_writing();
     if (r == MessageQueue::Pop::empty) {

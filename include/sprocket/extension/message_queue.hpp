@@ -51,8 +51,10 @@ class MessageQueue {
   /// (it was refused and there is room now): call notify_producer() later.
   /// Returns closed only once the queue is empty and the producer closed.
   Pop pop(Message& out, bool& notify);
-  /// Moves up to `max` messages into `out`; same rules as pop().
-  Pop pop_batch(std::vector<Message>& out, std::size_t max, bool& notify);
+  /// Moves up to `max` messages into `out`, stopping once they hold
+  /// `max_bytes` of body (always at least one message); same rules as pop().
+  Pop pop_batch(std::vector<Message>& out, std::size_t max, bool& notify,
+                std::size_t max_bytes = static_cast<std::size_t>(-1));
 
   /// The producer will push no more; the consumer drains what is left.
   /// `reason` says why (a transport error), for the pipe-removed event.

@@ -1,0 +1,107 @@
+#include "body_cache.hpp"
+
+#include <array>
+#include <bit>
+#include <mutex>
+#include <new>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+// A cached block is poisoned, so a use after free of a large body is still
+// caught under ASan.
+#define SPROCKET_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define SPROCKET_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define SPROCKET_POISON(p, n) ((void)(p), (void)(n))
+#define SPROCKET_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+namespace sprocket::detail {
+namespace {
+
+constexpr std::align_val_t kAlign{16};
+
+struct Block {
+  void* ptr = nullptr;
+  std::size_t bytes = 0;
+};
+
+// A handful of blocks under a mutex: large bodies come at most some
+// hundred thousand a second, and a linear scan of 32 entries is nothing
+// beside a 64 KiB copy.
+class BodyCache {
+ public:
+  void* take(std::size_t bytes) {
+    {
+      std::lock_guard lock(mutex_);
+      for (std::size_t i = 0; i < count_; ++i) {
+        if (blocks_[i].bytes != bytes) continue;
+        void* p = blocks_[i].ptr;
+        blocks_[i] = blocks_[--count_];
+        total_ -= bytes;
+        SPROCKET_UNPOISON(p, bytes);
+        return p;
+      }
+    }
+    return ::operator new(bytes, kAlign);
+  }
+
+  void give(void* p, std::size_t bytes) noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      if (count_ < blocks_.size() && total_ + bytes <= kCacheBudget) {
+        SPROCKET_POISON(p, bytes);
+        blocks_[count_++] = {p, bytes};
+        total_ += bytes;
+        return;
+      }
+    }
+    ::operator delete(p, kAlign);
+  }
+
+  BodyCacheStats stats() noexcept {
+    std::lock_guard lock(mutex_);
+    return {count_, total_};
+  }
+
+ private:
+  std::mutex mutex_;
+  std::array<Block, kCacheMaxEntries> blocks_{};
+  std::size_t count_ = 0;
+  std::size_t total_ = 0;
+};
+
+// Never destroyed: bodies may be freed by other static destructors and
+// threads that outlive main. Still reachable, so not a leak to LSan.
+BodyCache& cache() {
+  static BodyCache* instance = new BodyCache;
+  return *instance;
+}
+
+// Sizes are of bodies or of whole blocks (a body plus a small chunk
+// header): the bounds are round, the few bytes between do not matter.
+bool cacheable(std::size_t size) noexcept {
+  return size >= kCacheMinBody && size <= kCacheMaxBody;
+}
+
+}  // namespace
+
+std::size_t body_capacity(std::size_t size) noexcept {
+  if (!cacheable(size)) return size;
+  const std::size_t step = std::bit_floor(size) / 4;
+  return (size + step - 1) / step * step;
+}
+
+void* take_body_block(std::size_t bytes) {
+  if (!cacheable(bytes)) return ::operator new(bytes, kAlign);
+  return cache().take(bytes);
+}
+
+void give_body_block(void* block, std::size_t bytes) noexcept {
+  if (!cacheable(bytes)) return ::operator delete(block, kAlign);
+  cache().give(block, bytes);
+}
+
+BodyCacheStats body_cache_stats() noexcept { return cache().stats(); }
+
+}  // namespace sprocket::detail
