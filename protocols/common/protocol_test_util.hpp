@@ -1,6 +1,6 @@
 // Helpers for the protocol tests (pipeline, reqrep): one name per transport
 // for parameterised suites, and listening on a fresh address of each kind
-// (a unique inproc name, a unique ipc path, tcp port 0) so tests can run in
+// (a unique inproc name, a unique ipc path, tcp and ws port 0) so tests can run in
 // parallel. Builds on the stream transport's test helpers (ipc paths, raw
 // wire sockets), which stay in one place.
 #pragma once
@@ -15,7 +15,7 @@
 namespace sprocket::test {
 
 /// The transports every protocol suite runs over.
-enum class Via { inproc, ipc, tcp };
+enum class Via { inproc, ipc, tcp, ws };
 
 inline const char* via_name(Via v) {
   switch (v) {
@@ -25,6 +25,8 @@ inline const char* via_name(Via v) {
       return "ipc";
     case Via::tcp:
       return "tcp";
+    case Via::ws:
+      return "ws";
   }
   return "?";
 }
@@ -42,7 +44,7 @@ struct ViaName {
   }
 };
 
-inline const auto kAllTransports = ::testing::Values(Via::inproc, Via::ipc, Via::tcp);
+inline const auto kAllTransports = ::testing::Values(Via::inproc, Via::ipc, Via::tcp, Via::ws);
 
 /// A socket with its pipe-event recorder, blocking calls bounded by
 /// kEventTimeout.
@@ -84,7 +86,7 @@ inline bool nothing_waiting(Socket& s) {
 }
 
 /// Makes `s` listen on a fresh address of kind `via` and returns the URL to
-/// dial it (for tcp, with the port the system chose).
+/// dial it (for tcp and ws, with the port the system chose).
 inline std::string listen_fresh(Socket& s, Via via, const EndpointOptions& options = {}) {
   switch (via) {
     case Via::inproc: {
@@ -100,6 +102,10 @@ inline std::string listen_fresh(Socket& s, Via via, const EndpointOptions& optio
     case Via::tcp: {
       Listener l = s.listen("tcp://127.0.0.1:0", options);
       return "tcp://127.0.0.1:" + std::to_string(l.port());
+    }
+    case Via::ws: {
+      Listener l = s.listen("ws://127.0.0.1:0/sp", options);
+      return "ws://127.0.0.1:" + std::to_string(l.port()) + "/sp";
     }
   }
   return {};

@@ -1,9 +1,10 @@
 // PAIR v0: exactly one peer at a time, refusing others with peer_limit and
 // accepting the next once the first leaves; raw mode passes messages through.
+// The peer rules, raw mode and protocol refusal run over every transport.
 #include <string>
 
+#include "protocols/common/protocol_test_util.hpp"
 #include "sprocket/extension/protocol.hpp"
-#include "test_util.hpp"
 
 namespace sprocket::test {
 namespace {
@@ -15,16 +16,42 @@ using Kind = PipeEvent::Kind;
 const EndpointOptions kFastRetry{.reconnect_min = std::chrono::milliseconds(10),
                                  .reconnect_max = std::chrono::milliseconds(50)};
 
-class PairTest : public ConnectedPairTest {};
+// a_ listens on a fresh address of the transport, b_ dials it.
+class PairTest : public ::testing::TestWithParam<Via> {
+ protected:
+  void SetUp() override {
+    bound_blocking_calls(a_);
+    bound_blocking_calls(b_);
+    url_ = listen_fresh(a_, GetParam());
+    b_.dial(url_);
+    ASSERT_TRUE(a_events_.wait_added()) << a_events_.summary();
+    ASSERT_TRUE(b_events_.wait_added()) << b_events_.summary();
+  }
 
-TEST_F(PairTest, SecondPeerIsRefusedWhileFirstIsConnected) {
+  /// What a_'s events name: the URL given to listen(), which for tcp and ws
+  /// (port 0) is not the one dialed.
+  bool is_listen_url(const std::string& url) const {
+    if (GetParam() == Via::inproc || GetParam() == Via::ipc) return url == url_;
+    return url.rfind(std::string(via_name(GetParam())) + "://127.0.0.1:0", 0) == 0;
+  }
+
+  Socket a_{sprocket::pair};
+  Socket b_{sprocket::pair};
+  PipeEventRecorder a_events_{a_};
+  PipeEventRecorder b_events_{b_};
+  std::string url_;  // to dial a_
+};
+
+INSTANTIATE_TEST_SUITE_P(Transports, PairTest, kAllTransports, ViaName{});
+
+TEST_P(PairTest, SecondPeerIsRefusedWhileFirstIsConnected) {
   Socket c{sprocket::pair};
   bound_blocking_calls(c);
   c.dial(url_, kFastRetry);
   ASSERT_TRUE(a_events_.wait_refused()) << a_events_.summary();
   const auto refused = a_events_.events(Kind::refused).at(0);
   EXPECT_ERRC(refused.reason, errc::peer_limit);
-  EXPECT_EQ(refused.url, url_);
+  EXPECT_TRUE(is_listen_url(refused.url)) << refused.url;
   EXPECT_EQ(a_events_.count(Kind::added), 1u) << "only the first peer is a pipe";
   EXPECT_GE(a_.stats().refused, 1u);
   EXPECT_EQ(a_.stats().pipes, 1u);
@@ -42,7 +69,7 @@ TEST_F(PairTest, SecondPeerIsRefusedWhileFirstIsConnected) {
   EXPECT_ERRC(ec, errc::would_block) << "the refused peer received a message";
 }
 
-TEST_F(PairTest, SecondPeerConnectsWhenFirstLeaves) {
+TEST_P(PairTest, SecondPeerConnectsWhenFirstLeaves) {
   Socket c{sprocket::pair};
   bound_blocking_calls(c);
   c.dial(url_, kFastRetry);
@@ -59,12 +86,10 @@ TEST_F(PairTest, SecondPeerConnectsWhenFirstLeaves) {
   EXPECT_EQ(a_.stats().pipes, 1u);
 }
 
-TEST_F(PairTest, RefusalAppliesOnTheDialingSideToo) {
+TEST_P(PairTest, RefusalAppliesOnTheDialingSideToo) {
   // b_ dialed a_; a second listener that c makes b_ dial to is refused by b_.
   Socket c{sprocket::pair};
-  const std::string other = unique_inproc_name("other");
-  c.listen(other);
-  PipeEventRecorder c_events(c);
+  const std::string other = listen_fresh(c, GetParam());
   b_.dial(other, kFastRetry);
   ASSERT_TRUE(b_events_.wait_refused()) << b_events_.summary();
   EXPECT_ERRC(b_events_.events(Kind::refused).at(0).reason, errc::peer_limit);
@@ -99,13 +124,16 @@ TEST(PairNoPeerTest, SendBeforeConnectionIsDelivered) {
   EXPECT_EQ(server.recv().str(), "hello");
 }
 
-TEST(PairRawTest, RawSocketsPassMessagesThrough) {
+class PairRawTest : public ::testing::TestWithParam<Via> {};
+INSTANTIATE_TEST_SUITE_P(Transports, PairRawTest, kAllTransports, ViaName{});
+
+TEST_P(PairRawTest, RawSocketsPassMessagesThrough) {
   Socket a{sprocket::pair, {.raw = true}};
   Socket b{sprocket::pair, SocketOptions{.raw = true}};
   bound_blocking_calls(a);
   bound_blocking_calls(b);
   PipeEventRecorder ea(a), eb(b);
-  ASSERT_TRUE(connect(a, ea, b, eb, unique_inproc_name()));
+  ASSERT_TRUE(connect_via(a, ea, b, eb, GetParam()));
   const std::string large(500, 'r');
   a.send("raw");
   a.send(large);
@@ -117,13 +145,13 @@ TEST(PairRawTest, RawSocketsPassMessagesThrough) {
   EXPECT_EQ(a.recv().str(), "raw back");
 }
 
-TEST(PairRawTest, RawAndCookedInteroperate) {
+TEST_P(PairRawTest, RawAndCookedInteroperate) {
   Socket raw{sprocket::pair, {.raw = true}};
   Socket cooked{sprocket::pair};
   bound_blocking_calls(raw);
   bound_blocking_calls(cooked);
   PipeEventRecorder er(raw), ec(cooked);
-  ASSERT_TRUE(connect(raw, er, cooked, ec, unique_inproc_name()));
+  ASSERT_TRUE(connect_via(raw, er, cooked, ec, GetParam()));
   raw.send("from raw");
   EXPECT_EQ(cooked.recv().str(), "from raw");
   cooked.send("from cooked");
@@ -142,15 +170,17 @@ class LonerHandler final : public ProtocolHandler {
   std::error_code recv(Message&) override { return errc::would_block; }
 };
 
-TEST(PairProtocolTest, NonPairPeerIsRefused) {
+class PairProtocolTest : public ::testing::TestWithParam<Via> {};
+INSTANTIATE_TEST_SUITE_P(Transports, PairProtocolTest, kAllTransports, ViaName{});
+
+TEST_P(PairProtocolTest, NonPairPeerIsRefused) {
   constexpr std::uint16_t kLoner = 0x0F01;  // the SP range for local experiments
   register_protocol({kLoner, kLoner, "loner", "loner",
                      [](ProtocolHost&) { return std::make_unique<LonerHandler>(); }});
   Socket pair_socket{sprocket::pair};
   Socket loner{Protocol{kLoner}};
   PipeEventRecorder pair_events(pair_socket), loner_events(loner);
-  auto url = unique_inproc_name();
-  pair_socket.listen(url);
+  const auto url = listen_fresh(pair_socket, GetParam());
   loner.dial(url, kFastRetry);
   ASSERT_TRUE(pair_events.wait_refused()) << pair_events.summary();
   EXPECT_ERRC(pair_events.events(Kind::refused).at(0).reason, errc::protocol_mismatch);

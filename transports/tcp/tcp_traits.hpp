@@ -53,16 +53,33 @@ struct TcpTraits {
 
   static std::error_code bind(asio::ip::tcp::acceptor& acceptor, const Address& a) {
     std::error_code ec;
+    auto endpoint = listen_endpoint(acceptor.get_executor(), a, ec);
+    if (ec) return ec;
+    return bind_endpoint(acceptor, endpoint);
+  }
+
+  /// The local endpoint `a` names (every IPv4 interface when its host is
+  /// empty); errc::invalid_address when the name does not resolve.
+  static asio::ip::tcp::endpoint listen_endpoint(const asio::any_io_executor& ex, const Address& a,
+                                                 std::error_code& ec) {
     asio::ip::tcp::endpoint endpoint(asio::ip::tcp::v4(), a.port);
-    if (!a.host.empty()) {
-      asio::ip::tcp::resolver resolver(acceptor.get_executor());
-      auto results = resolver.resolve(a.host, std::to_string(a.port),
-                                      asio::ip::tcp::resolver::numeric_service |
-                                          asio::ip::tcp::resolver::passive,
-                                      ec);
-      if (ec || results.empty()) return errc::invalid_address;
-      endpoint = results.begin()->endpoint();
+    if (a.host.empty()) return endpoint;
+    asio::ip::tcp::resolver resolver(ex);
+    auto results = resolver.resolve(a.host, std::to_string(a.port),
+                                    asio::ip::tcp::resolver::numeric_service |
+                                        asio::ip::tcp::resolver::passive,
+                                    ec);
+    if (ec || results.empty()) {
+      ec = errc::invalid_address;
+      return endpoint;
     }
+    return results.begin()->endpoint();
+  }
+
+  /// Opens `acceptor`, binds it to `endpoint` and listens.
+  static std::error_code bind_endpoint(asio::ip::tcp::acceptor& acceptor,
+                                       const asio::ip::tcp::endpoint& endpoint) {
+    std::error_code ec;
     acceptor.open(endpoint.protocol(), ec);
     if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor.bind(endpoint, ec);

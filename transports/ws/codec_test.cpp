@@ -39,6 +39,26 @@ TEST(WsHandshake, ServerAcceptsTheClientsRequest) {
   EXPECT_NE(check_response(resp, key, "req.sp.nanomsg.org"), "");
 }
 
+// NNG 1.5 dialing ws://host:port (no path) sends "GET  HTTP/1.1": the empty
+// target is "/", so such a client reaches a listener on ws://host:port.
+TEST(WsHandshake, EmptyTargetIsSlash) {
+  auto key = make_key();
+  auto req = make_request("127.0.0.1:80", "", key, subprotocol("pair"));
+  ASSERT_EQ(req.rfind("GET  HTTP/1.1\r\n", 0), 0u) << req;
+  EXPECT_EQ(parse_request(req).path, "/");
+  EXPECT_EQ(check_request(req, "/", "pair.sp.nanomsg.org").error, "");
+  EXPECT_EQ(check_request(req, "/sp", "pair.sp.nanomsg.org").error, "404 Not Found");
+}
+
+// The path is named even when the request is refused, so that the refusal
+// can go to the listener of that path.
+TEST(WsHandshake, ParseNamesThePathOfABadRequest) {
+  EXPECT_EQ(parse_request("GET /sp\r\n\r\n").path, "/sp");
+  EXPECT_EQ(parse_request("GET /sp\r\n\r\n").error, "400 Bad Request");
+  EXPECT_EQ(parse_request("GET /sp HTTP/1.1\r\nHost: h\r\n\r\n").error, "400 Bad Request");
+  EXPECT_EQ(parse_request("GET /sp HTTP/1.1\r\nHost: h\r\n\r\n").path, "/sp");
+}
+
 TEST(WsHandshake, ServerRefusesBadRequests) {
   auto key = make_key();
   auto good = make_request("h", "/sp", key, "pair.sp.nanomsg.org");
@@ -98,6 +118,32 @@ TEST(WsFrame, RejectsWhatTheRfcForbids) {
   // A 64-bit length with the top bit set (2^63).
   EXPECT_EQ(decode_header(bytes({0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0}), h, code), Decode::error);
   EXPECT_EQ(code, kCloseProtocolError);
+}
+
+// Masking goes eight bytes at a time: it must equal the RFC's byte-wise
+// definition for every length and every offset into the mask, so that a
+// payload unmasked in pieces (as reads arrive) comes out right.
+TEST(WsFrame, MaskingMatchesTheBytewiseDefinition) {
+  const std::array<std::byte, 4> mask{std::byte{0x37}, std::byte{0xfa}, std::byte{0x21},
+                                      std::byte{0x3d}};
+  for (std::size_t n : {0u, 1u, 3u, 7u, 8u, 9u, 15u, 16u, 17u, 100u, 4099u}) {
+    for (std::size_t offset = 0; offset < 9; ++offset) {
+      std::vector<std::byte> data(n), expected(n);
+      for (std::size_t i = 0; i < n; ++i) data[i] = expected[i] = std::byte(i * 7 + 1);
+      for (std::size_t i = 0; i < n; ++i) expected[i] ^= mask[(offset + i) % 4];
+      apply_mask(data.data(), n, mask, offset);
+      EXPECT_EQ(data, expected) << "n " << n << " offset " << offset;
+    }
+  }
+  // In pieces of odd sizes, carrying the offset on, as the reader does.
+  std::vector<std::byte> whole(1000), pieces(1000);
+  for (std::size_t i = 0; i < whole.size(); ++i) whole[i] = pieces[i] = std::byte(i);
+  apply_mask(whole.data(), whole.size(), mask, 0);
+  for (std::size_t at = 0, step = 1; at < pieces.size(); at += step, step = step * 3 % 37 + 1) {
+    const std::size_t take = std::min(step, pieces.size() - at);
+    apply_mask(pieces.data() + at, take, mask, at);
+  }
+  EXPECT_EQ(pieces, whole);
 }
 
 }  // namespace

@@ -4,17 +4,20 @@
 #include <cstring>
 #include <random>
 
+#include <openssl/crypto.h>
+
 #include <asio/bind_executor.hpp>
 #include <asio/buffer.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
 #include <asio/read_until.hpp>
-#include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
 #include "sprocket/error.hpp"
+#include "runtime.hpp"
+#include "sprocket/extension/protocol.hpp"
 #include "transports/ws/handshake.hpp"
 
 namespace sprocket::ws {
@@ -23,6 +26,9 @@ namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxFrame = 64 * 1024;  // NNG 1.5.2 refuses frames over 1 MiB
 constexpr std::size_t kMaxBatch = 256;
+// Bytes per write: bodies are freed only when their batch is written, so
+// large messages go a few at a time and recycle through the body cache.
+constexpr std::size_t kMaxBatchBytes = 2 * 1024 * 1024;
 
 std::array<std::byte, 4> random_mask() {
   thread_local std::mt19937 rng{std::random_device{}()};
@@ -32,20 +38,40 @@ std::array<std::byte, 4> random_mask() {
 
 }  // namespace
 
+WsConfig make_config(const SocketPort& port, bool client, std::string host, std::string path,
+                     std::string peer_address, std::error_code& ec) {
+  // SHA-1 leaves OpenSSL per-thread state on the I/O threads: free it as they end.
+  detail::at_io_thread_exit(&OPENSSL_thread_stop);
+  const ProtocolInfo* info = find_protocol(port.protocol_id());
+  if (!info) {
+    ec = errc::unknown_protocol;
+    return {};
+  }
+  return WsConfig{client,
+                  std::move(host),
+                  std::move(path),
+                  subprotocol(info->name),
+                  subprotocol(info->peer_name),
+                  info->peer_id,
+                  std::move(peer_address),
+                  port.handshake_timeout()};
+}
+
 void WsConnection::start(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port,
-                         WsConfig config, LinkHandler done) {
-  auto c = std::shared_ptr<WsConnection>(
-      new WsConnection(std::move(socket), std::move(port), std::move(config)));
+                         WsConfig config, LinkHandler done, std::string received) {
+  auto c = std::shared_ptr<WsConnection>(new WsConnection(
+      std::move(socket), std::move(port), std::move(config), std::move(received)));
   asio::co_spawn(c->strand_, c->handshake(std::move(done)), asio::detached);
 }
 
 WsConnection::WsConnection(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port,
-                           WsConfig config)
+                           WsConfig config, std::string received)
     : socket_(std::move(socket)),
       strand_(asio::make_strand(socket_.get_executor())),
       port_(std::move(port)),
       config_(std::move(config)),
-      timer_(strand_) {}
+      timer_(strand_),
+      received_(std::move(received)) {}
 
 // ---------------------------------------------------------------- upgrade
 
@@ -106,19 +132,12 @@ asio::awaitable<std::error_code> WsConnection::client_upgrade() {
                                                        : errc::protocol_error);
 }
 
+// The port's server read the head (within the size limit) and routed it
+// here by its path: check the rest and answer.
 asio::awaitable<std::error_code> WsConnection::server_upgrade() {
-  std::string head;
-  std::error_code read_ec;
-  std::size_t n = co_await asio::async_read_until(
-      socket_, asio::dynamic_buffer(head, kMaxHeader), "\r\n\r\n",
-      asio::redirect_error(asio::use_awaitable, read_ec));
-  if (read_ec == asio::error::not_found) {  // the head outgrew kMaxHeader
-    static const std::string refusal = make_refusal("431 Request Header Fields Too Large");
-    co_await asio::async_write(socket_, asio::buffer(refusal), asio::use_awaitable);
-    co_return make_error_code(errc::protocol_error);
-  }
-  if (read_ec) throw std::system_error(read_ec);
-  auto request = check_request(std::string_view(head).substr(0, n), config_.path, config_.own_protocol);
+  const std::size_t n = received_.find("\r\n\r\n") + 4;
+  auto request = check_request(std::string_view(received_).substr(0, n), config_.path,
+                               config_.own_protocol);
   if (!request.error.empty()) {
     const std::string refusal = make_refusal(request.error);
     co_await asio::async_write(socket_, asio::buffer(refusal), asio::use_awaitable);
@@ -127,8 +146,9 @@ asio::awaitable<std::error_code> WsConnection::server_upgrade() {
   }
   auto response = make_accept_response(request.key, config_.own_protocol);
   co_await asio::async_write(socket_, asio::buffer(response), asio::use_awaitable);
-  read_buf_.assign(reinterpret_cast<const std::byte*>(head.data()) + n,
-                   reinterpret_cast<const std::byte*>(head.data()) + head.size());
+  read_buf_.assign(reinterpret_cast<const std::byte*>(received_.data()) + n,
+                   reinterpret_cast<const std::byte*>(received_.data()) + received_.size());
+  received_ = std::string();
   co_return std::error_code{};
 }
 
@@ -318,7 +338,7 @@ void WsConnection::write_batch() {
   if (!close_after_write_) {
     if (out_->producer_closed()) arm_linger();
     bool notify = false;
-    auto r = out_->pop_batch(batch_, kMaxBatch, notify);
+    auto r = out_->pop_batch(batch_, kMaxBatch, notify, kMaxBatchBytes);
     if (notify) out_->notify_producer();
     if (r == MessageQueue::Pop::closed) {
       // The socket dropped the pipe and all is written: close politely.

@@ -36,18 +36,26 @@ struct WsConfig {
   std::chrono::nanoseconds handshake_timeout;
 };
 
+/// The config for a connection of `port`'s socket; errc::unknown_protocol
+/// when the socket's protocol is not registered.
+WsConfig make_config(const SocketPort& port, bool client, std::string host, std::string path,
+                     std::string peer_address, std::error_code& ec);
+
 class WsConnection final : public QueueListener, public std::enable_shared_from_this<WsConnection> {
  public:
   /// Runs the upgrade on `socket`; calls `done` exactly once with the link
-  /// or the error (protocol_error, protocol_mismatch, timed_out, I/O).
+  /// or the error (protocol_error, protocol_mismatch, timed_out, I/O). A
+  /// server is given what its port's server (server.hpp) has read already:
+  /// the whole request head, and any bytes that came after it.
   static void start(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port, WsConfig config,
-                    LinkHandler done);
+                    LinkHandler done, std::string received = {});
 
   void on_queue_readable() override;
   void on_queue_writable() override;
 
  private:
-  WsConnection(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port, WsConfig config);
+  WsConnection(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port, WsConfig config,
+               std::string received);
 
   asio::awaitable<void> handshake(LinkHandler done);
   asio::awaitable<std::error_code> client_upgrade();
@@ -76,6 +84,7 @@ class WsConnection final : public QueueListener, public std::enable_shared_from_
   const WsConfig config_;
   asio::steady_timer timer_;
   std::shared_ptr<WsConnection> keep_alive_;
+  std::string received_;  // server: the request head and what followed it
   bool timed_out_ = false;
   bool failed_ = false;
   bool reading_stopped_ = false;

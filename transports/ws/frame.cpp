@@ -1,5 +1,7 @@
 #include "transports/ws/frame.hpp"
 
+#include <cstring>
+
 namespace sprocket::ws {
 
 Decode decode_header(std::span<const std::byte> in, FrameHeader& h, std::uint16_t& close_code) {
@@ -56,7 +58,21 @@ std::size_t encode_header(std::byte* out, bool fin, std::uint8_t opcode, std::ui
 
 void apply_mask(std::byte* data, std::size_t n, const std::array<std::byte, 4>& mask,
                 std::size_t offset) {
-  for (std::size_t i = 0; i < n; ++i) data[i] ^= mask[(offset + i) & 3];
+  // Eight bytes at a time (the mask repeats every four, so a word of it,
+  // rotated to `offset`, lines up with every eighth byte); a byte at a time
+  // was a 1.5 GB/s ceiling on masked (client-to-server) traffic.
+  std::byte pattern[8];
+  for (std::size_t i = 0; i < 8; ++i) pattern[i] = mask[(offset + i) & 3];
+  std::uint64_t word;
+  std::memcpy(&word, pattern, 8);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t chunk;
+    std::memcpy(&chunk, data + i, 8);
+    chunk ^= word;
+    std::memcpy(data + i, &chunk, 8);
+  }
+  for (; i < n; ++i) data[i] ^= pattern[i & 7];
 }
 
 }  // namespace sprocket::ws

@@ -74,6 +74,33 @@ std::string header(const Head& h, const char* name) {
   return it == h.headers.end() ? std::string() : it->second;
 }
 
+Request parse_request(std::string_view text, Head* out) {
+  Request r;
+  auto head = parse_head(text);
+  if (!head || head->first_line.rfind("GET ", 0) != 0) {
+    r.error = "400 Bad Request";
+    return r;
+  }
+  auto rest = std::string_view(head->first_line).substr(4);
+  auto space = rest.find(' ');
+  if (space == std::string_view::npos || rest.substr(space + 1).rfind("HTTP/1.1", 0) != 0) {
+    // Still name the target, so that the refusal goes to its listener.
+    r.path = std::string(rest.substr(0, space));
+    r.error = "400 Bad Request";
+    return r;
+  }
+  r.path = std::string(rest.substr(0, space));
+  // NNG 1.5 sends "GET  HTTP/1.1" for a URL without a path: that is "/".
+  if (r.path.empty()) r.path = "/";
+  r.key = header(*head, "sec-websocket-key");
+  bool upgrade = has_token(header(*head, "upgrade"), "websocket") &&
+                 has_token(header(*head, "connection"), "upgrade") &&
+                 header(*head, "sec-websocket-version") == "13" && r.key.size() == 24;
+  if (!upgrade) r.error = "400 Bad Request";
+  if (out) *out = std::move(*head);
+  return r;
+}
+
 }  // namespace
 
 std::string subprotocol(std::string_view protocol_name) {
@@ -106,29 +133,15 @@ std::string make_request(std::string_view host, std::string_view path, std::stri
   return r;
 }
 
+Request parse_request(std::string_view text) { return parse_request(text, nullptr); }
+
 Request check_request(std::string_view text, std::string_view path, std::string_view protocol) {
-  Request r;
-  auto head = parse_head(text);
-  if (!head || head->first_line.rfind("GET ", 0) != 0) {
-    r.error = "400 Bad Request";
-    return r;
-  }
-  auto rest = std::string_view(head->first_line).substr(4);
-  auto space = rest.find(' ');
-  if (space == std::string_view::npos || rest.substr(space + 1).rfind("HTTP/1.1", 0) != 0) {
-    r.error = "400 Bad Request";
-    return r;
-  }
-  r.path = std::string(rest.substr(0, space));
-  r.key = header(*head, "sec-websocket-key");
-  bool upgrade = has_token(header(*head, "upgrade"), "websocket") &&
-                 has_token(header(*head, "connection"), "upgrade") &&
-                 header(*head, "sec-websocket-version") == "13" && r.key.size() == 24;
-  if (!upgrade) {
-    r.error = "400 Bad Request";
-  } else if (r.path != path) {
+  Head head;
+  Request r = parse_request(text, &head);
+  if (!r.error.empty()) return r;
+  if (r.path != path) {
     r.error = "404 Not Found";
-  } else if (!has_token(header(*head, "sec-websocket-protocol"), protocol)) {
+  } else if (!has_token(header(head, "sec-websocket-protocol"), protocol)) {
     r.error = "400 Bad Request";  // missing or the wrong SP protocol
     r.wrong_protocol = true;
   }

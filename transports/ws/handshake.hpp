@@ -34,8 +34,15 @@ struct Request {
   bool wrong_protocol = false;  // the only fault: a missing or foreign SP subprotocol
 };
 
-/// Parses the request head (up to and including the blank line) and checks
-/// it against the server's `path` and `protocol` (its subprotocol word).
+/// Parses the request head (up to and including the blank line): `path` is
+/// its target ("/" for an empty one, as NNG sends for a URL without a path;
+/// set even when the request is refused, if the request line names one),
+/// `error` "400 Bad Request" if it is not a WebSocket upgrade. Neither path
+/// nor protocol is checked: the port's server routes by the path first.
+Request parse_request(std::string_view head);
+
+/// parse_request(), then checks the request against the server's `path`
+/// and `protocol` (its subprotocol word).
 Request check_request(std::string_view head, std::string_view path, std::string_view protocol);
 
 std::string make_accept_response(std::string_view key, std::string_view protocol);

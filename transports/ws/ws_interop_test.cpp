@@ -4,7 +4,8 @@
 // with nanocat only), with sprocket listening and with sprocket dialing;
 // peers of the wrong protocol refused; and messages over 1 MiB both ways
 // with nngcat, which NNG 1.5.2 accepts only because sprocket sends them as
-// 64 KiB frames (NNG refuses any frame over 1 MiB).
+// 64 KiB frames (NNG refuses any frame over 1 MiB). Also NNG's empty request
+// target (a URL without a path) and two sprocket sockets sharing a port.
 //
 // Every child is killed and reaped by ChildProcess, every wait is bounded,
 // and a missing tool fails the test with what to install.
@@ -328,6 +329,47 @@ TEST_P(WsLargeInterop, NngcatSends3MiBToSprocket) {
   EXPECT_EQ(m.size(), body.size());
   EXPECT_TRUE(m.str() == body) << "the message differs from what nngcat sent";
   EXPECT_EQ(pair.socket.stats().protocol_errors, 0u);
+}
+
+// ------------------------------------------------------------------ paths
+
+// NNG 1.5.2 dialing ws://host:port (no path) sends "GET  HTTP/1.1", an
+// empty request target: it must reach a sprocket listener on ws://host:port
+// and on ws://host:port/, which both serve "/".
+class WsNngNoPath : public ::testing::TestWithParam<const char*> {};
+
+INSTANTIATE_TEST_SUITE_P(ListenPaths, WsNngNoPath, ::testing::Values("", "/"),
+                         [](const auto& i) { return std::string(*i.param ? "slash" : "none"); });
+
+TEST_P(WsNngNoPath, NngcatDialingWithoutAPathIsServed) {
+  ASSERT_TRUE(tool_available(Tool::nngcat));
+  Node pair(sprocket::pair);
+  Listener l = pair.socket.listen(std::string("ws://127.0.0.1:0") + GetParam());
+  auto peer = start_tool(Tool::nngcat, "--pair0", Role::sprocket_listens,
+                         "ws://127.0.0.1:" + std::to_string(l.port()),
+                         {"--data", "no path", "--interval", "1"});
+  std::error_code ec;
+  Message m = pair.socket.recv(ec);
+  ASSERT_NO_ERROR(ec) << pair.events.summary() << "\n" << peer->describe();
+  EXPECT_EQ(m.str(), "no path");
+  EXPECT_EQ(pair.socket.stats().refused, 0u);
+}
+
+// Two sprocket sockets share one port by path; an nngcat dials each.
+TEST(WsNngSharedPort, EachNngcatReachesTheSocketOfItsPath) {
+  ASSERT_TRUE(tool_available(Tool::nngcat));
+  Node a(sprocket::pull), b(sprocket::pull);
+  Listener la = a.socket.listen("ws://127.0.0.1:0/a");
+  const std::string base = "ws://127.0.0.1:" + std::to_string(la.port());
+  Listener lb = b.socket.listen(base + "/b");
+  auto to_a = start_tool(Tool::nngcat, "--push0", Role::sprocket_listens, base + "/a",
+                         {"--data", "for a", "--interval", "1"});
+  auto to_b = start_tool(Tool::nngcat, "--push0", Role::sprocket_listens, base + "/b",
+                         {"--data", "for b", "--interval", "1"});
+  std::error_code ec;
+  EXPECT_EQ(a.socket.recv(ec).str(), "for a") << to_a->describe();
+  EXPECT_EQ(b.socket.recv(ec).str(), "for b") << to_b->describe();
+  EXPECT_EQ(a.socket.stats().refused + b.socket.stats().refused, 0u);
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 // WebSocket (with each side listening in turn), message sizes across the
 // frame-length encodings and the 64 KiB frame split, the receive limit,
 // refused paths and protocols, backpressure, close while blocked, peer close
-// and linger, addresses, and what one port can hold. Hostile raw clients are
-// in ws_bad_input_test.cpp; NNG and nanomsg peers in ws_interop_test.cpp.
+// and linger, addresses. Several listeners on one port are in
+// ws_shared_port_test.cpp, hostile raw clients in ws_bad_input_test.cpp, NNG
+// and nanomsg peers in ws_interop_test.cpp.
 #include <future>
 #include <set>
 
@@ -457,30 +458,6 @@ TEST(WsAddress, MalformedAddressesAreRefusedAtOnce) {
     s.listen(url, {}, ec);
     EXPECT_ERRC(ec, errc::invalid_address) << "listen " << url;
   }
-}
-
-// NNG serves several paths on one port (one HTTP server per host:port).
-// sprocket does not, yet: each ws listener owns its port, so another path on
-// a port that is taken is address_in_use — from another socket or the same
-// one — and the first listener answers other paths with 404.
-TEST(WsListen, ASecondPathOnTheSamePortIsAddressInUseForNow) {
-  Node one(sprocket::pair), two(sprocket::pair);
-  Listener l = one.socket.listen("ws://127.0.0.1:0/one");
-  std::error_code ec;
-  two.socket.listen(ws_url(l.port(), "/two"), {}, ec);
-  EXPECT_ERRC(ec, errc::address_in_use);
-  one.socket.listen(ws_url(l.port(), "/two"), {}, ec);
-  EXPECT_ERRC(ec, errc::address_in_use);
-
-  Node lost(sprocket::pair);
-  lost.socket.dial(ws_url(l.port(), "/two"), kFastRetry);
-  EXPECT_ERRC(first_reason(one.events, Kind::refused), errc::protocol_error);  // 404
-  lost.socket.close();
-  Node good(sprocket::pair);
-  good.socket.dial(ws_url(l.port(), "/one"));
-  ASSERT_TRUE(one.events.wait_added()) << one.events.summary();
-  good.socket.send("still serving /one");
-  EXPECT_EQ(one.socket.recv().str(), "still serving /one");
 }
 
 }  // namespace

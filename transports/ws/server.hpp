@@ -1,0 +1,81 @@
+// One ws server per bound TCP endpoint (address and port), shared by every
+// ws listener on that port, as NNG's HTTP server is: one acceptor, and each
+// upgrade request routed by its path to the listener registered for it
+// (reception.cpp reads and routes the request). Listeners of any socket may
+// share a port; the same path twice is errc::address_in_use. The last path
+// removed closes the acceptor, which frees the port.
+//
+// Refusals that belong to no listener (an unknown path, a head that never
+// ends or is too large, a peer that leaves before its request is complete)
+// are reported to every listener on the port: with one listener that is
+// exactly what a tcp listener does, and with several each sees the trouble
+// at the port it shares.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+
+#include "transports/ws/address.hpp"
+#include "transports/ws/inbox.hpp"
+
+namespace sprocket::ws {
+
+/// Where the requests for one path go.
+struct Route {
+  std::weak_ptr<SocketPort> port;  // the listening socket
+  EndpointOptions options;         // the listener's (tcp_keepalive)
+  std::shared_ptr<Inbox> inbox;
+};
+
+class WsServer final : public std::enable_shared_from_this<WsServer> {
+ public:
+  /// Adds `route` for `address.path` to the server of `address`'s endpoint,
+  /// binding a new one if the port is not served yet (port 0: always a new
+  /// one). errc::address_in_use when the path is served already, or the
+  /// port is taken by something else; errc::invalid_address as tcp.
+  static std::shared_ptr<WsServer> add(const WsAddress& address, Route route, std::error_code& ec);
+
+  /// Removes `path`. The last one closes the acceptor; the port is free
+  /// when this returns (waiting at most a second for the I/O thread).
+  void remove(const std::string& path);
+
+  /// The bound port.
+  std::uint16_t port() const noexcept { return port_; }
+
+  /// The route for `path`, if any.
+  std::optional<Route> find(const std::string& path);
+  /// How long a request head may take: the shortest handshake timeout of
+  /// the sockets listening here (the path, and so the socket, is unknown
+  /// until the head is read).
+  std::chrono::nanoseconds head_timeout();
+  /// Reports a refusal that belongs to no listener to every listener.
+  void refuse_unrouted(std::error_code reason, const std::string& peer);
+
+  WsServer(const asio::any_io_executor& ex, std::uint16_t port);  // use add()
+
+ private:
+  void accept_next();
+  void stop();
+
+  const asio::any_io_executor executor_;  // the connections' (each on a strand of its own)
+  asio::strand<asio::any_io_executor> strand_;
+  asio::ip::tcp::acceptor acceptor_;  // on strand_
+  asio::steady_timer retry_;          // on strand_
+  bool stopped_ = false;              // on strand_
+  std::uint16_t port_;
+  asio::ip::tcp::endpoint key_;  // in the registry under this
+
+  std::mutex mu_;
+  std::map<std::string, Route> routes_;  // by path
+};
+
+}  // namespace sprocket::ws
