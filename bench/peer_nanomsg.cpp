@@ -1,5 +1,6 @@
-// nanomsg (libnanomsg) as a peer in bench_stream, over tcp and ipc: NN_PUSH/
-// NN_PULL one-way, NN_PAIR and NN_REQ/NN_REP round trips. Messages are
+// nanomsg (libnanomsg) as a peer in bench_stream, over tcp, ipc and ws:
+// NN_PUSH/NN_PULL one-way, NN_PAIR and NN_REQ/NN_REP round trips, NN_PUB/
+// NN_SUB fanout. Messages are
 // nanomsg's own zero-copy chunks (nn_allocmsg, NN_MSG); no limit on received
 // messages (NN_RCVMAXSIZE -1); TCP_NODELAY set (NN_TCP_NODELAY; nanomsg's
 // default is off, unlike every other library here). Buffers are left at
@@ -14,6 +15,7 @@
 #include <nanomsg/nn.h>
 #include <nanomsg/pair.h>
 #include <nanomsg/pipeline.h>
+#include <nanomsg/pubsub.h>
 #include <nanomsg/reqrep.h>
 #include <nanomsg/tcp.h>
 
@@ -62,8 +64,9 @@ class NanomsgEndpoint {
   explicit NanomsgEndpoint(const Setup& s) {
     const bool listener = s.side == Side::listener;
     int protocol = NN_PAIR;
-    if (s.pattern == Pattern::push_pull) protocol = listener ? NN_PULL : NN_PUSH;
+    if (s.pattern == Pattern::push_pull || s.pattern == Pattern::many) protocol = listener ? NN_PULL : NN_PUSH;
     if (s.pattern == Pattern::req_rep) protocol = listener ? NN_REP : NN_REQ;
+    if (s.pattern == Pattern::pub_sub) protocol = listener ? NN_PUB : NN_SUB;
     socket_ = nn_socket(AF_SP, protocol);
     if (socket_ < 0) fail("nn_socket");
     const int unlimited = -1, one = 1;
@@ -73,8 +76,15 @@ class NanomsgEndpoint {
     if (s.transport == Transport::tcp && nn_setsockopt(socket_, NN_TCP, NN_TCP_NODELAY, &one, sizeof one) != 0) {
       fail("NN_TCP_NODELAY");
     }
+    if (protocol == NN_SUB && nn_setsockopt(socket_, NN_SUB, NN_SUB_SUBSCRIBE, "", 0) != 0) {
+      fail("NN_SUB_SUBSCRIBE");
+    }
+    // nanomsg refuses to bind a ws URL with a path (EINVAL) but serves every
+    // path: it listens on ws://host:port and the dialer asks for /bench.
+    std::string url = s.url;
+    if (listener && s.transport == Transport::ws) url = url.substr(0, url.find('/', sizeof "ws://" - 1));
     // nn_connect() connects in the background; the first send waits for it.
-    if ((listener ? nn_bind(socket_, s.url.c_str()) : nn_connect(socket_, s.url.c_str())) < 0) {
+    if ((listener ? nn_bind(socket_, url.c_str()) : nn_connect(socket_, url.c_str())) < 0) {
       fail(listener ? "nn_bind" : "nn_connect");
     }
   }

@@ -1,6 +1,6 @@
 // NNG (libnng) as a peer: a Link over inproc for bench_baselines (push0/pull0
-// one-way, pair0 and req0/rep0 round trips), and an Endpoint over tcp and ipc
-// for bench_stream (the same sockets). Every socket gets sprocket's queue
+// one-way, pair0 and req0/rep0 round trips), and an Endpoint over tcp, ipc
+// and ws for bench_stream (the same sockets, and pub0/sub0 for fanout). Every socket gets sprocket's queue
 // depth as NNG_OPT_SENDBUF/RECVBUF (where the protocol has them) and no limit
 // on received messages (NNG_OPT_RECVMAXSZ 0); tcp is TCP_NODELAY by default.
 #include <atomic>
@@ -13,6 +13,8 @@
 #include <nng/protocol/pair0/pair.h>
 #include <nng/protocol/pipeline0/pull.h>
 #include <nng/protocol/pipeline0/push.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 
@@ -47,7 +49,7 @@ class NngMsg {
   nng_msg* msg_;
 };
 
-enum class Kind { push, pull, pair, req, rep };
+enum class Kind { push, pull, pair, req, rep, pub, sub };
 
 /// An open socket of `kind`, configured as described above.
 nng_socket open_socket(Kind kind) {
@@ -58,6 +60,11 @@ nng_socket open_socket(Kind kind) {
     case Kind::pair: check(nng_pair0_open(&s), "nng_pair0_open"); break;
     case Kind::req: check(nng_req0_open(&s), "nng_req0_open"); break;
     case Kind::rep: check(nng_rep0_open(&s), "nng_rep0_open"); break;
+    case Kind::pub: check(nng_pub0_open(&s), "nng_pub0_open"); break;
+    case Kind::sub:
+      check(nng_sub0_open(&s), "nng_sub0_open");
+      check(nng_socket_set(s, NNG_OPT_SUB_SUBSCRIBE, "", 0), "NNG_OPT_SUB_SUBSCRIBE");  // everything
+      break;
   }
   check(nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, 0), "NNG_OPT_RECVMAXSZ");
   nng_socket_set_int(s, NNG_OPT_SENDBUF, bench::kQueueDepth);  // not every protocol has them
@@ -127,11 +134,16 @@ class NngEndpoint {
       case Pattern::push_pull: socket_ = open_socket(listener ? Kind::pull : Kind::push); break;
       case Pattern::pair: socket_ = open_socket(Kind::pair); break;
       case Pattern::req_rep: socket_ = open_socket(listener ? Kind::rep : Kind::req); break;
+      case Pattern::pub_sub: socket_ = open_socket(listener ? Kind::pub : Kind::sub); break;
+      case Pattern::many: socket_ = open_socket(listener ? Kind::pull : Kind::push); break;
     }
     if (listener) {
       check(nng_listen(socket_, s.url.c_str(), nullptr, 0), "nng_listen");
     } else {
-      check(nng_dial(socket_, s.url.c_str(), nullptr, 0), "nng_dial");  // connected on return
+      // Connected on return, except for connect's thousand dials, made in
+      // the background at once (the first send waits for the connection).
+      const int flags = s.pattern == Pattern::many ? NNG_FLAG_NONBLOCK : 0;
+      check(nng_dial(socket_, s.url.c_str(), nullptr, flags), "nng_dial");
     }
   }
   ~NngEndpoint() { nng_close(socket_); }

@@ -9,16 +9,26 @@
 //                their own memory); the reader reads 64 KiB at a time and
 //                parses every frame in it. One-way streams only.
 // Neither allocates per message: messages are views of reused buffers.
+// The other experiments, under the name raw:
+//   fanout       the publisher accepts its subscribers and writes every
+//                batch (as raw_batched) to each of them in turn; blocking,
+//                so the slowest subscriber sets the pace and nothing is lost.
+//   connect      each dialer endpoint is one blocking connect(); the
+//                listener accepts and reads with epoll (nonblocking sockets).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <system_error>
 #include <utility>
@@ -102,7 +112,7 @@ Fd open_listener(const Setup& s) {
   if (a.family == AF_INET) ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (a.family == AF_UNIX) ::unlink(s.path.c_str());
   if (::bind(fd.get(), a.get(), a.length) != 0) fail("bind");
-  if (::listen(fd.get(), 1) != 0) fail("listen");
+  if (::listen(fd.get(), SOMAXCONN) != 0) fail("listen");  // connect: a thousand at once
   return fd;
 }
 
@@ -150,19 +160,111 @@ struct View {
   std::size_t size;
 };
 
+/// connect's listener: accepts every connection and returns the first
+/// frame (of at most 56 B of body) each one sends, with epoll.
+class ManyReceiver {
+ public:
+  explicit ManyReceiver(int listener) : listener_(listener), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (epoll_.get() < 0) fail("epoll_create1");
+    if (::fcntl(listener_, F_SETFL, ::fcntl(listener_, F_GETFL) | O_NONBLOCK) != 0) fail("O_NONBLOCK");
+    watch(listener_, kListenerTag);
+  }
+
+  View recv() {
+    while (done_.empty()) wait();
+    out_ = done_.front();
+    done_.pop_front();
+    return {out_.data() + sizeof(std::uint64_t), length(out_)};
+  }
+
+ private:
+  static constexpr std::uint64_t kListenerTag = ~std::uint64_t{0};
+  using Frame = std::array<std::byte, 64>;
+  struct Conn {
+    Fd fd;
+    Frame buf{};
+    std::size_t have = 0;
+  };
+
+  static std::size_t length(const Frame& f) {
+    std::uint64_t n;
+    std::memcpy(&n, f.data(), sizeof n);
+    return n;
+  }
+
+  void watch(int fd, std::uint64_t tag) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = tag;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) fail("epoll_ctl");
+  }
+
+  void wait() {
+    std::array<epoll_event, 64> events;
+    const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), -1);
+    if (n < 0 && errno != EINTR) fail("epoll_wait");
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.u64 == kListenerTag) {
+        accept_all();
+      } else {
+        read_from(conns_[events[i].data.u64]);
+      }
+    }
+  }
+
+  void accept_all() {
+    for (;;) {
+      Fd fd(::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+      if (fd.get() < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        fail("accept");
+      }
+      watch(fd.get(), conns_.size());
+      conns_.push_back({std::move(fd)});
+    }
+  }
+
+  void read_from(Conn& c) {
+    const ssize_t r = ::read(c.fd.get(), c.buf.data() + c.have, c.buf.size() - c.have);
+    if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (r < 0) fail("read");
+    if (r == 0) throw std::runtime_error("connection closed by the peer before its message");
+    c.have += static_cast<std::size_t>(r);
+    while (c.have >= sizeof(std::uint64_t)) {
+      const std::size_t frame = sizeof(std::uint64_t) + length(c.buf);
+      if (frame > c.buf.size()) throw std::runtime_error("connect: a message over 56 B");
+      if (c.have < frame) return;
+      done_.push_back(c.buf);
+      std::memmove(c.buf.data(), c.buf.data() + frame, c.have - frame);
+      c.have -= frame;
+    }
+  }
+
+  int listener_;
+  Fd epoll_;
+  std::deque<Conn> conns_;  // stable addresses; index = epoll tag
+  std::deque<Frame> done_;
+  Frame out_{};
+};
+
 template <bool Batched>
 class RawEndpoint {
  public:
   using Msg = View;
   static constexpr std::size_t kBatch = 64 << 10;
 
-  static bool supports(Pattern p, Transport) { return !Batched || p == Pattern::push_pull; }
+  static bool supports(Pattern p, Transport t) {
+    if (t == Transport::ws) return false;
+    return Batched ? p == Pattern::push_pull : (t == Transport::tcp || (p != Pattern::pub_sub && p != Pattern::many));
+  }
 
   explicit RawEndpoint(const Setup& s) : setup_(s) {
     if (s.side == Side::listener) {
-      listener_ = open_listener(s);  // the connection is accepted at first use
+      listener_ = open_listener(s);  // the connections are accepted at first use
+      if (s.pattern == Pattern::many) many_ = std::make_unique<ManyReceiver>(listener_.get());
     } else {
-      conn_ = open_dialer(s);
+      conns_.push_back(open_dialer(s));
     }
   }
 
@@ -171,7 +273,7 @@ class RawEndpoint {
   void send(Msg&& m) {
     std::uint64_t length = m.size;
     iovec iov[2] = {{&length, sizeof length}, {m.data, m.size}};
-    if constexpr (Batched) {
+    if (batched_) {
       if (used_ + sizeof length + m.size > kBatch) flush();
       if (sizeof length + m.size <= kBatch) {
         std::memcpy(batch_.get() + used_, &length, sizeof length);
@@ -180,19 +282,20 @@ class RawEndpoint {
         return;
       }
     }
-    write_all(fd(), iov, m.size ? 2 : 1);
+    write_everywhere(iov, m.size ? 2 : 1);
   }
 
   void flush() {
     if (used_ == 0) return;
     iovec iov{batch_.get(), used_};
-    write_all(fd(), &iov, 1);
+    write_everywhere(&iov, 1);
     used_ = 0;
   }
 
   Msg recv() {
     std::uint64_t length = 0;
-    if constexpr (!Batched) {
+    if (many_) return many_->recv();
+    if (!batched_) {
       read_some(fd(), reinterpret_cast<std::byte*>(&length), sizeof length, sizeof length);
       std::byte* body = grow(in_, length);
       read_some(fd(), body, length, length);
@@ -211,13 +314,26 @@ class RawEndpoint {
     return v.data();
   }
 
+  /// The connection (fanout's publisher: the first of them), accepted now if
+  /// need be; a publisher accepts every subscriber first.
   int fd() {
-    if (conn_.get() < 0) {
-      conn_ = Fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      if (conn_.get() < 0) fail("accept");
-      set_no_delay(conn_.get(), setup_);
+    const std::size_t want = setup_.pattern == Pattern::pub_sub ? setup_.count : 1;
+    while (conns_.size() < want) {
+      Fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (conn.get() < 0) fail("accept");
+      set_no_delay(conn.get(), setup_);
+      conns_.push_back(std::move(conn));
     }
-    return conn_.get();
+    return conns_.front().get();
+  }
+
+  /// Writes the iovecs to the connection, or to every subscriber in turn.
+  void write_everywhere(const iovec* iov, int count) {
+    fd();
+    for (auto& conn : conns_) {
+      iovec copy[2] = {iov[0], count > 1 ? iov[1] : iovec{}};
+      write_all(conn.get(), copy, count);
+    }
   }
 
   /// Makes sure `n` bytes (n <= kBatch) are buffered from begin_ on.
@@ -249,11 +365,14 @@ class RawEndpoint {
   }
 
   Setup setup_;
+  // fanout's publisher batches like raw_batched (its subscribers read so too).
+  const bool batched_ = Batched || setup_.pattern == Pattern::pub_sub;
   Fd listener_;
-  Fd conn_;
+  std::vector<Fd> conns_;
+  std::unique_ptr<ManyReceiver> many_;
   std::vector<std::byte> scratch_;  // made messages
   std::vector<std::byte> in_;       // received bodies
-  std::unique_ptr<std::byte[]> batch_{Batched ? new std::byte[kBatch] : nullptr};
+  std::unique_ptr<std::byte[]> batch_{batched_ ? new std::byte[kBatch] : nullptr};
   std::size_t used_ = 0;                 // writer: bytes in batch_
   std::size_t begin_ = 0, end_ = 0;      // reader: unparsed bytes in batch_
 };

@@ -2,7 +2,8 @@
 // bench_inproc) and an Endpoint for the stream transports (stream_driver.hpp;
 // bench_stream). Bodies of any size are accepted (set_recv_max_size(0));
 // everything else is left at its default: 128 messages of send and receive
-// buffer per connection, TCP_NODELAY.
+// buffer per connection, TCP_NODELAY; PUB drops for a subscriber whose
+// buffer is full.
 #include <atomic>
 #include <cstddef>
 #include <string>
@@ -60,10 +61,12 @@ class SprocketEndpoint {
 
   explicit SprocketEndpoint(const Setup& s) : socket_(protocol_for(s)) {
     socket_.set_recv_max_size(0);
+    if (s.pattern == Pattern::pub_sub && s.side == Side::dialer) socket_.subscribe("");
     if (s.side == Side::listener) {
       socket_.listen(s.url);
     } else {
-      socket_.dial(s.url, {.wait_connected = true});
+      // connect: a thousand dials in the background at once; send() waits for each.
+      socket_.dial(s.url, {.wait_connected = s.pattern != Pattern::many});
     }
   }
 
@@ -80,6 +83,8 @@ class SprocketEndpoint {
       case Pattern::push_pull: return listener ? sprocket::pull : sprocket::push;
       case Pattern::pair: return sprocket::pair;
       case Pattern::req_rep: return listener ? sprocket::rep : sprocket::req;
+      case Pattern::pub_sub: return listener ? sprocket::pub : sprocket::sub;
+      case Pattern::many: return listener ? sprocket::pull : sprocket::push;
     }
     return sprocket::pair;
   }

@@ -1,6 +1,6 @@
 // ZeroMQ (libzmq) as a peer: a Link over inproc for bench_baselines
 // (PUSH/PULL one-way, PAIR and REQ/REP round trips), and an Endpoint over tcp
-// and ipc for bench_stream (the same sockets). Every socket gets sprocket's
+// and ipc for bench_stream (the same sockets, and PUB/SUB for fanout). Every socket gets sprocket's
 // queue depth as its high-water marks and no linger; message size is
 // unlimited by default (ZMQ_MAXMSGSIZE -1); tcp always sets TCP_NODELAY.
 #include <atomic>
@@ -55,9 +55,15 @@ class ZmqContext {
   ZmqContext& operator=(const ZmqContext&) = delete;
 
   void* open(int type) {
-    void* s = zmq_socket(ctx_, type);
-    if (s == nullptr) fail("zmq_socket");
+    void* s = open_socket(ctx_, type);
     sockets_[count_++] = s;
+    return s;
+  }
+
+  /// A socket of `type` in `ctx`, configured as described above.
+  static void* open_socket(void* ctx, int type) {
+    void* s = zmq_socket(ctx, type);
+    if (s == nullptr) fail("zmq_socket");
     const int hwm = bench::kQueueDepth, linger = 0;
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -115,22 +121,38 @@ using bench::stream::Setup;
 using bench::stream::Side;
 using bench::stream::Transport;
 
+/// The process's one context, shared by its endpoints (connect makes 500:
+/// a context each would be an I/O thread each), allowed that many sockets.
+void* process_context() {
+  static void* ctx = [] {
+    void* c = zmq_ctx_new();
+    if (c == nullptr) fail("zmq_ctx_new");
+    zmq_ctx_set(c, ZMQ_MAX_SOCKETS, 4 * bench::stream::kConnections);
+    return c;
+  }();
+  return ctx;  // never terminated: the process ends after its endpoints
+}
+
 class ZmqEndpoint {
  public:
   using Msg = ZmqMsg;
-  static bool supports(Pattern, Transport) { return true; }
+  static bool supports(Pattern, Transport t) { return t != Transport::ws; }  // ZeroMQ's ws is not SP
 
   explicit ZmqEndpoint(const Setup& s) {
     const bool listener = s.side == Side::listener;
-    switch (s.pattern) {
-      case Pattern::push_pull: socket_ = ctx_.open(listener ? ZMQ_PULL : ZMQ_PUSH); break;
-      case Pattern::pair: socket_ = ctx_.open(ZMQ_PAIR); break;
-      case Pattern::req_rep: socket_ = ctx_.open(listener ? ZMQ_REP : ZMQ_REQ); break;
-    }
+    int type = ZMQ_PAIR;
+    if (s.pattern == Pattern::push_pull || s.pattern == Pattern::many) type = listener ? ZMQ_PULL : ZMQ_PUSH;
+    if (s.pattern == Pattern::req_rep) type = listener ? ZMQ_REP : ZMQ_REQ;
+    if (s.pattern == Pattern::pub_sub) type = listener ? ZMQ_PUB : ZMQ_SUB;
+    socket_ = ZmqContext::open_socket(process_context(), type);
+    if (type == ZMQ_SUB && zmq_setsockopt(socket_, ZMQ_SUBSCRIBE, "", 0) != 0) fail("ZMQ_SUBSCRIBE");
     if (listener ? zmq_bind(socket_, s.url.c_str()) : zmq_connect(socket_, s.url.c_str())) {
       fail(listener ? "zmq_bind" : "zmq_connect");
     }
   }
+  ~ZmqEndpoint() { zmq_close(socket_); }
+  ZmqEndpoint(const ZmqEndpoint&) = delete;
+  ZmqEndpoint& operator=(const ZmqEndpoint&) = delete;
 
   Msg make(std::size_t n) { return Msg(n); }
   void send(Msg&& m) { send_msg(socket_, m); }
@@ -139,7 +161,6 @@ class ZmqEndpoint {
   static std::size_t size(const Msg& m) { return m.size(); }
 
  private:
-  ZmqContext ctx_;
   void* socket_ = nullptr;
 };
 

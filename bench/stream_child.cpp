@@ -5,12 +5,15 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
+#include <fstream>
 #include <iostream>
 #include <string_view>
 #include <system_error>
@@ -22,11 +25,20 @@ const char* to_string(Pattern p) {
     case Pattern::push_pull: return "push_pull";
     case Pattern::pair: return "pair";
     case Pattern::req_rep: return "req_rep";
+    case Pattern::pub_sub: return "pub_sub";
+    case Pattern::many: return "many";
   }
   return "?";
 }
 
-const char* to_string(Transport t) { return t == Transport::tcp ? "tcp" : "ipc"; }
+const char* to_string(Transport t) {
+  switch (t) {
+    case Transport::tcp: return "tcp";
+    case Transport::ipc: return "ipc";
+    case Transport::ws: return "ws";
+  }
+  return "?";
+}
 
 namespace {
 
@@ -41,11 +53,11 @@ Enum parse_enum(const std::string& text, const Enum (&values)[N]) {
 }  // namespace
 
 Pattern parse_pattern(const std::string& text) {
-  return parse_enum(text, {Pattern::push_pull, Pattern::pair, Pattern::req_rep});
+  return parse_enum(text, {Pattern::push_pull, Pattern::pair, Pattern::req_rep, Pattern::pub_sub, Pattern::many});
 }
 
 Transport parse_transport(const std::string& text) {
-  return parse_enum(text, {Transport::tcp, Transport::ipc});
+  return parse_enum(text, {Transport::tcp, Transport::ipc, Transport::ws});
 }
 
 namespace {
@@ -91,9 +103,17 @@ void set_url(Setup& s, const std::string& url) {
     s.path = url.substr(scheme.size());
     return;
   }
-  const auto colon = url.rfind(':');
-  s.host = url.substr(scheme.size(), colon - scheme.size());
-  s.port = static_cast<std::uint16_t>(std::stoul(url.substr(colon + 1)));
+  const std::string authority = url.substr(scheme.size(), url.find('/', scheme.size()) - scheme.size());
+  const auto colon = authority.rfind(':');
+  s.host = authority.substr(0, colon);
+  s.port = static_cast<std::uint16_t>(std::stoul(authority.substr(colon + 1)));
+}
+
+/// The URL a listener is told to use for `port` (ws: with a path, which
+/// every library but nanomsg can listen on).
+std::string listen_url(Transport t, std::uint16_t port) {
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  return t == Transport::ws ? "ws://" + address + "/bench" : "tcp://" + address;
 }
 
 }  // namespace
@@ -110,6 +130,46 @@ void Control::wait_for_parent() {
     if (n > 0 || (n < 0 && errno == EINTR)) continue;
     return;  // end of file: the parent has closed its end
   }
+}
+
+std::optional<std::string> Control::next_line(int timeout_ms) {
+  const auto until = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if (const auto nl = in_.find('\n'); nl != std::string::npos) {
+      std::string line = in_.substr(0, nl);
+      in_.erase(0, nl + 1);
+      return line;
+    }
+    int wait = -1;
+    if (timeout_ms >= 0) {
+      wait = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count());
+      if (wait < 0) return std::nullopt;
+    }
+    pollfd p{kControlFd, POLLIN, 0};
+    const int r = ::poll(&p, 1, wait);
+    if (r < 0 && errno != EINTR) fail_errno("poll on the control socket");
+    if (r <= 0) {
+      if (r == 0) return std::nullopt;
+      continue;
+    }
+    char buf[256];
+    const ssize_t n = ::read(kControlFd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("the parent closed the control socket");
+    in_.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+std::int64_t resident_bytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;  // "VmRSS:  1234 kB"
+  }
+  throw std::runtime_error("no VmRSS in /proc/self/status");
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
 std::string latency_result(std::vector<std::int64_t>& rt) {
@@ -131,10 +191,10 @@ std::string latency_result(std::vector<std::int64_t>& rt) {
 
 void run_child_with(const ChildArgs& args, Control& ctl,
                     void (*open_and_run)(const ChildArgs&, Control&)) {
-  const bool choose_port = args.setup.transport == Transport::tcp && args.setup.side == Side::listener;
+  const bool choose_port = args.setup.transport != Transport::ipc && args.setup.side == Side::listener;
   ChildArgs a = args;
   for (int attempt = 1;; ++attempt) {
-    if (choose_port) set_url(a.setup, "tcp://127.0.0.1:" + std::to_string(pick_port()));
+    if (choose_port) set_url(a.setup, listen_url(a.setup.transport, pick_port()));
     try {
       open_and_run(a, ctl);
       return;
@@ -154,12 +214,23 @@ const Library& find_library(const std::vector<Library>& libraries, const std::st
   throw std::runtime_error("unknown library " + name);
 }
 
-// argv: --child LIBRARY listener|dialer PATTERN TRANSPORT SIZE DURATION URL
+/// connect opens a thousand sockets (and some libraries an eventfd or two
+/// per socket): the soft limit on descriptors goes up to the hard one.
+void raise_fd_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+// argv: --child LIBRARY listener|dialer PATTERN TRANSPORT SIZE DURATION URL COUNT INDEX
 int child_main(const std::vector<Library>& libraries, int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
   Control ctl;
   try {
-    if (argc != 9) throw std::runtime_error("bad --child arguments");
+    if (argc != 11) throw std::runtime_error("bad --child arguments");
     const Library& lib = find_library(libraries, argv[2]);
     ChildArgs args;
     args.setup.side = std::string(argv[3]) == "listener" ? Side::listener : Side::dialer;
@@ -168,6 +239,8 @@ int child_main(const std::vector<Library>& libraries, int argc, char** argv) {
     args.setup.size = std::stoul(argv[6]);
     args.duration = std::stod(argv[7]);
     set_url(args.setup, argv[8]);
+    args.setup.count = std::stoul(argv[9]);
+    args.setup.index = std::stoul(argv[10]);
     // A backstop: the parent stops us earlier than this.
     ::alarm(static_cast<unsigned>(args.duration) + kGraceSeconds + 10);
     lib.run_child(args, ctl);
@@ -192,8 +265,8 @@ int peer_main(const std::vector<Library>& libraries, int argc, char** argv) {
     return 2;
   }
   for (const auto& l : libraries) {
-    for (auto p : {Pattern::push_pull, Pattern::pair, Pattern::req_rep}) {
-      for (auto t : {Transport::tcp, Transport::ipc}) {
+    for (auto p : {Pattern::push_pull, Pattern::pair, Pattern::req_rep, Pattern::pub_sub, Pattern::many}) {
+      for (auto t : {Transport::tcp, Transport::ipc, Transport::ws}) {
         if (l.supports(p, t)) std::cout << l.name << " " << to_string(p) << " " << to_string(t) << "\n";
       }
     }

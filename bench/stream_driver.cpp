@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <regex>
 #include <set>
@@ -79,6 +80,18 @@ class ChildProcess {
 
   int fd() const { return fd_; }
   bool eof() const { return eof_; }
+
+  /// Writes one line to the child (a newline is added); false if it is gone.
+  bool tell(const std::string& line) {
+    const std::string text = line + "\n";
+    for (std::size_t done = 0; done < text.size();) {
+      const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
 
   /// The next complete line received, if any.
   std::optional<std::string> take_line() {
@@ -193,12 +206,14 @@ std::vector<Cell> plan(const std::vector<PeerLibrary>& libraries, const Options&
       if (std::regex_search(c.name(), filter)) cells.push_back(c);
     }
   };
-  for (auto t : {Transport::tcp, Transport::ipc}) {
+  for (auto t : {Transport::tcp, Transport::ipc, Transport::ws}) {
     for (auto size : kThroughputSizes) add("throughput", Pattern::push_pull, t, size);
     for (auto p : {Pattern::pair, Pattern::req_rep}) {
       for (auto size : kLatencySizes) add("latency", p, t, size);
     }
   }
+  add("fanout", Pattern::pub_sub, Transport::tcp, 64);
+  add("connect", Pattern::many, Transport::tcp, kConnections);
   return cells;
 }
 
@@ -214,14 +229,15 @@ struct Event {
   std::optional<std::string> line;
 };
 
+using Kids = std::vector<std::optional<ChildProcess>>;
+
 /// Waits for the next event from the children, or returns nullopt at the deadline.
-std::optional<Event> next_event(std::array<std::optional<ChildProcess>, 2>& kids,
-                                Clock::time_point deadline) {
+std::optional<Event> next_event(Kids& kids, Clock::time_point deadline) {
   for (;;) {
-    std::array<pollfd, 2> fds{};
-    std::array<int, 2> which{};
+    std::vector<pollfd> fds(kids.size());
+    std::vector<int> which(kids.size());
     nfds_t n = 0;
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < static_cast<int>(kids.size()); ++i) {
       if (!kids[i] || kids[i]->eof()) continue;
       if (auto line = kids[i]->take_line()) return Event{i, line};
       fds[n] = {kids[i]->fd(), POLLIN, 0};
@@ -240,7 +256,7 @@ std::optional<Event> next_event(std::array<std::optional<ChildProcess>, 2>& kids
 }
 
 std::vector<std::string> child_args(const Cell& c, Side side, const std::string& url,
-                                    const Options& o) {
+                                    const Options& o, std::size_t count = 1, std::size_t index = 0) {
   return {c.lib->program,
           "--child",
           c.lib->name,
@@ -249,7 +265,204 @@ std::vector<std::string> child_args(const Cell& c, Side side, const std::string&
           to_string(c.transport),
           std::to_string(c.size),
           std::to_string(o.duration),
-          url};
+          url,
+          std::to_string(count),
+          std::to_string(index)};
+}
+
+/// Tells every child to exit, first those in `order`, and reaps them (see
+/// ChildProcess::finish); notes in `out` how any ended badly.
+void finish_all(Kids& kids, const std::vector<int>& order, const std::vector<std::string>& role,
+                Outcome& out) {
+  // On failure the others may be blocked for good: stop them all at once.
+  const auto grace = std::chrono::milliseconds(out.error.empty() ? 5000 : 0);
+  for (int i : order) {
+    if (!kids[i]) continue;
+    const std::string how = kids[i]->finish(grace);
+    if (how.empty() || (!out.error.empty() && how == kKilledByUs)) continue;
+    auto& note = out.error.empty() ? out.warning : out.error;
+    note += (note.empty() ? "" : "; ") + role[i] + " " + how;
+  }
+}
+
+/// The deadline of a measurement, and its text for a timeout.
+struct Limit {
+  Clock::time_point at;
+  std::string text;
+  explicit Limit(const Options& o) {
+    const auto limit = std::chrono::duration<double>(o.duration + kGraceSeconds);
+    at = Clock::now() + std::chrono::duration_cast<Clock::duration>(limit);
+    text = "timed out after " + std::to_string(static_cast<int>(limit.count())) + " s";
+  }
+};
+
+/// The integer value of `key` in a "k=v ..." result.
+std::int64_t int_field(const std::string& result, const std::string& key) {
+  std::istringstream fields(result);
+  for (std::string kv; fields >> kv;) {
+    if (kv.rfind(key + "=", 0) == 0) return std::stoll(kv.substr(key.size() + 1));
+  }
+  throw std::runtime_error("no " + key + " in the result " + result);
+}
+
+double field(const std::string& result, const std::string& key);
+
+std::string number(double v) {
+  std::ostringstream t;
+  t.precision(9);
+  t << v;
+  return t.str();
+}
+
+/// fanout: a PUB listener and kFanoutSubscribers SUB dialers. The parent
+/// says "go" to the publisher once every subscriber has had a probe, and
+/// "stop" to the subscribers still counting 2 s after the publisher
+/// reported (their end markers were all dropped). Result: per subscriber
+/// messages/s (median and min of the subscribers) and loss (median, max).
+Outcome run_fanout(const Cell& c, const Options& o, const std::string& hint) {
+  const int subs = kFanoutSubscribers;
+  std::vector<std::string> role{"publisher"};
+  for (int i = 1; i <= subs; ++i) role.push_back("subscriber " + std::to_string(i));
+  const Limit limit(o);
+  Outcome out;
+  Kids kids(1 + subs);
+  kids[0].emplace(c.lib->program, child_args(c, Side::listener, hint, o, subs));
+  int subscribed = 0;
+  std::string published;
+  std::vector<std::string> counted(1 + subs);
+  int reported = 0;
+  auto stop_at = Clock::time_point::max();
+  while (out.error.empty() && (published.empty() || reported < subs)) {
+    auto ev = next_event(kids, std::min(limit.at, stop_at));
+    if (!ev && Clock::now() >= stop_at && Clock::now() < limit.at) {
+      for (int i = 1; i <= subs; ++i) {
+        if (counted[i].empty()) kids[i]->tell("stop");
+      }
+      stop_at = Clock::time_point::max();
+      continue;
+    }
+    if (!ev) {
+      out.error = limit.text;
+    } else if (!ev->line) {
+      out.error = role[ev->child] + " exited before the measurement ended";
+    } else {
+      auto [word, rest] = split_word(*ev->line);
+      const int k = ev->child;
+      if (word == "error") {
+        out.error = role[k] + ": " + rest;
+      } else if (k == 0 && word == "ready" && !kids[1]) {
+        for (int i = 1; i <= subs; ++i) {
+          kids[i].emplace(c.lib->program, child_args(c, Side::dialer, rest, o, 1, i - 1));
+        }
+      } else if (k > 0 && word == "subscribed" && ++subscribed == subs) {
+        kids[0]->tell("go");
+      } else if (k == 0 && word == "result") {
+        published = rest;
+        stop_at = Clock::now() + std::chrono::seconds(2);
+      } else if (k > 0 && word == "result" && counted[k].empty()) {
+        counted[k] = rest;
+        ++reported;
+      }
+    }
+  }
+  std::vector<int> order;
+  for (int i = subs; i >= 0; --i) order.push_back(i);
+  finish_all(kids, order, role, out);
+  if (!out.error.empty()) return out;
+
+  const double sent = field(published, "sent");
+  std::vector<double> rates, losses;
+  int ended = 0;
+  for (int i = 1; i <= subs; ++i) {
+    const double got = field(counted[i], "received"), seconds = field(counted[i], "seconds");
+    rates.push_back(seconds > 0 ? got / seconds : 0.0);
+    losses.push_back(sent > 0 ? 1.0 - got / sent : 1.0);
+    ended += static_cast<int>(field(counted[i], "ended"));
+  }
+  std::sort(rates.begin(), rates.end());
+  std::sort(losses.begin(), losses.end());
+  auto median = [](const std::vector<double>& v) { return (v[(v.size() - 1) / 2] + v[v.size() / 2]) / 2; };
+  out.result = "msgs_per_s=" + number(median(rates)) + " min_msgs_per_s=" + number(rates.front()) +
+               " bytes_per_s=" + number(median(rates) * static_cast<double>(c.size)) +
+               " loss=" + number(median(losses)) + " max_loss=" + number(losses.back()) +
+               " sent=" + number(sent) + " pub_msgs_per_s=" + number(sent / field(published, "seconds")) +
+               " subscribers=" + std::to_string(subs) + " ended=" + std::to_string(ended);
+  return out;
+}
+
+/// connect: a PULL listener and kConnectDialers dialer processes of
+/// kConnections / kConnectDialers connections each. The parent says "go"
+/// to every dialer once all are ready and the listener has taken its
+/// memory figure, and "measure" once the listener has a message from every
+/// connection. Result: the time from the first dialer's start to the last
+/// message, and resident memory per connection on each side (and, as
+/// diagnostics, when the dialers had opened every socket and sent).
+Outcome run_connect(const Cell& c, const Options& o, const std::string& hint) {
+  const int dialers = kConnectDialers;
+  const std::size_t per_dialer = c.size / dialers;
+  std::vector<std::string> role{"listener"};
+  for (int i = 1; i <= dialers; ++i) role.push_back("dialer " + std::to_string(i));
+  const Limit limit(o);
+  Outcome out;
+  Kids kids(1 + dialers);
+  kids[0].emplace(c.lib->program, child_args(c, Side::listener, hint, o, per_dialer * dialers));
+  bool armed = false, went = false;
+  int ready = 0, reported = 0;
+  std::vector<std::string> results(1 + dialers);
+  while (out.error.empty() && (results[0].empty() || reported < dialers)) {
+    auto ev = next_event(kids, limit.at);
+    if (!ev) {
+      out.error = limit.text;
+    } else if (!ev->line) {
+      out.error = role[ev->child] + " exited before the measurement ended";
+    } else {
+      auto [word, rest] = split_word(*ev->line);
+      const int k = ev->child;
+      if (word == "error") {
+        out.error = role[k] + ": " + rest;
+      } else if (k == 0 && word == "ready" && !kids[1]) {
+        for (int i = 1; i <= dialers; ++i) {
+          kids[i].emplace(c.lib->program, child_args(c, Side::dialer, rest, o, per_dialer, i - 1));
+        }
+      } else if (k == 0 && word == "armed") {
+        armed = true;
+      } else if (k > 0 && word == "ready") {
+        ++ready;
+      } else if (k == 0 && word == "result") {
+        results[0] = rest;
+        for (int i = 1; i <= dialers; ++i) kids[i]->tell("measure");
+      } else if (k > 0 && word == "result" && results[k].empty()) {
+        results[k] = rest;
+        ++reported;
+      }
+      if (armed && ready == dialers && !went) {
+        went = true;
+        for (int i = 1; i <= dialers; ++i) kids[i]->tell("go");
+      }
+    }
+  }
+  std::vector<int> order;
+  for (int i = dialers; i >= 0; --i) order.push_back(i);
+  finish_all(kids, order, role, out);
+  if (!out.error.empty()) return out;
+
+  const double n = static_cast<double>(per_dialer * dialers);
+  std::int64_t start = std::numeric_limits<std::int64_t>::max(), opened = 0, sent = 0, dialer_bytes = 0;
+  for (int i = 1; i <= dialers; ++i) {
+    start = std::min(start, int_field(results[i], "start_ns"));
+    opened = std::max(opened, int_field(results[i], "opened_ns"));
+    sent = std::max(sent, int_field(results[i], "sent_ns"));
+    dialer_bytes += int_field(results[i], "rss_after") - int_field(results[i], "rss_before");
+  }
+  const auto listener_bytes = int_field(results[0], "rss_after") - int_field(results[0], "rss_before");
+  out.result = "time_s=" + number(static_cast<double>(int_field(results[0], "end_ns") - start) / 1e9) +
+               " listener_bytes_per_conn=" + number(static_cast<double>(listener_bytes) / n) +
+               " dialer_bytes_per_conn=" + number(static_cast<double>(dialer_bytes) / n) +
+               " connections=" + number(n) + " dialers=" + std::to_string(dialers) +
+               // where the time went: every socket made and dialing, every send returned
+               " open_s=" + number(static_cast<double>(opened - start) / 1e9) +
+               " send_s=" + number(static_cast<double>(sent - start) / 1e9);
+  return out;
 }
 
 /// One measurement: starts the listener, then (once it is ready) the
@@ -258,21 +471,24 @@ Outcome run_cell(const Cell& c, const Options& o, int index) {
   namespace fs = std::filesystem;
   const auto ipc_path = fs::temp_directory_path() /
                         ("sprocket-bench-" + std::to_string(::getpid()) + "-" + std::to_string(index) + ".sock");
-  const std::string hint = c.transport == Transport::tcp ? "tcp://127.0.0.1:0" : "ipc://" + ipc_path.string();
+  std::string hint = "ipc://" + ipc_path.string();
+  if (c.transport == Transport::tcp) hint = "tcp://127.0.0.1:0";  // the child picks a port
+  if (c.transport == Transport::ws) hint = "ws://127.0.0.1:0/bench";
+  if (c.pattern == Pattern::pub_sub) return run_fanout(c, o, hint);
+  if (c.pattern == Pattern::many) return run_connect(c, o, hint);
   const int measuring = c.pattern == Pattern::push_pull ? 0 : 1;
-  const char* role[2] = {"listener", "dialer"};
-  const auto limit = std::chrono::duration<double>(o.duration + kGraceSeconds);
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(limit);
+  const std::vector<std::string> role{"listener", "dialer"};
+  const Limit limit(o);
 
   Outcome out;
-  std::array<std::optional<ChildProcess>, 2> kids;
+  Kids kids(2);
   kids[0].emplace(c.lib->program, child_args(c, Side::listener, hint, o));
   while (out.result.empty() && out.error.empty()) {
-    auto ev = next_event(kids, deadline);
+    auto ev = next_event(kids, limit.at);
     if (!ev) {
-      out.error = "timed out after " + std::to_string(static_cast<int>(limit.count())) + " s";
+      out.error = limit.text;
     } else if (!ev->line) {
-      out.error = std::string(role[ev->child]) + " exited before the measurement ended";
+      out.error = role[ev->child] + " exited before the measurement ended";
     } else {
       auto [word, rest] = split_word(*ev->line);
       if (word == "ready" && ev->child == 0 && !kids[1]) {
@@ -280,19 +496,11 @@ Outcome run_cell(const Cell& c, const Options& o, int index) {
       } else if (word == "result" && ev->child == measuring) {
         out.result = rest;
       } else if (word == "error") {
-        out.error = std::string(role[ev->child]) + ": " + rest;
+        out.error = role[ev->child] + ": " + rest;
       }
     }
   }
-  // On failure the other side may be blocked for good: stop both at once.
-  const auto grace = std::chrono::milliseconds(out.error.empty() ? 5000 : 0);
-  for (int i : {1 - measuring, measuring}) {
-    if (!kids[i]) continue;
-    const std::string how = kids[i]->finish(grace);
-    if (how.empty() || (!out.error.empty() && how == kKilledByUs)) continue;
-    auto& note = out.error.empty() ? out.warning : out.error;
-    note += (note.empty() ? "" : "; ") + std::string(role[i]) + " " + how;
-  }
+  finish_all(kids, {1 - measuring, measuring}, role, out);
   std::error_code ignored;
   fs::remove(ipc_path, ignored);
   return out;
@@ -344,7 +552,15 @@ double field(const std::string& result, const std::string& key) {
 std::string summary(const Cell& c, const Outcome& r) {
   char text[160];
   if (!r.error.empty()) return c.name() + ": FAILED: " + r.error;
-  if (c.pattern == Pattern::push_pull) {
+  if (c.pattern == Pattern::pub_sub) {
+    std::snprintf(text, sizeof text, "per subscriber %.0f msg/s (min %.0f), loss %.1f%% (max %.1f%%); published %.0f msg/s",
+                  field(r.result, "msgs_per_s"), field(r.result, "min_msgs_per_s"), 100 * field(r.result, "loss"),
+                  100 * field(r.result, "max_loss"), field(r.result, "pub_msgs_per_s"));
+  } else if (c.pattern == Pattern::many) {
+    std::snprintf(text, sizeof text, "%.1f ms for all; %.0f B per connection (listener), %.0f B (dialers)",
+                  field(r.result, "time_s") * 1e3, field(r.result, "listener_bytes_per_conn"),
+                  field(r.result, "dialer_bytes_per_conn"));
+  } else if (c.pattern == Pattern::push_pull) {
     const double s = field(r.result, "seconds");
     std::snprintf(text, sizeof text, "%.0f msg/s, %.1f MB/s", field(r.result, "messages") / s,
                   field(r.result, "bytes") / s / 1e6);
@@ -357,7 +573,8 @@ std::string summary(const Cell& c, const Outcome& r) {
 
 void usage(std::ostream& os) {
   os << "usage: bench_stream [--duration SECONDS] [--round N] [--filter REGEX] [--out FILE.jsonl] [--list]\n"
-        "Measures every library over tcp and ipc (loopback), each end in its own process.\n"
+        "Measures every library over tcp, ipc and ws (loopback), each end in its own process;\n"
+        "also PUB to 4 SUB (fanout) and 1000 connections to one listener (connect).\n"
         "Measurements are named experiment/pattern/transport/library/size; --filter selects\n"
         "by regex. --round N rotates the order of the libraries. Results, one JSON object\n"
         "a line, go to --out (appended).\n";

@@ -41,8 +41,9 @@ sprocket_install_deps python3
 
 dir=build/release
 out=$dir/bench-results
-rotated=(bench_inproc bench_baselines bench_stream)  # run every round, order rotated
-programs=("${rotated[@]}" bench_message)
+rotated=(bench_inproc bench_baselines bench_stream bench_survey)  # run every round, order rotated
+micro=(bench_radix_tree bench_codecs)  # run once, like bench_message
+programs=("${rotated[@]}" bench_message "${micro[@]}")
 
 # The same configuration as the Release build of tools/test.sh, benchmarks on.
 args=(-DCMAKE_BUILD_TYPE=Release -DSPROCKET_BUILD_BENCH=ON)
@@ -51,14 +52,18 @@ echo "==> configure: cmake -S . -B $dir ${args[*]}"
 cmake -S . -B "$dir" "${args[@]}" | grep 'sprocket bench' || true
 echo "==> build: ${programs[*]} (and bench_stream's peer programs)"
 cmake --build "$dir" -j "${SPROCKET_JOBS:-2}" --target "${programs[@]}"
+# NNG's side of the survey, built with bench_survey when NNG is found.
+[[ -x $dir/bench/bench_survey_nng ]] && rotated+=(bench_survey_nng)
 
 # Per round: google-benchmark's minimum time per benchmark, and bench_stream's
 # seconds of measured sending per measurement (plus about 0.1 s to start two
 # processes, connect and warm up).
 if ((quick)); then
   rounds=${rounds:-1} min_time=0.02 duration=0.1 limit=300
+  micro_time=0.02 survey_time=0.1 micro_filter='-/1000000(/|$)'  # 1 M subscriptions: full run only
 else
   rounds=${rounds:-5} min_time=0.2 duration=0.4 limit=900
+  micro_time=0.1 survey_time=0.5 micro_filter=''
 fi
 
 mkdir -p "$out"
@@ -83,6 +88,11 @@ run() {
 gbench_args=("--benchmark_min_time=$min_time" --benchmark_enable_random_interleaving=true)
 [[ -n $filter ]] && gbench_args+=("--benchmark_filter=$filter")
 stream_args=(--duration "$duration")
+survey_args=("--benchmark_min_time=$survey_time")
+[[ -n $filter ]] && survey_args+=("--benchmark_filter=$filter")
+micro_args=("--benchmark_min_time=$micro_time" --benchmark_enable_random_interleaving=true)
+[[ -n $filter ]] && micro_filter=$filter
+[[ -n $micro_filter ]] && micro_args+=("--benchmark_filter=$micro_filter")
 [[ -n $filter ]] && stream_args+=(--filter "$filter")
 
 start=$SECONDS
@@ -92,6 +102,9 @@ for ((r = 0; r < rounds; r++)); do
     p=${rotated[(i + r) % ${#rotated[@]}]}
     if [[ $p == bench_stream ]]; then
       run "$p" "$r" "$dir/bench/$p" "${stream_args[@]}" --round "$r" --out "$out/$p-r$r.jsonl"
+    elif [[ $p == bench_survey* ]]; then
+      run "$p" "$r" "$dir/bench/$p" "${survey_args[@]}" \
+        --benchmark_out="$out/$p-r$r.json" --benchmark_out_format=json
     else
       run "$p" "$r" "$dir/bench/$p" "${gbench_args[@]}" \
         --benchmark_out="$out/$p-r$r.json" --benchmark_out_format=json
@@ -101,6 +114,10 @@ done
 echo "==> bench_message: $rounds repetition(s)"
 run bench_message 0 "$dir/bench/bench_message" "${gbench_args[@]}" --benchmark_repetitions="$rounds" \
   --benchmark_out="$out/bench_message.json" --benchmark_out_format=json
+for p in "${micro[@]}"; do
+  echo "==> $p: one repetition"
+  run "$p" 0 "$dir/bench/$p" "${micro_args[@]}" --benchmark_out="$out/$p.json" --benchmark_out_format=json
+done
 echo "==> measured in $((SECONDS - start)) s"
 
 machine="nproc $(nproc); $(lscpu 2>/dev/null | grep 'Model name' | sed 's/  */ /g' | head -n 1)"

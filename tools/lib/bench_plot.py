@@ -1,8 +1,8 @@
 """Charts of the benchmark results with gnuplot: figure against message size,
 one line per library, one panel per transport (and pattern).
 
-    bench-throughput.png   MB/s of PUSH→PULL: inproc, tcp, ipc
-    bench-latency.png      one-way p50 of PAIR and REQ/REP: inproc, tcp, ipc
+    bench-throughput.png   MB/s of PUSH→PULL: inproc, tcp, ipc, ws
+    bench-latency.png      one-way p50 of PAIR and REQ/REP: inproc, tcp, ipc, ws
 
 Data files and the gnuplot script go to <out_dir>/plot/. Standard library only.
 """
@@ -17,7 +17,7 @@ STYLES = {"raw": 'lc rgb "#555555" pt 1 lw 2', "raw_batched": 'lc rgb "#999999" 
           "mutex_cv": 'lc rgb "#555555" pt 1 lw 2', "sprocket": 'lc rgb "#d62728" pt 7 lw 3',
           "nng": 'lc rgb "#1f77b4" pt 5 lw 2', "nanomsg": 'lc rgb "#2ca02c" pt 9 lw 2',
           "zeromq": 'lc rgb "#ff7f0e" pt 11 lw 2'}
-TRANSPORTS = ["inproc", "tcp", "ipc"]
+TRANSPORTS = ["inproc", "tcp", "ipc", "ws"]
 PATTERN_NAMES = {"push_pull": "PUSH/PULL", "pair": "PAIR", "req_rep": "REQ/REP"}
 
 PREAMBLE = """set logscale x 2
@@ -60,8 +60,9 @@ def chart(results, out_dir, name, exp, patterns, metric, scale, ylabel, key):
     os.makedirs(data_dir, exist_ok=True)
     png = os.path.join(out_dir, name)
     rows = len(patterns)
-    script = [f'set terminal pngcairo size 1500,{460 * rows} font ",10"', f'set output "{png}"', PREAMBLE,
-              f'set key {key} font ",9"', f'set multiplot layout {rows},3']
+    script = [f'set terminal pngcairo size {500 * len(TRANSPORTS)},{460 * rows} font ",10"',
+              f'set output "{png}"', PREAMBLE, f'set key {key} font ",9"',
+              f'set multiplot layout {rows},{len(TRANSPORTS)}']
     for pattern in patterns:
         for transport in TRANSPORTS:
             series = write_series(results, data_dir, exp, pattern, transport, metric, scale)

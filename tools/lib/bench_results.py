@@ -1,7 +1,8 @@
 """Loads the benchmark programs' output and reduces it to one figure per cell.
 
 Two input formats:
-  - google-benchmark JSON (bench_inproc, bench_baselines, bench_message):
+  - google-benchmark JSON (bench_inproc, bench_baselines, bench_message,
+    bench_radix_tree, bench_codecs, bench_survey[_nng]):
     benchmarks named <experiment>/<pattern>/<transport>/<library>/<size>, or
     <experiment>/<library>/<size> for the Message benchmarks;
   - bench_stream's JSON lines: a {"context": ...} object, then one object per
@@ -26,7 +27,11 @@ from dataclasses import dataclass, field
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 # The metric that stands for a cell, per experiment, and which way is better.
-PRIMARY = {"throughput": ("msgs_per_s", "higher"), "latency": ("p50_us", "lower")}
+# fanout: messages/s delivered per subscriber (the median of the subscribers);
+# connect: seconds until every connection's first message has arrived.
+PRIMARY = {"throughput": ("msgs_per_s", "higher"), "latency": ("p50_us", "lower"),
+           "fanout": ("msgs_per_s", "higher"), "connect": ("time_s", "lower"),
+           "survey": ("p50_us", "lower")}
 DEFAULT_PRIMARY = ("time_s", "lower")
 
 
@@ -107,6 +112,11 @@ def gbench_values(entry):
             v[k] = entry[k]
     if "one_way_us" in entry:
         v["mean_us"] = entry["one_way_us"]
+    for k in ("mean_us", "lost", "bytes_per_sub"):  # bench_survey; bench_radix_tree
+        if k in entry:
+            v[k] = entry[k]
+    if "bytes_per_second" in entry and entry["name"].startswith("codec/"):
+        v["bytes_per_s"] = entry["bytes_per_second"]
     if "real_time" in entry:
         v["time_s"] = entry["real_time"] * TIME_UNITS[entry.get("time_unit", "ns")]
     return v
@@ -114,7 +124,10 @@ def gbench_values(entry):
 
 def load_gbench(path, results):
     with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+        text = f.read()
+    if not text.strip():
+        return  # google-benchmark leaves the file empty when --filter matched none of its benchmarks
+    data = json.loads(text)
     results.context = results.context or data.get("context", {})
     note = data.get("context", {}).get("missing_peers")
     if note and note not in results.missing:
@@ -135,7 +148,15 @@ def load_gbench(path, results):
             cell.rounds.append((rnd, gbench_values(b)))
 
 
+# bench_stream fields that name a measurement rather than measure it.
+STREAM_KEYS = {"name", "experiment", "pattern", "transport", "library", "size", "round", "duration",
+               "error", "warning"}
+
+
 def stream_values(obj):
+    if obj.get("experiment") not in ("throughput", "latency"):
+        # fanout, connect: the parent already reduced them to figures
+        return {k: v for k, v in obj.items() if k not in STREAM_KEYS and isinstance(v, (int, float))}
     v = {}
     if obj.get("seconds"):
         v["msgs_per_s"] = obj["messages"] / obj["seconds"]

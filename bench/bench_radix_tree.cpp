@@ -1,0 +1,351 @@
+// SUB's subscription matcher (protocols/pubsub/radix_tree.hpp) beside two
+// plain baselines, at 10, 10 000 and 1 000 000 subscriptions, for two kinds
+// of topics: random bytes, and hierarchical names with long shared prefixes.
+//
+// Names: radix/<operation>/<topics>/<structure>/<subscriptions>, where
+//   operation  subscribe, unsubscribe, match_hit, match_miss
+//   topics     random (8-32 random bytes) or prefix (market.eu.stock.ABC123.trades)
+//   structure  radix_tree, list (std::vector<std::string>, scanned), set (std::set)
+// Every benchmark also reports bytes_per_sub: the heap the structure holds
+// for its subscriptions, counted by this program's operator new/delete.
+#include <malloc.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <new>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "driver.hpp"
+#include "protocols/pubsub/radix_tree.hpp"
+
+// ---- heap accounting -------------------------------------------------------
+// While g_counting is set, every allocation adds the block's usable size to
+// g_live_bytes and every free subtracts it. The program measures on one
+// thread, so plain variables suffice (google-benchmark's own threads do not
+// allocate while a structure is being built).
+namespace {
+bool g_counting = false;
+std::int64_t g_live_bytes = 0;
+
+void* counted_alloc(std::size_t n) {
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (!p) throw std::bad_alloc();
+  if (g_counting) g_live_bytes += static_cast<std::int64_t>(malloc_usable_size(p));
+  return p;
+}
+
+void counted_free(void* p) noexcept {
+  if (p && g_counting) g_live_bytes -= static_cast<std::int64_t>(malloc_usable_size(p));
+  std::free(p);
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_alloc(n); }
+void* operator new[](std::size_t n) { return counted_alloc(n); }
+void operator delete(void* p) noexcept { counted_free(p); }
+void operator delete[](void* p) noexcept { counted_free(p); }
+void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
+void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
+
+namespace {
+
+using sprocket::pubsub::SubscriptionTree;
+
+// ---- topics ----------------------------------------------------------------
+
+enum class Topics { random, prefix };
+
+const char* topics_name(Topics t) { return t == Topics::random ? "random" : "prefix"; }
+
+/// Random topics: 8 to 32 bytes, any byte value (zero included).
+std::string random_topic(std::mt19937_64& rng) {
+  std::string s(8 + rng() % 25, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+/// Hierarchical topics, market.<region>.<class>.<SYMBOL>.<kind>: 128
+/// distinct region/class/kind paths, each with many symbols, so keys share
+/// 14-20 leading bytes and branch at the symbol. Topic i is unique for
+/// every i; no topic is a prefix of another (no region, class or kind is a
+/// prefix of another of its field).
+std::string prefix_topic(std::uint64_t i) {
+  static constexpr std::array<const char*, 8> regions{"eu", "us", "asia", "latam", "africa",
+                                                     "oceania", "mideast", "nordic"};
+  static constexpr std::array<const char*, 4> classes{"stock", "bond", "fx", "option"};
+  static constexpr std::array<const char*, 4> kinds{"trades", "quotes", "depth", "news"};
+  const char* kind = kinds[i % 4];
+  const char* cls = classes[(i / 4) % 4];
+  const char* region = regions[(i / 16) % 8];
+  std::uint64_t sym = i / 128;  // 3 letters and 3 digits: 17.6 M symbols
+  std::string symbol(6, '0');
+  for (int k = 5; k >= 3; --k, sym /= 10) symbol[static_cast<std::size_t>(k)] = static_cast<char>('0' + sym % 10);
+  for (int k = 2; k >= 0; --k, sym /= 26) symbol[static_cast<std::size_t>(k)] = static_cast<char>('A' + sym % 26);
+  return std::string("market.") + region + "." + cls + "." + symbol + "." + kind;
+}
+
+/// The topics of one (kind, n): `subscribed` (n distinct), `fresh` (distinct
+/// from those, for subscribe/unsubscribe), messages that match (a
+/// subscribed topic plus a payload) and messages that do not (for prefix
+/// topics: near misses, the same hierarchy with an unsubscribed symbol).
+struct TopicSet {
+  std::vector<std::string> subscribed, fresh, hits, misses;
+};
+
+constexpr std::size_t kMessages = 1024;  // messages cycled through by the match loops
+
+/// Subscribe/unsubscribe batch: the structure grows from n to n + batch
+/// and back, so the small case stays small.
+std::size_t batch_for(std::size_t n) { return std::min<std::size_t>(n, 1000); }
+
+struct List;
+
+/// The list's unsubscribe scans all n entries (milliseconds at 1 M): a
+/// smaller batch keeps one timed batch near 10 ms.
+template <class S>
+std::size_t batch_for_structure(std::size_t n) {
+  if constexpr (std::is_same_v<S, List>) {
+    return std::min<std::size_t>(batch_for(n), std::max<std::size_t>(10, 10'000'000 / n));
+  }
+  return batch_for(n);
+}
+
+std::vector<std::string> distinct_random(std::mt19937_64& rng, std::size_t count,
+                                         std::set<std::string>& seen) {
+  std::vector<std::string> out;
+  out.reserve(count);
+  while (out.size() < count) {
+    auto s = random_topic(rng);
+    if (seen.insert(s).second) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::unique_ptr<TopicSet> make_topics(Topics kind, std::size_t n) {
+  auto t = std::make_unique<TopicSet>();
+  std::mt19937_64 rng(n * 2 + (kind == Topics::random));
+  const std::string payload(24, 'x');
+  if (kind == Topics::random) {
+    std::set<std::string> seen;  // random bytes collide rarely, but never twice
+    t->subscribed = distinct_random(rng, n, seen);
+    t->fresh = distinct_random(rng, batch_for(n), seen);
+    for (std::size_t i = 0; i < kMessages; ++i) {
+      t->hits.push_back(t->subscribed[rng() % n] + payload);
+      t->misses.push_back(random_topic(rng) + payload);
+    }
+  } else {
+    // Scatter the n subscribed indices over 4n so symbols are not contiguous.
+    std::vector<std::uint64_t> ids(4 * n);
+    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = i;
+    std::shuffle(ids.begin(), ids.end(), rng);
+    for (std::size_t i = 0; i < n; ++i) t->subscribed.push_back(prefix_topic(ids[i]));
+    for (std::size_t i = 0; i < batch_for(n); ++i) t->fresh.push_back(prefix_topic(ids[n + i]));
+    for (std::size_t i = 0; i < kMessages; ++i) {
+      t->hits.push_back(t->subscribed[rng() % n] + "|" + payload);
+      t->misses.push_back(prefix_topic(ids[n + rng() % (3 * n)]) + "|" + payload);
+    }
+  }
+  return t;
+}
+
+// ---- the structures --------------------------------------------------------
+
+/// The baseline a naive SUB would use: every prefix in a vector, a match
+/// scans them all (NNG compares every topic this way).
+struct List {
+  std::vector<std::string> subs;
+  void subscribe(std::string_view p) { subs.emplace_back(p); }
+  bool unsubscribe(std::string_view p) {
+    auto it = std::find(subs.begin(), subs.end(), p);
+    if (it == subs.end()) return false;
+    *it = std::move(subs.back());  // order does not matter
+    subs.pop_back();
+    return true;
+  }
+  bool matches(std::string_view m) const {
+    for (const auto& s : subs)
+      if (m.starts_with(s)) return true;
+    return false;
+  }
+  /// Undoes the subscribes of a benchmark batch (they were appended): an
+  /// untimed step that must stay cheap, or google-benchmark, which sizes
+  /// its runs by the timed part, would run for hours at 1 M.
+  void drop_batch(const std::vector<std::string>&, std::size_t batch) { subs.resize(subs.size() - batch); }
+};
+
+/// A sorted set. A match looks for the greatest key <= the message: if it
+/// is a prefix, done; otherwise only keys no longer than the common part of
+/// the two can still be prefixes (any longer prefix of the message would
+/// sort between that key and the message), so search again with the
+/// message cut there. Each step shortens the key: at most one O(log n)
+/// search per distinct branching point, usually one or two.
+struct Set {
+  std::set<std::string, std::less<>> subs;
+  void subscribe(std::string_view p) { subs.emplace(p); }
+  bool unsubscribe(std::string_view p) {
+    auto it = subs.find(p);
+    if (it == subs.end()) return false;
+    subs.erase(it);
+    return true;
+  }
+  bool matches(std::string_view key) const {
+    for (;;) {
+      auto it = subs.upper_bound(key);
+      if (it == subs.begin()) return false;
+      const std::string_view e = *--it;
+      if (key.starts_with(e)) return true;
+      std::size_t same = 0;
+      while (same < e.size() && same < key.size() && e[same] == key[same]) ++same;
+      key = key.substr(0, same);
+    }
+  }
+  void drop_batch(const std::vector<std::string>& fresh, std::size_t batch) {
+    for (std::size_t i = 0; i < batch; ++i) subs.erase(fresh[i]);
+  }
+};
+
+/// The structure under test, behind one interface for the benchmark loops.
+struct Radix {
+  SubscriptionTree tree;
+  void subscribe(std::string_view p) { tree.subscribe(p); }
+  bool unsubscribe(std::string_view p) { return tree.unsubscribe(p); }
+  bool matches(std::string_view m) const { return tree.matches(m); }
+  void drop_batch(const std::vector<std::string>& fresh, std::size_t batch) {
+    for (std::size_t i = 0; i < batch; ++i) tree.unsubscribe(fresh[i]);
+  }
+};
+
+template <class S> constexpr const char* structure_name();
+template <> constexpr const char* structure_name<Radix>() { return "radix_tree"; }
+template <> constexpr const char* structure_name<List>() { return "list"; }
+template <> constexpr const char* structure_name<Set>() { return "set"; }
+
+// ---- fixtures: built once per (structure, topics, n), kept for the run -----
+
+const TopicSet& topics_for(Topics kind, std::size_t n) {
+  static std::map<std::pair<Topics, std::size_t>, std::unique_ptr<TopicSet>> cache;
+  auto& slot = cache[{kind, n}];
+  if (!slot) slot = make_topics(kind, n);
+  return *slot;
+}
+
+template <class S>
+struct Built {
+  S structure;
+  double bytes_per_sub = 0;
+};
+
+template <class S>
+Built<S>& built_for(Topics kind, std::size_t n) {
+  static std::map<std::pair<Topics, std::size_t>, std::unique_ptr<Built<S>>> cache;
+  auto& slot = cache[{kind, n}];
+  if (slot) return *slot;
+  const TopicSet& t = topics_for(kind, n);
+  slot = std::make_unique<Built<S>>();
+  g_live_bytes = 0;
+  g_counting = true;
+  for (const auto& s : t.subscribed) slot->structure.subscribe(s);
+  g_counting = false;
+  slot->bytes_per_sub = static_cast<double>(g_live_bytes) / static_cast<double>(n);
+  return *slot;
+}
+
+// ---- the benchmarks --------------------------------------------------------
+
+template <class S>
+void finish(benchmark::State& state, const Built<S>& b) {
+  state.counters["bytes_per_sub"] = b.bytes_per_sub;
+  state.SetItemsProcessed(state.iterations());
+}
+
+/// Time per subscribe of a fresh topic into a structure holding n: a batch
+/// of them is timed, then removed untimed.
+template <class S>
+void subscribe(benchmark::State& state, Topics kind) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  auto& b = built_for<S>(kind, n);
+  const auto& fresh = topics_for(kind, n).fresh;
+  const std::size_t batch = batch_for_structure<S>(n);
+  while (state.KeepRunningBatch(static_cast<benchmark::IterationCount>(batch))) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < batch; ++i) b.structure.subscribe(fresh[i]);
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    b.structure.drop_batch(fresh, batch);
+  }
+  finish(state, b);
+}
+
+/// Time per unsubscribe of a topic from a structure holding n + a batch:
+/// the batch is added untimed, then removed timed.
+template <class S>
+void unsubscribe(benchmark::State& state, Topics kind) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  auto& b = built_for<S>(kind, n);
+  const auto& fresh = topics_for(kind, n).fresh;
+  const std::size_t batch = batch_for_structure<S>(n);
+  while (state.KeepRunningBatch(static_cast<benchmark::IterationCount>(batch))) {
+    for (std::size_t i = 0; i < batch; ++i) b.structure.subscribe(fresh[i]);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < batch; ++i) benchmark::DoNotOptimize(b.structure.unsubscribe(fresh[i]));
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  finish(state, b);
+}
+
+/// Time per match of a message, cycling through kMessages messages that all
+/// match (hit) or all do not (miss); a wrong answer fails the benchmark.
+template <class S>
+void match(benchmark::State& state, Topics kind, bool hit) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  auto& b = built_for<S>(kind, n);
+  const auto& messages = hit ? topics_for(kind, n).hits : topics_for(kind, n).misses;
+  for (const auto& m : messages) {
+    if (b.structure.matches(m) != hit) {
+      state.SkipWithError(hit ? "a message that should match does not" : "a miss matched");
+      return;
+    }
+  }
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(b.structure.matches(messages[i++ & (kMessages - 1)]));
+  }
+  finish(state, b);
+}
+
+template <class S>
+void register_structure(Topics kind) {
+  const std::string tail = std::string("/") + topics_name(kind) + "/" + structure_name<S>();
+  auto sized = [](benchmark::internal::Benchmark* b) {
+    b->Arg(10)->Arg(10'000)->Arg(1'000'000)->Unit(benchmark::kNanosecond);
+    return b;
+  };
+  sized(benchmark::RegisterBenchmark(("radix/subscribe" + tail).c_str(), subscribe<S>, kind))
+      ->UseManualTime();
+  sized(benchmark::RegisterBenchmark(("radix/unsubscribe" + tail).c_str(), unsubscribe<S>, kind))
+      ->UseManualTime();
+  sized(benchmark::RegisterBenchmark(("radix/match_hit" + tail).c_str(), match<S>, kind, true));
+  sized(benchmark::RegisterBenchmark(("radix/match_miss" + tail).c_str(), match<S>, kind, false));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (Topics kind : {Topics::random, Topics::prefix}) {
+    register_structure<Radix>(kind);
+    register_structure<List>(kind);
+    register_structure<Set>(kind);
+  }
+  return bench::run(argc, argv);
+}
