@@ -7,6 +7,7 @@
 // operation or a queue notification holds it.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -69,6 +70,10 @@ class Connection final : public QueueListener,
   }
 
  private:
+  // The read buffer starts small, so an idle connection costs little (a
+  // thousand of them should not hold 64 MiB), and doubles up to
+  // kReadChunk while reads keep filling it.
+  static constexpr std::size_t kFirstReadChunk = 4 * 1024;
   static constexpr std::size_t kReadChunk = 64 * 1024;
   static constexpr std::uint64_t kAbsurdLength = std::uint64_t{1} << 40;
   static constexpr std::size_t kMaxBatch = 256;           // messages per gather write
@@ -126,18 +131,24 @@ class Connection final : public QueueListener,
   // ---------------------------------------------------------------- reading
 
   void read_more() {
-    if (read_buf_.size() < kReadChunk) read_buf_.resize(kReadChunk);
     if (begin_ != 0) {  // keep the partial frame at the front
       std::memmove(read_buf_.data(), read_buf_.data() + begin_, end_ - begin_);
       end_ -= begin_;
       begin_ = 0;
     }
+    // Room for the frame in progress (parse() sends larger ones to
+    // read_large), and more when the last read filled what there was.
+    std::size_t want = std::max({kFirstReadChunk, want_, end_ + 1});
+    if (filled_) want = std::max(want, read_buf_.size() * 2);
+    if (read_buf_.size() < want) read_buf_.resize(std::min(kReadChunk, want));
+    const std::size_t space = read_buf_.size() - end_;
     socket_.async_read_some(
-        asio::buffer(read_buf_.data() + end_, read_buf_.size() - end_),
-        asio::bind_executor(strand_, [self = this->shared_from_this()](std::error_code ec,
-                                                                       std::size_t n) {
+        asio::buffer(read_buf_.data() + end_, space),
+        asio::bind_executor(strand_, [self = this->shared_from_this(), space](std::error_code ec,
+                                                                              std::size_t n) {
           if (ec) return self->fail(ec);
           self->end_ += n;
+          self->filled_ = n == space;
           self->parse();
         }));
   }
@@ -159,9 +170,11 @@ class Connection final : public QueueListener,
       // Even "unlimited" has a bound: no one sends a terabyte in one message.
       if (length > kAbsurdLength) return fail(errc::message_too_large);
       if (avail - prefix < length) {
-        if (length + prefix > read_buf_.size() / 2) return read_large(length, prefix, notify);
+        if (length + prefix > kReadChunk / 2) return read_large(length, prefix, notify);
+        want_ = prefix + length;
         break;
       }
+      want_ = 0;
       Message m(std::span<const std::byte>(read_buf_.data() + begin_ + prefix, length));
       begin_ += prefix + length;
       deliver(std::move(m), notify);
@@ -333,6 +346,8 @@ class Connection final : public QueueListener,
   std::vector<std::byte> read_buf_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
+  std::size_t want_ = 0;   // the whole frame in progress, prefix included
+  bool filled_ = false;    // the last read filled the buffer: grow it
   std::optional<Message> stalled_;
 
   std::atomic<bool> writing_{false};

@@ -23,6 +23,7 @@
 namespace sprocket::ws {
 namespace {
 
+constexpr std::size_t kFirstReadChunk = 4 * 1024;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxFrame = 64 * 1024;  // NNG 1.5.2 refuses frames over 1 MiB
 constexpr std::size_t kMaxBatch = 256;
@@ -168,18 +169,24 @@ void WsConnection::established(LinkHandler& done) {
 
 void WsConnection::read_more() {
   if (begin_ == end_) begin_ = end_ = 0;
-  if (read_buf_.size() < kReadChunk) read_buf_.resize(kReadChunk);
   if (begin_ != 0) {
     std::memmove(read_buf_.data(), read_buf_.data() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == read_buf_.size()) read_buf_.resize(read_buf_.size() * 2);  // a header split oddly
-  socket_.async_read_some(asio::buffer(read_buf_.data() + end_, read_buf_.size() - end_),
-                          asio::bind_executor(strand_, [self = shared_from_this()](
+  // Small while the connection is quiet (a thousand idle connections should
+  // not hold 64 MiB), doubling up to kReadChunk while reads fill it.
+  std::size_t want = std::max(kFirstReadChunk, read_buf_.size());
+  if (filled_ && want < kReadChunk) want *= 2;
+  if (end_ == want) want *= 2;  // a header split oddly
+  if (read_buf_.size() < want) read_buf_.resize(want);
+  const std::size_t space = read_buf_.size() - end_;
+  socket_.async_read_some(asio::buffer(read_buf_.data() + end_, space),
+                          asio::bind_executor(strand_, [self = shared_from_this(), space](
                                                            std::error_code ec, std::size_t n) {
                             if (ec) return self->fail(ec);
                             self->end_ += n;
+                            self->filled_ = n == space;
                             self->parse();
                           }));
 }

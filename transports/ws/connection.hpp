@@ -96,6 +96,7 @@ class WsConnection final : public QueueListener, public std::enable_shared_from_
   // Reading.
   std::vector<std::byte> read_buf_;
   std::size_t begin_ = 0, end_ = 0;
+  bool filled_ = false;  // the last read filled the buffer: grow it
   bool in_frame_ = false;
   FrameHeader frame_;
   std::uint64_t frame_done_ = 0;
