@@ -21,6 +21,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_common.hpp"
+
 namespace bench {
 
 /// Message sizes every experiment runs at: 64 B, 1 KiB, 64 KiB, 1 MiB.
@@ -117,11 +119,7 @@ void throughput(benchmark::State& state) {
 /// The q-quantile (nearest rank) of round-trip samples in nanoseconds, as
 /// one-way microseconds (halved); sorts the samples.
 inline double one_way_percentile_us(std::vector<std::int64_t>& ns, double q) {
-  if (ns.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(q * static_cast<double>(ns.size()) + 0.999999);
-  auto nth = ns.begin() + static_cast<std::ptrdiff_t>(std::clamp<std::size_t>(rank, 1, ns.size()) - 1);
-  std::nth_element(ns.begin(), nth, ns.end());
-  return static_cast<double>(*nth) / 2 / 1000;
+  return percentile_us(ns, q) / 2;
 }
 
 /// Round-trip latency: side 0 sends a message of state.range(0) bytes, a
@@ -198,15 +196,6 @@ void register_link() {
         ->UseRealTime()
         ->Unit(benchmark::kMicrosecond);
   }
-}
-
-/// The usual google-benchmark main, for programs that register by hand.
-inline int run(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
 }
 
 }  // namespace bench

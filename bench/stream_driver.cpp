@@ -296,6 +296,40 @@ struct Limit {
   }
 };
 
+/// A line a child said, split into its first word and the rest.
+struct Said {
+  int child;
+  std::string word, rest;
+};
+
+/// What a child said, or nullopt with `out.error` set: no event before the
+/// time limit, a child that exited, or a child's "error" line.
+std::optional<Said> said(const std::optional<Event>& ev, const Limit& limit,
+                         const std::vector<std::string>& role, Outcome& out) {
+  if (!ev) {
+    out.error = limit.text;
+    return std::nullopt;
+  }
+  if (!ev->line) {
+    out.error = role[ev->child] + " exited before the measurement ended";
+    return std::nullopt;
+  }
+  auto [word, rest] = split_word(*ev->line);
+  if (word == "error") {
+    out.error = role[ev->child] + ": " + rest;
+    return std::nullopt;
+  }
+  return Said{ev->child, std::move(word), std::move(rest)};
+}
+
+/// Starts dialers 1..n (kids[1..n]) towards `url`, `count` connections each.
+void start_dialers(Kids& kids, int n, const Cell& c, const std::string& url, const Options& o,
+                   std::size_t count) {
+  for (int i = 1; i <= n; ++i) {
+    kids[i].emplace(c.lib->program, child_args(c, Side::dialer, url, o, count, i - 1));
+  }
+}
+
 /// The integer value of `key` in a "k=v ..." result.
 std::int64_t int_field(const std::string& result, const std::string& key) {
   std::istringstream fields(result);
@@ -341,19 +375,10 @@ Outcome run_fanout(const Cell& c, const Options& o, const std::string& hint) {
       stop_at = Clock::time_point::max();
       continue;
     }
-    if (!ev) {
-      out.error = limit.text;
-    } else if (!ev->line) {
-      out.error = role[ev->child] + " exited before the measurement ended";
-    } else {
-      auto [word, rest] = split_word(*ev->line);
-      const int k = ev->child;
-      if (word == "error") {
-        out.error = role[k] + ": " + rest;
-      } else if (k == 0 && word == "ready" && !kids[1]) {
-        for (int i = 1; i <= subs; ++i) {
-          kids[i].emplace(c.lib->program, child_args(c, Side::dialer, rest, o, 1, i - 1));
-        }
+    if (auto sd = said(ev, limit, role, out)) {
+      const auto& [k, word, rest] = *sd;
+      if (k == 0 && word == "ready" && !kids[1]) {
+        start_dialers(kids, subs, c, rest, o, 1);
       } else if (k > 0 && word == "subscribed" && ++subscribed == subs) {
         kids[0]->tell("go");
       } else if (k == 0 && word == "result") {
@@ -410,20 +435,10 @@ Outcome run_connect(const Cell& c, const Options& o, const std::string& hint) {
   int ready = 0, reported = 0;
   std::vector<std::string> results(1 + dialers);
   while (out.error.empty() && (results[0].empty() || reported < dialers)) {
-    auto ev = next_event(kids, limit.at);
-    if (!ev) {
-      out.error = limit.text;
-    } else if (!ev->line) {
-      out.error = role[ev->child] + " exited before the measurement ended";
-    } else {
-      auto [word, rest] = split_word(*ev->line);
-      const int k = ev->child;
-      if (word == "error") {
-        out.error = role[k] + ": " + rest;
-      } else if (k == 0 && word == "ready" && !kids[1]) {
-        for (int i = 1; i <= dialers; ++i) {
-          kids[i].emplace(c.lib->program, child_args(c, Side::dialer, rest, o, per_dialer, i - 1));
-        }
+    if (auto sd = said(next_event(kids, limit.at), limit, role, out)) {
+      const auto& [k, word, rest] = *sd;
+      if (k == 0 && word == "ready" && !kids[1]) {
+        start_dialers(kids, dialers, c, rest, o, per_dialer);
       } else if (k == 0 && word == "armed") {
         armed = true;
       } else if (k > 0 && word == "ready") {
@@ -484,19 +499,11 @@ Outcome run_cell(const Cell& c, const Options& o, int index) {
   Kids kids(2);
   kids[0].emplace(c.lib->program, child_args(c, Side::listener, hint, o));
   while (out.result.empty() && out.error.empty()) {
-    auto ev = next_event(kids, limit.at);
-    if (!ev) {
-      out.error = limit.text;
-    } else if (!ev->line) {
-      out.error = role[ev->child] + " exited before the measurement ended";
-    } else {
-      auto [word, rest] = split_word(*ev->line);
-      if (word == "ready" && ev->child == 0 && !kids[1]) {
-        kids[1].emplace(c.lib->program, child_args(c, Side::dialer, rest, o));
-      } else if (word == "result" && ev->child == measuring) {
-        out.result = rest;
-      } else if (word == "error") {
-        out.error = role[ev->child] + ": " + rest;
+    if (auto sd = said(next_event(kids, limit.at), limit, role, out)) {
+      if (sd->word == "ready" && sd->child == 0 && !kids[1]) {
+        start_dialers(kids, 1, c, sd->rest, o, 1);
+      } else if (sd->word == "result" && sd->child == measuring) {
+        out.result = sd->rest;
       }
     }
   }

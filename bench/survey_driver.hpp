@@ -17,6 +17,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_common.hpp"
+
 namespace bench::survey {
 
 /// Respondents per survey.
@@ -42,15 +44,6 @@ concept Fixture = requires(F& f) {
   f.send_survey();
   { f.recv_answer() } -> std::same_as<bool>;
 };
-
-/// The q-quantile (nearest rank) of samples in nanoseconds, as microseconds.
-inline double percentile_us(std::vector<std::int64_t>& ns, double q) {
-  if (ns.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(q * static_cast<double>(ns.size()) + 0.999999);
-  auto nth = ns.begin() + static_cast<std::ptrdiff_t>(std::clamp<std::size_t>(rank, 1, ns.size()) - 1);
-  std::nth_element(ns.begin(), nth, ns.end());
-  return static_cast<double>(*nth) / 1000;
-}
 
 template <Fixture F>
 void surveys(benchmark::State& state) {
@@ -91,13 +84,7 @@ void register_fixture() {
       ->Unit(benchmark::kMicrosecond);
 }
 
-/// The usual google-benchmark main.
-inline int run(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+/// The usual google-benchmark main (bench_common.hpp).
+using bench::run;
 
 }  // namespace bench::survey

@@ -38,3 +38,36 @@ function(sprocket_add_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR})
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${ARG_TIMEOUT})
 endfunction()
+
+# A test program that meets the peers sprocket must interoperate with: NNG's
+# nngcat and nanomsg's nanocat as child processes (their paths compiled in as
+# SPROCKET_NNGCAT / SPROCKET_NANOCAT, "" when not found), plus libnng (NNG)
+# and libnanomsg (NANOMSG) linked in when asked for and installed
+# (SPROCKET_HAVE_NNG / SPROCKET_HAVE_NANOMSG). A missing peer is not a reason
+# to skip: the tests fail and say what to install (tools/test.sh installs them).
+function(sprocket_add_interop_test name)
+  cmake_parse_arguments(ARG "NNG;NANOMSG" "TIMEOUT" "SOURCES" ${ARGN})
+  find_program(SPROCKET_NNGCAT nngcat)
+  find_program(SPROCKET_NANOCAT nanocat)
+  sprocket_add_test(${name} SOURCES ${ARG_SOURCES} TIMEOUT ${ARG_TIMEOUT})
+  target_compile_definitions(${name} PRIVATE
+                             SPROCKET_NNGCAT="$<$<BOOL:${SPROCKET_NNGCAT}>:${SPROCKET_NNGCAT}>"
+                             SPROCKET_NANOCAT="$<$<BOOL:${SPROCKET_NANOCAT}>:${SPROCKET_NANOCAT}>")
+  if(ARG_NNG)
+    find_package(nng CONFIG QUIET)
+    if(TARGET nng::nng)
+      target_link_libraries(${name} PRIVATE nng::nng)
+      target_compile_definitions(${name} PRIVATE SPROCKET_HAVE_NNG)
+    endif()
+  endif()
+  if(ARG_NANOMSG)
+    find_package(PkgConfig QUIET)
+    if(PkgConfig_FOUND)
+      pkg_check_modules(SPROCKET_NANOMSG QUIET IMPORTED_TARGET nanomsg)
+    endif()
+    if(TARGET PkgConfig::SPROCKET_NANOMSG)
+      target_link_libraries(${name} PRIVATE PkgConfig::SPROCKET_NANOMSG)
+      target_compile_definitions(${name} PRIVATE SPROCKET_HAVE_NANOMSG)
+    endif()
+  endif()
+endfunction()

@@ -5,30 +5,16 @@
 // incoming pipe id as a header word, and a raw send carrying such a word
 // goes to every pipe but that one — so raw BUS plus sprocket::device makes
 // a hub that does not echo a message to its origin.
-#include <vector>
-
-#include "protocols/common/routing.hpp"
+#include "protocols/common/fanout.hpp"
 #include "sprocket/error.hpp"
 #include "sprocket/extension/protocol.hpp"
 
 namespace sprocket {
 namespace {
 
-class BusHandler final : public ProtocolHandler {
+class BusHandler final : public routing::FanOutHandler {
  public:
   explicit BusHandler(ProtocolHost& host) : host_(host), raw_(host.socket_options().raw) {}
-
-  std::error_code add_pipe(Pipe& pipe) override {
-    pipes_.push_back(&pipe);
-    fq_.add(pipe, pipe.recv_priority(), true);
-    return {};
-  }
-  void remove_pipe(Pipe& pipe) override {
-    std::erase(pipes_, &pipe);
-    fq_.remove(pipe);
-  }
-  void pipe_readable(Pipe& pipe) override { fq_.set_ready(pipe, true); }
-  void pipe_writable(Pipe&) override {}
 
   std::error_code send(Message& m) override {
     std::uint32_t origin = 0;  // raw: the pipe the message came in on
@@ -36,12 +22,7 @@ class BusHandler final : public ProtocolHandler {
       m.pop_header_word(origin);
     }
     m.clear_header();
-    for (std::size_t i = 0; i < pipes_.size(); ++i) {
-      if (pipes_[i]->id() == origin) continue;
-      Message copy = m.clone();
-      if (pipes_[i]->send(copy) != Pipe::Io::ok) host_.count_drop();
-    }
-    m = Message{};
+    dist_.send(m, host_, origin);
     return {};
   }
 
@@ -56,8 +37,6 @@ class BusHandler final : public ProtocolHandler {
  private:
   ProtocolHost& host_;
   const bool raw_;
-  std::vector<Pipe*> pipes_;
-  routing::PriorityList fq_;
 };
 
 }  // namespace

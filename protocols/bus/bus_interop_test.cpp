@@ -4,7 +4,7 @@
 // dials the next, so every node both listens and dials, and each one's
 // message must reach the other two, never coming back to its sender.
 // (nngcat 1.5.2 has no --bus0 option, so NNG takes part through libnng.)
-#include "protocols/pubsub/fanout_interop_util.hpp"
+#include "protocols/common/interop_util.hpp"
 
 #ifdef SPROCKET_HAVE_NNG
 #include <nng/protocol/bus0/bus.h>

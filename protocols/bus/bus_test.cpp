@@ -53,6 +53,21 @@ class BusTest : public ::testing::TestWithParam<Via> {
     Message m = n.socket.try_recv(ec);
     EXPECT_ERRC(ec, errc::would_block) << "unexpected message '" << m.str() << "'";
   }
+
+  /// a, b and c speak in turn, each once the other two heard the one before:
+  /// an echo of an earlier message would reach its sender ahead of the
+  /// later ones.
+  static void each_speaks_in_turn(Node& a, Node& b, Node& c) {
+    a.socket.send("from a");
+    expect_recv(b, "from a");
+    expect_recv(c, "from a");
+    b.socket.send("from b");
+    expect_recv(a, "from b");
+    expect_recv(c, "from b");
+    c.socket.send("from c");
+    expect_recv(a, "from c");
+    expect_recv(b, "from c");
+  }
 };
 
 INSTANTIATE_TEST_SUITE_P(Transports, BusTest, kAllTransports, ViaName{});
@@ -62,17 +77,7 @@ TEST_P(BusTest, FullMeshEveryoneHearsEveryoneElseOnce) {
   ASSERT_NO_FATAL_FAILURE(link(a, b));
   ASSERT_NO_FATAL_FAILURE(link(a, c));
   ASSERT_NO_FATAL_FAILURE(link(b, c));
-  // In turn, each speaks once its neighbours heard the one before: an echo
-  // of an earlier message would reach its sender ahead of the later ones.
-  a.socket.send("from a");
-  expect_recv(b, "from a");
-  expect_recv(c, "from a");
-  b.socket.send("from b");
-  expect_recv(a, "from b");
-  expect_recv(c, "from b");
-  c.socket.send("from c");
-  expect_recv(a, "from c");
-  expect_recv(b, "from c");
+  each_speaks_in_turn(a, b, c);
   for (Node* n : {&a, &b, &c}) {
     expect_nothing_more(*n);
     EXPECT_EQ(n->socket.stats().messages_received, 2u);
@@ -187,16 +192,7 @@ TEST_P(BusTest, DeviceOnOneRawSocketIsAHubWithoutEcho) {
   SendCompletion device_done;
   async_device(hub.socket, hub.socket, device_done.handler());
 
-  a.socket.send("from a");
-  expect_recv(b, "from a");
-  expect_recv(c, "from a");
-  // b answers only after hearing a: an echo of "from a" would reach a first.
-  b.socket.send("from b");
-  expect_recv(a, "from b");
-  expect_recv(c, "from b");
-  c.socket.send("from c");
-  expect_recv(a, "from c");
-  expect_recv(b, "from c");
+  each_speaks_in_turn(a, b, c);
   for (Node* n : {&a, &b, &c}) expect_nothing_more(*n);
   EXPECT_FALSE(device_done.done()) << "the device stopped early: " << describe(device_done.ec());
 

@@ -2,6 +2,7 @@
 // message to one PULL peer — the highest send_priority level that has room,
 // round-robin inside it — and blocks when none has room; PULL fair-queues
 // input, highest recv_priority first. No header on the wire.
+#include "protocols/common/fanout.hpp"
 #include "protocols/common/routing.hpp"
 #include "sprocket/error.hpp"
 #include "sprocket/extension/protocol.hpp"
@@ -32,23 +33,11 @@ class PushHandler final : public ProtocolHandler {
   routing::PriorityList lb_;
 };
 
-class PullHandler final : public ProtocolHandler {
+class PullHandler final : public routing::FairQueueReceiver {
  public:
   explicit PullHandler(ProtocolHost&) {}
 
-  std::error_code add_pipe(Pipe& pipe) override {
-    fq_.add(pipe, pipe.recv_priority(), true);
-    return {};
-  }
-  void remove_pipe(Pipe& pipe) override { fq_.remove(pipe); }
-  void pipe_readable(Pipe& pipe) override { fq_.set_ready(pipe, true); }
-  void pipe_writable(Pipe&) override {}
-
-  std::error_code send(Message&) override { return errc::not_supported; }
   std::error_code recv(Message& m) override { return routing::recv_fair(fq_, m); }
-
- private:
-  routing::PriorityList fq_;
 };
 
 }  // namespace

@@ -3,9 +3,7 @@
 // (counted in stats().drops) so neither the publisher nor the others wait.
 // SUB filters at the receiver by byte prefix with a radix tree; nothing
 // about subscriptions travels on the wire.
-#include <vector>
-
-#include "protocols/common/routing.hpp"
+#include "protocols/common/fanout.hpp"
 #include "protocols/pubsub/radix_tree.hpp"
 #include "sprocket/error.hpp"
 #include "sprocket/extension/protocol.hpp"
@@ -18,21 +16,16 @@ class PubHandler final : public ProtocolHandler {
   explicit PubHandler(ProtocolHost& host) : host_(host), raw_(host.socket_options().raw) {}
 
   std::error_code add_pipe(Pipe& pipe) override {
-    pipes_.push_back(&pipe);
+    dist_.add(pipe);
     return {};
   }
-  void remove_pipe(Pipe& pipe) override { std::erase(pipes_, &pipe); }
+  void remove_pipe(Pipe& pipe) override { dist_.remove(pipe); }
   void pipe_readable(Pipe&) override {}
   void pipe_writable(Pipe&) override {}
 
   std::error_code send(Message& m) override {
     if (!raw_) m.clear_header();
-    for (std::size_t i = 0; i < pipes_.size(); ++i) {
-      // Every subscriber but the last gets a clone sharing the body.
-      Message copy = i + 1 < pipes_.size() ? m.clone() : std::move(m);
-      if (pipes_[i]->send(copy) != Pipe::Io::ok) host_.count_drop();  // a slow subscriber misses it
-    }
-    m = Message{};
+    dist_.send(m, host_);  // a slow subscriber misses it
     return {};
   }
   std::error_code recv(Message&) override { return errc::not_supported; }
@@ -40,22 +33,12 @@ class PubHandler final : public ProtocolHandler {
  private:
   ProtocolHost& host_;
   const bool raw_;
-  std::vector<Pipe*> pipes_;
+  routing::Distributor dist_;
 };
 
-class SubHandler final : public ProtocolHandler {
+class SubHandler final : public routing::FairQueueReceiver {
  public:
   explicit SubHandler(ProtocolHost&) {}
-
-  std::error_code add_pipe(Pipe& pipe) override {
-    fq_.add(pipe, pipe.recv_priority(), true);
-    return {};
-  }
-  void remove_pipe(Pipe& pipe) override { fq_.remove(pipe); }
-  void pipe_readable(Pipe& pipe) override { fq_.set_ready(pipe, true); }
-  void pipe_writable(Pipe&) override {}
-
-  std::error_code send(Message&) override { return errc::not_supported; }
 
   std::error_code recv(Message& m) override {
     for (;;) {
@@ -75,7 +58,6 @@ class SubHandler final : public ProtocolHandler {
   }
 
  private:
-  routing::PriorityList fq_;
   pubsub::SubscriptionTree topics_;
 };
 

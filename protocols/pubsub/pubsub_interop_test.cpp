@@ -6,7 +6,7 @@
 // - libnng PUB and libnanomsg PUB -> sprocket SUB with a subscription.
 // Non-matching messages never arrive: each sequence ends with a matching
 // sentinel, and nothing published before it may follow it.
-#include "protocols/pubsub/fanout_interop_util.hpp"
+#include "protocols/common/interop_util.hpp"
 
 #ifdef SPROCKET_HAVE_NANOMSG
 #include <nanomsg/pubsub.h>
@@ -26,39 +26,12 @@ const std::vector<std::string> kPublished{"news/x", "weather/oslo", "news/weathe
 const std::vector<std::string> kMatching{"weather/oslo", "weather/end"};
 constexpr const char* kTopic = "weather/";
 
-/// A sprocket socket and a peer, on one transport, one side listening.
-using Param = std::tuple<Transport, Role>;
-
-std::string param_name(const ::testing::TestParamInfo<Param>& i) {
-  return std::string(transport_name(std::get<0>(i.param))) + "_" + role_name(std::get<1>(i.param));
-}
-
-const auto kAllParams = ::testing::Combine(::testing::Values(Transport::tcp, Transport::ipc),
-                                           ::testing::Values(Role::sprocket_listens,
-                                                             Role::sprocket_dials));
-
 // ------------------------------------------------------------------ command-line peers
-
-struct CliParam {
-  Tool tool;
-  Transport transport;
-  Role role;
-};
-
-std::vector<CliParam> cli_params() {
-  std::vector<CliParam> out;
-  for (Tool t : {Tool::nngcat, Tool::nanocat})
-    for (Transport tr : {Transport::tcp, Transport::ipc})
-      for (Role r : {Role::sprocket_listens, Role::sprocket_dials}) out.push_back({t, tr, r});
-  return out;
-}
 
 class PubToCliSub : public ::testing::TestWithParam<CliParam> {};
 
-INSTANTIATE_TEST_SUITE_P(Peers, PubToCliSub, ::testing::ValuesIn(cli_params()), [](const auto& i) {
-  return std::string(tool_info(i.param.tool).name) + "_" + transport_name(i.param.transport) + "_" +
-         role_name(i.param.role);
-});
+INSTANTIATE_TEST_SUITE_P(Peers, PubToCliSub, ::testing::ValuesIn(all_cli_params()),
+                         CliParamName{});
 
 TEST_P(PubToCliSub, PeerPrintsOnlyMatchingMessages) {
   const CliParam& c = GetParam();
@@ -67,11 +40,11 @@ TEST_P(PubToCliSub, PeerPrintsOnlyMatchingMessages) {
   PipeEventRecorder events(pub);
   const std::string url = meeting_url(pub, c.transport, c.role);
   const char* flag = c.tool == Tool::nngcat ? "--sub0" : "--sub";
-  auto peer = start_tool(c.tool, flag, c.role, url, {"--subscribe", kTopic, "--quoted"});
-  ASSERT_TRUE(peer->running()) << peer->describe();
-  if (c.role == Role::sprocket_dials) pub.dial(url, kPeerRetry);
-  // The join race: a publisher sends only to connections it already has.
-  ASSERT_TRUE(events.wait_added()) << events.summary() << "\n" << peer->describe();
+  std::unique_ptr<ChildProcess> peer;
+  // Waits for the connection, because of the join race: a publisher sends
+  // only to connections it already has.
+  ASSERT_NO_FATAL_FAILURE(start_connected_tool(peer, pub, events, c.tool, flag, c.role, url,
+                                               {"--subscribe", kTopic, "--quoted"}));
 
   for (const auto& text : kPublished) pub.send(text);
   std::string expected;
@@ -84,35 +57,17 @@ TEST_P(PubToCliSub, PeerPrintsOnlyMatchingMessages) {
 
 #ifndef SPROCKET_HAVE_NNG
 
-class NngPubSub : public ::testing::TestWithParam<Param> {};
-INSTANTIATE_TEST_SUITE_P(Nng, NngPubSub, kAllParams, param_name);
+class NngPubSub : public ::testing::TestWithParam<PeerParam> {};
+INSTANTIATE_TEST_SUITE_P(Nng, NngPubSub, kAllPeerParams, peer_param_name);
 TEST_P(NngPubSub, LibnngIsInstalled) {
-  FAIL() << "this build has no libnng: install the Debian package libnng-dev "
-            "(tools/test.sh does) and re-run CMake";
+  FAIL() << kNoLibnng;
 }
 
 #else
 
-class NngPubSub : public ::testing::TestWithParam<Param> {
- protected:
-  /// Connects `sock` and `nng` in the direction the case says and waits
-  /// until both have the connection.
-  void connect(Socket& sock, PipeEventRecorder& events, NngSocket& nng) {
-    const auto [transport, role] = GetParam();
-    std::string url;
-    if (role == Role::sprocket_listens) {
-      url = meeting_url(sock, transport, role);
-      ASSERT_NO_FATAL_FAILURE(nng.dial(url));
-    } else {
-      ASSERT_NO_FATAL_FAILURE(nng.listen(transport, url));
-      sock.dial(url, kPeerRetry);
-    }
-    ASSERT_TRUE(events.wait_added()) << events.summary();
-    ASSERT_TRUE(nng.wait_pipes(1)) << "NNG saw no connection";
-  }
-};
+class NngPubSub : public NngPeerTest {};
 
-INSTANTIATE_TEST_SUITE_P(Nng, NngPubSub, kAllParams, param_name);
+INSTANTIATE_TEST_SUITE_P(Nng, NngPubSub, kAllPeerParams, peer_param_name);
 
 TEST_P(NngPubSub, SprocketPubToNngSub) {
   Socket pub{sprocket::pub};
@@ -154,17 +109,16 @@ TEST_P(NngPubSub, NngPubToSprocketSub) {
 
 #ifndef SPROCKET_HAVE_NANOMSG
 
-class NanomsgPubSub : public ::testing::TestWithParam<Param> {};
-INSTANTIATE_TEST_SUITE_P(Nanomsg, NanomsgPubSub, kAllParams, param_name);
+class NanomsgPubSub : public ::testing::TestWithParam<PeerParam> {};
+INSTANTIATE_TEST_SUITE_P(Nanomsg, NanomsgPubSub, kAllPeerParams, peer_param_name);
 TEST_P(NanomsgPubSub, LibnanomsgIsInstalled) {
-  FAIL() << "this build has no libnanomsg: install the Debian package libnanomsg-dev "
-            "(tools/test.sh does) and re-run CMake";
+  FAIL() << kNoLibnanomsg;
 }
 
 #else
 
-class NanomsgPubSub : public ::testing::TestWithParam<Param> {};
-INSTANTIATE_TEST_SUITE_P(Nanomsg, NanomsgPubSub, kAllParams, param_name);
+class NanomsgPubSub : public ::testing::TestWithParam<PeerParam> {};
+INSTANTIATE_TEST_SUITE_P(Nanomsg, NanomsgPubSub, kAllPeerParams, peer_param_name);
 
 TEST_P(NanomsgPubSub, NanomsgPubToSprocketSub) {
   const auto [transport, role] = GetParam();
@@ -174,14 +128,7 @@ TEST_P(NanomsgPubSub, NanomsgPubToSprocketSub) {
   sub.subscribe(kTopic);
   NnSocket pub;
   ASSERT_NO_FATAL_FAILURE(pub.open(NN_PUB));
-  std::string url;
-  if (role == Role::sprocket_listens) {
-    url = meeting_url(sub, transport, role);
-    ASSERT_NO_FATAL_FAILURE(pub.connect(url));
-  } else {
-    ASSERT_NO_FATAL_FAILURE(pub.bind(transport, url));
-    sub.dial(url, kPeerRetry);
-  }
+  ASSERT_NO_FATAL_FAILURE(join_nn_peer(sub, pub, transport, role));
   ASSERT_TRUE(events.wait_added()) << events.summary();
   // nanomsg tells nobody when its side of the connection is ready: publish
   // a matching "ready" until one arrives, then the sequence.

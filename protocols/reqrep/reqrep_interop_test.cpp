@@ -9,139 +9,63 @@
 // A missing tool or library fails the test with what to install: an
 // interop suite that skips silently proves nothing.
 #include <atomic>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "child_process.hpp"
-#include "protocols/common/protocol_test_util.hpp"
+#include "protocols/common/cli_scenarios.hpp"
+#include "protocols/common/interop_util.hpp"
 
 #ifdef SPROCKET_HAVE_NNG
-#include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
-#endif
-
-#ifndef SPROCKET_NNGCAT
-#define SPROCKET_NNGCAT ""
-#endif
-#ifndef SPROCKET_NANOCAT
-#define SPROCKET_NANOCAT ""
 #endif
 
 namespace sprocket::test {
 namespace {
 
-const EndpointOptions kFastRetry{.reconnect_min = 20ms, .reconnect_max = 200ms};
-
 // ------------------------------------------------------------- CLI peers
 
-enum class Tool { nngcat, nanocat };
-
-struct ToolInfo {
-  const char* name;
-  const char* path;
-  const char* package;
-  const char* req_flag;
-  const char* rep_flag;
-  const char* dial_flag;
-  const char* listen_flag;
-};
-
-const ToolInfo& tool_info(Tool t) {
-  static const ToolInfo nngcat{"nngcat", SPROCKET_NNGCAT, "nng-utils", "--req0",
-                               "--rep0", "--dial",        "--listen"};
-  static const ToolInfo nanocat{"nanocat", SPROCKET_NANOCAT, "nanomsg-utils", "--req",
-                                "--rep",   "--connect",      "--bind"};
-  return t == Tool::nngcat ? nngcat : nanocat;
-}
-
-::testing::AssertionResult tool_available(Tool t) {
-  const ToolInfo& i = tool_info(t);
-  if (std::string_view(i.path).empty() || !std::filesystem::exists(i.path))
-    return ::testing::AssertionFailure()
-           << i.name << " was not found when CMake configured this build (path '" << i.path
-           << "'): install the Debian package " << i.package << " and re-run CMake";
-  return ::testing::AssertionSuccess();
-}
+const char* req_flag(Tool t) { return t == Tool::nngcat ? "--req0" : "--req"; }
+const char* rep_flag(Tool t) { return t == Tool::nngcat ? "--rep0" : "--rep"; }
 
 // Over tcp sprocket listens on port 0 and the tool dials (no port guessed
 // in advance); over ipc the tool listens on a fresh path and sprocket
 // dials, so both directions of connection are covered.
-struct CliCase {
-  Tool tool;
-  Via via;
-};
-
-std::string cli_case_name(const CliCase& c) {
-  return std::string(tool_info(c.tool).name) + "_" + via_name(c.via);
-}
-void PrintTo(const CliCase& c, std::ostream* os) {
-  *os << cli_case_name(c);
-}
-
-class ReqRepCliInteropTest : public ::testing::TestWithParam<CliCase> {
+class ReqRepCliInteropTest : public ::testing::TestWithParam<CliParam> {
  protected:
   void SetUp() override { ASSERT_TRUE(tool_available(GetParam().tool)); }
 
   /// Connects `sock` and a tool started with `protocol_flag` + `extra`.
   void start(Node& sock, const char* protocol_flag, std::vector<std::string> extra) {
-    const ToolInfo& tool = tool_info(GetParam().tool);
-    std::vector<std::string> argv{tool.path, protocol_flag};
-    std::string url;
-    if (GetParam().via == Via::tcp) {
-      url = listen_fresh(sock.socket, Via::tcp);
-      argv.insert(argv.end(), {tool.dial_flag, url});
-    } else {
-      url = "ipc://" + unique_ipc_path();
-      argv.insert(argv.end(), {tool.listen_flag, url});
-    }
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    peer_ = std::make_unique<ChildProcess>(std::move(argv));
-    ASSERT_TRUE(peer_->running()) << peer_->describe();
-    if (GetParam().via == Via::ipc) sock.socket.dial(url, kFastRetry);  // retried until it listens
-    ASSERT_TRUE(sock.events.wait_added()) << sock.events.summary() << "\n" << peer_->describe();
+    const CliParam& c = GetParam();
+    const std::string url = meeting_url(sock.socket, c.transport, c.role);
+    start_connected_tool(peer_, sock.socket, sock.events, c.tool, protocol_flag, c.role, url,
+                         std::move(extra));
   }
 
   std::unique_ptr<ChildProcess> peer_;  // killed and reaped by its destructor
 };
 
 INSTANTIATE_TEST_SUITE_P(Peers, ReqRepCliInteropTest,
-                         ::testing::Values(CliCase{Tool::nngcat, Via::tcp},
-                                           CliCase{Tool::nngcat, Via::ipc},
-                                           CliCase{Tool::nanocat, Via::tcp},
-                                           CliCase{Tool::nanocat, Via::ipc}),
-                         [](const auto& i) { return cli_case_name(i.param); });
+                         ::testing::Values(
+                             CliParam{Tool::nngcat, Transport::tcp, Role::sprocket_listens},
+                             CliParam{Tool::nngcat, Transport::ipc, Role::sprocket_dials},
+                             CliParam{Tool::nanocat, Transport::tcp, Role::sprocket_listens},
+                             CliParam{Tool::nanocat, Transport::ipc, Role::sprocket_dials}),
+                         CliParamName{});
 
 TEST_P(ReqRepCliInteropTest, SprocketReqAgainstPeerRep) {
   Node req(sprocket::req);
-  ASSERT_NO_FATAL_FAILURE(
-      start(req, tool_info(GetParam().tool).rep_flag, {"--data", "pong", "--ascii"}));
-  for (int i = 0; i < 3; ++i) {
-    req.socket.send("ping-" + std::to_string(i));
-    std::error_code ec;
-    Message reply = req.socket.recv(ec);
-    ASSERT_NO_ERROR(ec) << "request " << i << "\n" << peer_->describe();
-    EXPECT_EQ(reply.str(), "pong");
-  }
-  // The peer printed each request it got (ASCII, one per line).
-  EXPECT_TRUE(peer_->wait_for_output("ping-2", kEventTimeout)) << peer_->describe();
-  EXPECT_NE(peer_->output().find("ping-0"), std::string::npos) << peer_->describe();
+  ASSERT_NO_FATAL_FAILURE(start(req, rep_flag(GetParam().tool), cli_scenario::rep_tool_args()));
+  cli_scenario::req_asks_rep_tool(req.socket, *peer_);
 }
 
 TEST_P(ReqRepCliInteropTest, PeerReqAgainstSprocketRep) {
   Node rep(sprocket::rep);
-  ASSERT_NO_FATAL_FAILURE(start(rep, tool_info(GetParam().tool).req_flag,
-                                {"--data", "what is the answer?", "--ascii"}));
-  std::error_code ec;
-  Message request = rep.socket.recv(ec);
-  ASSERT_NO_ERROR(ec) << peer_->describe();
-  EXPECT_EQ(request.str(), "what is the answer?");
-  rep.socket.send("The answer is 42");
-  EXPECT_TRUE(peer_->wait_for_output("The answer is 42", kEventTimeout)) << peer_->describe();
-  EXPECT_EQ(rep.socket.stats().drops, 0u);
+  ASSERT_NO_FATAL_FAILURE(start(rep, req_flag(GetParam().tool), cli_scenario::req_tool_args()));
+  cli_scenario::rep_answers_req_tool(rep.socket, *peer_);
 }
 
 // ---------------------------------------------------------------- libnng
@@ -149,21 +73,18 @@ TEST_P(ReqRepCliInteropTest, PeerReqAgainstSprocketRep) {
 #ifndef SPROCKET_HAVE_NNG
 
 TEST(NngReqRepInteropTest, LibnngIsInstalled) {
-  FAIL() << "this build has no libnng: install the Debian package libnng-dev and re-run CMake";
+  FAIL() << kNoLibnng;
 }
 
 #else
 
-#define ASSERT_NNG_OK(expr)                                  \
-  do {                                                       \
-    int rv_ = (expr);                                        \
-    ASSERT_EQ(rv_, 0) << #expr << ": " << nng_strerror(rv_); \
-  } while (0)
-
 /// An NNG socket with bounded blocking calls, closed when the test ends.
-class NngSocket {
+/// Unlike interop_util.hpp's NngSocket it opens in its constructor (a
+/// member of the servers below) and another thread may close() it to end a
+/// blocking call of the thread serving on it.
+class NngServerSocket {
  public:
-  explicit NngSocket(int (*open)(nng_socket*)) {
+  explicit NngServerSocket(int (*open)(nng_socket*)) {
     ok_ = open(&s_) == 0;
     if (!ok_) return;
     nng_socket_set_ms(s_, NNG_OPT_RECVTIMEO, 10'000);
@@ -171,9 +92,9 @@ class NngSocket {
     nng_socket_set_ms(s_, NNG_OPT_RECONNMINT, 20);
     nng_socket_set_ms(s_, NNG_OPT_RECONNMAXT, 200);
   }
-  ~NngSocket() { close(); }
-  NngSocket(const NngSocket&) = delete;
-  NngSocket& operator=(const NngSocket&) = delete;
+  ~NngServerSocket() { close(); }
+  NngServerSocket(const NngServerSocket&) = delete;
+  NngServerSocket& operator=(const NngServerSocket&) = delete;
 
   /// Closing unblocks this socket's pending calls (NNG_ECLOSED); idempotent.
   void close() {
@@ -236,7 +157,7 @@ class NngRepServer {
   }
 
   std::string name_;
-  NngSocket socket_{nng_rep0_open};
+  NngServerSocket socket_{nng_rep0_open};
   std::atomic<int> served_{0};
   std::thread thread_;
 };
@@ -264,7 +185,7 @@ class SprocketRepServer {
 };
 
 /// One request from an NNG REQ socket; the reply, or what went wrong.
-std::string nng_ask(NngSocket& req, const std::string& request) {
+std::string nng_ask(NngServerSocket& req, const std::string& request) {
   nng_msg* m = nullptr;
   if (nng_msg_alloc(&m, 0) != 0) return "<alloc failed>";
   nng_msg_append(m, request.data(), request.size());
@@ -288,7 +209,7 @@ TEST_P(NngReqRepInteropTest, SprocketReqAgainstNngRep) {
   const std::string url = server.start(GetParam());
   ASSERT_FALSE(url.empty()) << "NNG could not listen";
   Node req(sprocket::req);
-  req.socket.dial(url, kFastRetry);
+  req.socket.dial(url, kPeerRetry);
   ASSERT_TRUE(req.events.wait_added()) << req.events.summary();
   for (int i = 0; i < 5; ++i) {
     req.socket.send("q-" + std::to_string(i));
@@ -300,7 +221,7 @@ TEST_P(NngReqRepInteropTest, SprocketReqAgainstNngRep) {
 TEST_P(NngReqRepInteropTest, NngReqAgainstSprocketRep) {
   SprocketRepServer server;
   const std::string url = listen_fresh(server.rep.socket, GetParam());
-  NngSocket req(nng_req0_open);
+  NngServerSocket req(nng_req0_open);
   ASSERT_TRUE(req.ok());
   ASSERT_NNG_OK(nng_dial(req.get(), url.c_str(), nullptr, 0));
   for (int i = 0; i < 5; ++i)
@@ -313,8 +234,8 @@ TEST(NngReqRepSpreadTest, SprocketReqSpreadsOverTwoNngReps) {
   const std::string url_a = a.start(Via::tcp), url_b = b.start(Via::tcp);
   ASSERT_FALSE(url_a.empty() || url_b.empty());
   Node req(sprocket::req);
-  req.socket.dial(url_a, kFastRetry);
-  req.socket.dial(url_b, kFastRetry);
+  req.socket.dial(url_a, kPeerRetry);
+  req.socket.dial(url_b, kPeerRetry);
   ASSERT_TRUE(req.events.wait_added(2)) << req.events.summary();
   int by_a = 0, by_b = 0;
   for (int i = 0; i < kRequests; ++i) {
@@ -353,8 +274,8 @@ class NngDevice {
   }
 
  private:
-  NngSocket front_{nng_rep0_open_raw};
-  NngSocket back_{nng_req0_open_raw};
+  NngServerSocket front_{nng_rep0_open_raw};
+  NngServerSocket back_{nng_req0_open_raw};
   std::thread thread_;
 };
 
@@ -366,14 +287,14 @@ TEST_P(NngReqRepInteropTest, SprocketRepBehindAnNngDevice) {
   ASSERT_FALSE(front_url.empty()) << "the NNG device could not start";
   ASSERT_TRUE(server.rep.events.wait_added()) << "the device never reached the sprocket REP";
 
-  NngSocket nng_client(nng_req0_open);
+  NngServerSocket nng_client(nng_req0_open);
   ASSERT_TRUE(nng_client.ok());
   ASSERT_NNG_OK(nng_dial(nng_client.get(), front_url.c_str(), nullptr, 0));
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(nng_ask(nng_client, "nng-" + std::to_string(i)), "sprocket:nng-" + std::to_string(i));
 
   Node client(sprocket::req);
-  client.socket.dial(front_url, kFastRetry);
+  client.socket.dial(front_url, kPeerRetry);
   ASSERT_TRUE(client.events.wait_added());
   for (int i = 0; i < 3; ++i) {
     client.socket.send("sp-" + std::to_string(i));

@@ -8,7 +8,8 @@
 //   survey answered by a sprocket, an NNG and a nanomsg respondent at once.
 #include <set>
 
-#include "protocols/pubsub/fanout_interop_util.hpp"
+#include "protocols/common/cli_scenarios.hpp"
+#include "protocols/common/interop_util.hpp"
 
 #ifdef SPROCKET_HAVE_NNG
 #include <nng/protocol/survey0/respond.h>
@@ -23,36 +24,7 @@ namespace {
 
 using Kind = PipeEvent::Kind;
 
-using Param = std::tuple<Transport, Role>;
-
-std::string param_name(const ::testing::TestParamInfo<Param>& i) {
-  return std::string(transport_name(std::get<0>(i.param))) + "_" + role_name(std::get<1>(i.param));
-}
-
-const auto kAllParams = ::testing::Combine(::testing::Values(Transport::tcp, Transport::ipc),
-                                           ::testing::Values(Role::sprocket_listens,
-                                                             Role::sprocket_dials));
-
 // ------------------------------------------------------------------ command-line peers
-
-struct CliParam {
-  Tool tool;
-  Transport transport;
-  Role role;
-};
-
-std::vector<CliParam> cli_params() {
-  std::vector<CliParam> out;
-  for (Tool t : {Tool::nngcat, Tool::nanocat})
-    for (Transport tr : {Transport::tcp, Transport::ipc})
-      for (Role r : {Role::sprocket_listens, Role::sprocket_dials}) out.push_back({t, tr, r});
-  return out;
-}
-
-std::string cli_name(const ::testing::TestParamInfo<CliParam>& i) {
-  return std::string(tool_info(i.param.tool).name) + "_" + transport_name(i.param.transport) + "_" +
-         role_name(i.param.role);
-}
 
 class SurveyCli : public ::testing::TestWithParam<CliParam> {
  protected:
@@ -64,84 +36,51 @@ class SurveyCli : public ::testing::TestWithParam<CliParam> {
              std::vector<std::string> extra) {
     const CliParam& c = GetParam();
     const std::string url = meeting_url(sock, c.transport, c.role);
-    peer_ = start_tool(c.tool, c.tool == Tool::nngcat ? nng_flag : nano_flag, c.role, url, extra);
-    ASSERT_TRUE(peer_->running()) << peer_->describe();
-    if (c.role == Role::sprocket_dials) sock.dial(url, kPeerRetry);
-    ASSERT_TRUE(events.wait_added()) << events.summary() << "\n" << peer_->describe();
+    start_connected_tool(peer_, sock, events, c.tool, c.tool == Tool::nngcat ? nng_flag : nano_flag,
+                         c.role, url, std::move(extra));
   }
 
   std::unique_ptr<ChildProcess> peer_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Peers, SurveyCli, ::testing::ValuesIn(cli_params()), cli_name);
+INSTANTIATE_TEST_SUITE_P(Peers, SurveyCli, ::testing::ValuesIn(all_cli_params()), CliParamName{});
 
 TEST_P(SurveyCli, SprocketSurveysThePeer) {
   Socket sv{sprocket::surveyor};
   bound_blocking_calls(sv);
   sv.set_survey_deadline(kEventTimeout);
   PipeEventRecorder events(sv);
-  const std::string answer = std::string("answer from ") + tool_info(GetParam().tool).name;
-  ASSERT_NO_FATAL_FAILURE(
-      start(sv, events, "--respondent0", "--respondent", {"--data", answer, "--quoted"}));
-  sv.send("how are you?");
-  std::error_code ec;
-  Message m = sv.recv(ec);
-  ASSERT_NO_ERROR(ec) << peer_->describe();
-  EXPECT_EQ(m.str(), answer);
-  EXPECT_TRUE(peer_->wait_for_output("\"how are you?\"\n", kEventTimeout)) << peer_->describe();
+  const Tool tool = GetParam().tool;
+  ASSERT_NO_FATAL_FAILURE(start(sv, events, "--respondent0", "--respondent",
+                                cli_scenario::respondent_tool_args(tool)));
+  cli_scenario::surveyor_asks_respondent_tool(sv, tool, *peer_);
 }
 
 TEST_P(SurveyCli, PeerSurveysSprocket) {
   Socket r{sprocket::respondent};
   bound_blocking_calls(r);
   PipeEventRecorder events(r);
-  const std::string survey = std::string("survey from ") + tool_info(GetParam().tool).name;
-  // A survey every second until killed: one that went out before the
-  // connection was up is simply followed by the next.
+  const Tool tool = GetParam().tool;
   ASSERT_NO_FATAL_FAILURE(start(r, events, "--surveyor0", "--surveyor",
-                                {"--data", survey, "--interval", "1", "--quoted"}));
-  std::error_code ec;
-  Message m = r.recv(ec);
-  ASSERT_NO_ERROR(ec) << peer_->describe();
-  EXPECT_EQ(m.str(), survey);
-  r.send("answer from sprocket");
-  EXPECT_TRUE(peer_->wait_for_output("\"answer from sprocket\"\n", kEventTimeout))
-      << peer_->describe();
+                                cli_scenario::surveyor_tool_args(tool)));
+  cli_scenario::respondent_answers_surveyor_tool(r, tool, *peer_);
 }
 
 // ------------------------------------------------------------------ libnng
 
 #ifndef SPROCKET_HAVE_NNG
 
-class NngSurvey : public ::testing::TestWithParam<Param> {};
-INSTANTIATE_TEST_SUITE_P(Nng, NngSurvey, kAllParams, param_name);
+class NngSurvey : public ::testing::TestWithParam<PeerParam> {};
+INSTANTIATE_TEST_SUITE_P(Nng, NngSurvey, kAllPeerParams, peer_param_name);
 TEST_P(NngSurvey, LibnngIsInstalled) {
-  FAIL() << "this build has no libnng: install the Debian package libnng-dev "
-            "(tools/test.sh does) and re-run CMake";
+  FAIL() << kNoLibnng;
 }
 
 #else
 
-class NngSurvey : public ::testing::TestWithParam<Param> {
- protected:
-  /// Connects `sock` and `nng` in the direction the case says and waits
-  /// until both have the connection.
-  void connect(Socket& sock, PipeEventRecorder& events, NngSocket& nng) {
-    const auto [transport, role] = GetParam();
-    std::string url;
-    if (role == Role::sprocket_listens) {
-      url = meeting_url(sock, transport, role);
-      ASSERT_NO_FATAL_FAILURE(nng.dial(url));
-    } else {
-      ASSERT_NO_FATAL_FAILURE(nng.listen(transport, url));
-      sock.dial(url, kPeerRetry);
-    }
-    ASSERT_TRUE(events.wait_added()) << events.summary();
-    ASSERT_TRUE(nng.wait_pipes(1)) << "NNG saw no connection";
-  }
-};
+class NngSurvey : public NngPeerTest {};
 
-INSTANTIATE_TEST_SUITE_P(Nng, NngSurvey, kAllParams, param_name);
+INSTANTIATE_TEST_SUITE_P(Nng, NngSurvey, kAllPeerParams, peer_param_name);
 
 TEST_P(NngSurvey, SprocketSurveyorNngRespondent) {
   Socket sv{sprocket::surveyor};

@@ -8,9 +8,9 @@
 #include <deque>
 #include <random>
 #include <unordered_map>
-#include <vector>
 
 #include "protocols/common/backtrace.hpp"
+#include "protocols/common/fanout.hpp"
 #include "protocols/common/replier.hpp"
 #include "protocols/common/routing.hpp"
 #include "sprocket/error.hpp"
@@ -22,22 +22,10 @@ namespace {
 // Responses kept per survey beyond what the caller has taken; more are dropped.
 constexpr std::size_t kMaxQueued = 1024;
 
-class SurveyorHandler final : public ProtocolHandler {
+class SurveyorHandler final : public routing::FanOutHandler {
  public:
   explicit SurveyorHandler(ProtocolHost& host)
       : host_(host), raw_(host.socket_options().raw), next_id_(std::random_device{}()) {}
-
-  std::error_code add_pipe(Pipe& pipe) override {
-    pipes_.push_back(&pipe);
-    fq_.add(pipe, pipe.recv_priority(), true);
-    return {};
-  }
-  void remove_pipe(Pipe& pipe) override {
-    std::erase(pipes_, &pipe);
-    fq_.remove(pipe);
-  }
-  void pipe_readable(Pipe& pipe) override { fq_.set_ready(pipe, true); }
-  void pipe_writable(Pipe&) override {}
 
   std::error_code send(Message& m) override { return context_send(m, 0); }
   std::error_code recv(Message& m) override { return context_recv(m, 0); }
@@ -57,7 +45,7 @@ class SurveyorHandler final : public ProtocolHandler {
       by_id_[id] = ctx;
       host_.start_timer(ctx + 1, host_.survey_deadline());
     }
-    broadcast(m);
+    dist_.send(m, host_);  // best effort
     return {};
   }
 
@@ -92,14 +80,6 @@ class SurveyorHandler final : public ProtocolHandler {
     State state;
     std::deque<Message> responses;
   };
-
-  void broadcast(Message& m) {
-    for (std::size_t i = 0; i < pipes_.size(); ++i) {
-      Message copy = i + 1 < pipes_.size() ? m.clone() : std::move(m);
-      if (pipes_[i]->send(copy) != Pipe::Io::ok) host_.count_drop();  // best effort
-    }
-    m = Message{};
-  }
 
   // Files every waiting response with its survey; strays are dropped.
   void pull_responses() {
@@ -141,8 +121,6 @@ class SurveyorHandler final : public ProtocolHandler {
   ProtocolHost& host_;
   const bool raw_;
   std::uint32_t next_id_;
-  std::vector<Pipe*> pipes_;
-  routing::PriorityList fq_;
   std::unordered_map<std::uint32_t, Survey> surveys_;     // by context
   std::unordered_map<std::uint32_t, std::uint32_t> by_id_;  // running survey id -> context
 };

@@ -5,6 +5,7 @@
 // peer and the counters moved exactly as expected.
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "transports/stream/stream_test_util.hpp"
 
@@ -147,14 +148,8 @@ TEST_P(StreamBadInputTest, StalledHandshakeIsDroppedAtTheHandshakeTimeout) {
   // Taken before connecting, so the timer cannot have started earlier.
   const auto start = Clock::now();
   RawStream s = connect_raw();
-  // One byte of a valid header every 100 ms: never complete in time. Each
-  // pause doubles as the wait for sprocket to hang up.
-  bool closed = false;
-  for (std::size_t i = 0; i < kPairHeader.size() - 1 && !closed; ++i) {
-    if (!s.write_all(Bytes{kPairHeader[i]})) break;  // it hung up under our write
-    closed = s.wait_closed(100ms);
-  }
-  if (!closed) closed = s.wait_closed(5s);
+  // One byte of a valid header every 100 ms: never complete in time.
+  const bool closed = s.drip_until_closed(kPairHeader);
   const auto elapsed = to_ms(Clock::now() - start);
   ASSERT_TRUE(closed) << "still open after " << elapsed << " ms";
   EXPECT_GE(elapsed, 299) << "dropped before the handshake timeout";
@@ -199,6 +194,27 @@ TEST_P(StreamBadInputTest, HugeLengthPrefixWithoutALimitDropsTheConnection) {
   EXPECT_TRUE(events_.events(Kind::removed).at(0).reason);
   EXPECT_EQ(server_.stats().messages_received, 0u);
   expect_still_serves();
+}
+
+// A slow peer: a large body (read straight into its message, with a raised
+// receive low-water mark over tcp) trickles in, in pieces smaller than that
+// mark, with pauses; it must arrive whole, and the next message after it.
+TEST_P(StreamBadInputTest, LargeBodyTricklingInArrivesWhole) {
+  server_.set_recv_max_size(0);
+  RawStream s = connect_raw();
+  ASSERT_TRUE(s.write_all(kPairHeader));
+  ASSERT_TRUE(events_.wait_added()) << events_.summary();
+  std::string body(700 * 1024 + 3, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 23);
+  ASSERT_TRUE(s.write_all(frame_prefix(transport(), body.size())));
+  constexpr std::size_t kPiece = 50 * 1024;
+  for (std::size_t at = 0; at < body.size(); at += kPiece) {
+    ASSERT_TRUE(s.write_all(std::string_view(body).substr(at, kPiece)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  ASSERT_TRUE(s.write_all(frame(transport(), "after")));
+  EXPECT_EQ(server_.recv().str(), body);
+  EXPECT_EQ(server_.recv().str(), "after");
 }
 
 TEST_P(StreamBadInputTest, RandomGarbageIsRefused) {

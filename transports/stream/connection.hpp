@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <asio/bind_executor.hpp>
@@ -21,6 +22,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
@@ -29,6 +31,7 @@
 
 #include "sprocket/error.hpp"
 #include "sprocket/extension/transport.hpp"
+#include "transports/stream/inbound.hpp"
 #include "transports/stream/io_error.hpp"
 #include "transports/stream/wire.hpp"
 
@@ -82,6 +85,7 @@ class Connection final : public QueueListener,
   // returns to the body cache (src/body_cache.hpp) for the next ones.
   static constexpr std::size_t kMaxBatchBytes = 2 * 1024 * 1024;
   static constexpr std::size_t kCopyBelow = 16 * 1024;    // smaller bodies are copied into the batch
+  static constexpr std::size_t kLowWaterCap = 256 * 1024;  // see read_body()
 
   Connection(Socket socket, std::shared_ptr<SocketPort> port, ConnectionConfig config)
       : socket_(std::move(socket)),
@@ -158,7 +162,7 @@ class Connection final : public QueueListener,
   void parse() {
     const std::size_t prefix = frame_prefix_size(config_.framing);
     bool notify = false;
-    while (!stalled_ && !reading_stopped_) {
+    while (inbound_.flowing()) {
       std::size_t avail = end_ - begin_;
       if (avail < prefix) break;
       std::uint64_t length = 0;
@@ -177,10 +181,10 @@ class Connection final : public QueueListener,
       want_ = 0;
       Message m(std::span<const std::byte>(read_buf_.data() + begin_ + prefix, length));
       begin_ += prefix + length;
-      deliver(std::move(m), notify);
+      inbound_.deliver(*in_, std::move(m), notify);
     }
     if (notify) in_->notify_consumer();
-    if (!stalled_ && !failed_ && !reading_stopped_) read_more();
+    if (!failed_ && inbound_.flowing()) read_more();
   }
 
   // A frame larger than half the buffer: read its body straight into the
@@ -196,42 +200,47 @@ class Connection final : public QueueListener,
     }
     std::memcpy(m->data(), read_buf_.data() + begin_ + prefix, have);
     begin_ = end_ = 0;
-    asio::async_read(
-        socket_, asio::buffer(m->data() + have, length - have),
-        asio::bind_executor(strand_, [self = this->shared_from_this(), m](std::error_code ec,
-                                                                          std::size_t) {
+    read_body(std::move(m), have);
+  }
+
+  // Reads the rest of a large body from `at` on. Over tcp the socket's
+  // receive low-water mark is raised to what is left (at most
+  // kLowWaterCap), so the kernel wakes this reader once per large piece
+  // instead of once per loopback segment: every wake-up costs the sending
+  // side a cross-core interrupt, and there were dozens per megabyte.
+  void read_body(std::shared_ptr<Message> m, std::size_t at) {
+    const std::size_t left = m->size() - at;
+    if (left == 0) {
+      set_low_water(1);
+      bool notify = false;
+      inbound_.deliver(*in_, std::move(*m), notify);
+      if (notify) in_->notify_consumer();
+      if (!failed_ && inbound_.flowing()) read_more();
+      return;
+    }
+    set_low_water(std::min(left, kLowWaterCap));
+    std::byte* dest = m->data() + at;
+    socket_.async_read_some(
+        asio::buffer(dest, left),
+        asio::bind_executor(strand_, [self = this->shared_from_this(), m = std::move(m), at](
+                                         std::error_code ec, std::size_t n) mutable {
           if (ec) return self->fail(ec);
-          bool notify = false;
-          self->deliver(std::move(*m), notify);
-          if (notify) self->in_->notify_consumer();
-          if (!self->stalled_ && !self->failed_ && !self->reading_stopped_) self->read_more();
+          self->read_body(std::move(m), at + n);
         }));
   }
 
-  void deliver(Message m, bool& notify) {
-    bool became_readable = false;
-    switch (in_->push(m, became_readable)) {
-      case MessageQueue::Push::ok:
-        notify |= became_readable;
-        return;
-      case MessageQueue::Push::full:
-        stalled_ = std::move(m);  // resume_reading() retries when there is room
-        return;
-      case MessageQueue::Push::closed:
-        reading_stopped_ = true;  // the socket dropped the pipe; the writer may still drain
-        return;
+  void set_low_water(std::size_t bytes) {
+    if constexpr (std::is_same_v<typename Socket::protocol_type, asio::ip::tcp>) {
+      if (bytes == low_water_) return;
+      std::error_code ignored;  // only an optimisation: without it reads wake more often
+      socket_.set_option(asio::socket_base::receive_low_watermark(static_cast<int>(bytes)),
+                         ignored);
+      low_water_ = bytes;
     }
   }
 
   void resume_reading() {
-    if (in_->consumer_closed()) reading_stopped_ = true;
-    if (!stalled_ || failed_ || reading_stopped_) return;
-    Message m = std::move(*stalled_);
-    stalled_.reset();
-    bool notify = false;
-    deliver(std::move(m), notify);
-    if (notify) in_->notify_consumer();
-    if (!stalled_) parse();
+    if (inbound_.resume(*in_, failed_)) parse();
   }
 
   // ---------------------------------------------------------------- writing
@@ -337,7 +346,6 @@ class Connection final : public QueueListener,
   std::shared_ptr<Connection> keep_alive_;
   bool timed_out_ = false;
   bool failed_ = false;
-  bool reading_stopped_ = false;
   bool lingering_ = false;
 
   std::shared_ptr<MessageQueue> in_;
@@ -347,8 +355,9 @@ class Connection final : public QueueListener,
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   std::size_t want_ = 0;   // the whole frame in progress, prefix included
+  std::size_t low_water_ = 1;  // the socket's SO_RCVLOWAT (tcp)
   bool filled_ = false;    // the last read filled the buffer: grow it
-  std::optional<Message> stalled_;
+  Inbound inbound_;  // what did not fit in in_ yet, and whether reading stopped
 
   std::atomic<bool> writing_{false};
   std::vector<Message> batch_;

@@ -8,82 +8,21 @@
 // The tools' paths come from CMake's find_program. A missing tool fails the
 // test with a message saying what to install (tools/test.sh installs them):
 // an interop suite that silently skips proves nothing.
-#include <filesystem>
 #include <memory>
 
-#include "child_process.hpp"
-#include "transports/stream/stream_test_util.hpp"
-
-#ifndef SPROCKET_NNGCAT
-#define SPROCKET_NNGCAT ""
-#endif
-#ifndef SPROCKET_NANOCAT
-#define SPROCKET_NANOCAT ""
-#endif
+#include "protocols/common/interop_util.hpp"
 
 namespace sprocket::test {
 namespace {
 
 using Kind = PipeEvent::Kind;
 
-enum class Tool { nngcat, nanocat };
-enum class Role { sprocket_listens, sprocket_dials };
-
-const EndpointOptions kFastRetry{.reconnect_min = std::chrono::milliseconds(20),
-                                 .reconnect_max = std::chrono::milliseconds(200)};
-
-struct ToolInfo {
-  const char* name;
-  const char* path;
-  const char* package;
-  const char* pair_flag;  // PAIR v0
-  const char* dial_flag;
-  const char* listen_flag;
-};
-
-const ToolInfo& tool_info(Tool t) {
-  // nngcat's plain --pair may mean PAIR v1; --pair0 is v0. nanocat's --pair is v0.
-  static const ToolInfo nngcat{"nngcat", SPROCKET_NNGCAT, "nng-utils", "--pair0", "--dial", "--listen"};
-  static const ToolInfo nanocat{"nanocat", SPROCKET_NANOCAT, "nanomsg-utils", "--pair", "--connect",
-                                "--bind"};
-  return t == Tool::nngcat ? nngcat : nanocat;
-}
-
-/// Fails the current test unless the tool was found when configuring.
-::testing::AssertionResult tool_available(Tool t) {
-  const ToolInfo& i = tool_info(t);
-  if (std::string_view(i.path).empty() || !std::filesystem::exists(i.path))
-    return ::testing::AssertionFailure()
-           << i.name << " was not found when CMake configured this build (path '" << i.path
-           << "'): install the Debian package " << i.package
-           << " (tools/test.sh does) and re-run CMake";
-  return ::testing::AssertionSuccess();
-}
-
-struct Case {
-  Tool tool;
-  Transport transport;
-  Role role;
-};
-
-std::string case_name(const Case& c) {
-  return std::string(tool_info(c.tool).name) + "_" + transport_name(c.transport) +
-         (c.role == Role::sprocket_listens ? "_sprocket_listens" : "_sprocket_dials");
-}
-
-void PrintTo(const Case& c, std::ostream* os) { *os << case_name(c); }
-
-std::vector<Case> all_cases() {
-  std::vector<Case> cases;
-  for (Tool t : {Tool::nngcat, Tool::nanocat})
-    for (Transport tr : {Transport::tcp, Transport::ipc})
-      for (Role r : {Role::sprocket_listens, Role::sprocket_dials}) cases.push_back({t, tr, r});
-  return cases;
-}
+// nngcat's plain --pair may mean PAIR v1; --pair0 is v0. nanocat's --pair is v0.
+const char* pair_flag(Tool t) { return t == Tool::nngcat ? "--pair0" : "--pair"; }
 
 /// One sprocket PAIR socket and one peer process, connected in the
 /// direction the case says.
-class StreamCliInterop : public ::testing::TestWithParam<Case> {
+class StreamCliInterop : public ::testing::TestWithParam<CliParam> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(tool_available(GetParam().tool));
@@ -93,27 +32,15 @@ class StreamCliInterop : public ::testing::TestWithParam<Case> {
   /// Binds the sprocket side (if it listens), starts the peer with
   /// `protocol_flag` and `extra` arguments, dials (if sprocket dials).
   void start(const char* protocol_flag, std::vector<std::string> extra) {
-    const Case& c = GetParam();
-    const ToolInfo& tool = tool_info(c.tool);
-    std::string url;
-    if (c.role == Role::sprocket_listens) {
-      auto ep = Endpoint::make(c.transport);
-      ep.bound(sock_.listen(ep.listen_url));
-      url = ep.dial_url;
-    } else {
-      url = Endpoint::make_fixed(c.transport).listen_url;
-    }
-    std::vector<std::string> argv{tool.path, protocol_flag,
-                                  c.role == Role::sprocket_listens ? tool.dial_flag : tool.listen_flag,
-                                  url};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    peer_ = std::make_unique<ChildProcess>(std::move(argv));
+    const CliParam& c = GetParam();
+    const std::string url = meeting_url(sock_, c.transport, c.role);
+    peer_ = start_tool(c.tool, protocol_flag, c.role, url, std::move(extra));
     ASSERT_TRUE(peer_->running()) << peer_->describe();
     // The peer listens in the background: the dialer retries until it is up.
-    if (c.role == Role::sprocket_dials) sock_.dial(url, kFastRetry);
+    if (c.role == Role::sprocket_dials) sock_.dial(url, kPeerRetry);
   }
 
-  void start_pair(std::vector<std::string> extra) { start(tool_info(GetParam().tool).pair_flag, extra); }
+  void start_pair(std::vector<std::string> extra) { start(pair_flag(GetParam().tool), std::move(extra)); }
 
   ::testing::AssertionResult wait_connected() {
     if (events_.wait_added()) return ::testing::AssertionSuccess();
@@ -126,8 +53,8 @@ class StreamCliInterop : public ::testing::TestWithParam<Case> {
   std::unique_ptr<ChildProcess> peer_;  // destroyed first: killed and reaped
 };
 
-INSTANTIATE_TEST_SUITE_P(Stream, StreamCliInterop, ::testing::ValuesIn(all_cases()),
-                         [](const auto& i) { return case_name(i.param); });
+INSTANTIATE_TEST_SUITE_P(Stream, StreamCliInterop, ::testing::ValuesIn(all_cli_params()),
+                         CliParamName{});
 
 TEST_P(StreamCliInterop, PeerSendsSprocketReceives) {
   const std::string text = std::string("hello from ") + tool_info(GetParam().tool).name;
@@ -199,7 +126,7 @@ std::vector<WrongPeer> wrong_peers() {
 
 std::string wrong_peer_name(const WrongPeer& w) {
   return std::string(tool_info(w.tool).name) + "_" + (w.flag + 2) + "_" + transport_name(w.transport) +
-         (w.role == Role::sprocket_listens ? "_sprocket_listens" : "_sprocket_dials");
+         "_" + role_name(w.role);
 }
 void PrintTo(const WrongPeer& w, std::ostream* os) { *os << wrong_peer_name(w); }
 
@@ -219,20 +146,10 @@ INSTANTIATE_TEST_SUITE_P(Stream, StreamCliWrongPeer, ::testing::ValuesIn(wrong_p
 
 TEST_P(StreamCliWrongPeer, IsRefusedAndNeverDelivers) {
   const WrongPeer& w = GetParam();
-  const ToolInfo& tool = tool_info(w.tool);
-  std::string url;
-  if (w.role == Role::sprocket_listens) {
-    auto ep = Endpoint::make(w.transport);
-    ep.bound(sock_.listen(ep.listen_url));
-    url = ep.dial_url;
-  } else {
-    url = Endpoint::make_fixed(w.transport).listen_url;
-  }
-  peer_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-      tool.path, w.flag, w.role == Role::sprocket_listens ? tool.dial_flag : tool.listen_flag, url,
-      "--data", "must not arrive", "--interval", "1"});
+  const std::string url = meeting_url(sock_, w.transport, w.role);
+  peer_ = start_tool(w.tool, w.flag, w.role, url, {"--data", "must not arrive", "--interval", "1"});
   ASSERT_TRUE(peer_->running()) << peer_->describe();
-  if (w.role == Role::sprocket_dials) sock_.dial(url, kFastRetry);
+  if (w.role == Role::sprocket_dials) sock_.dial(url, kPeerRetry);
 
   // A dialer also records "connection refused" while the peer starts up:
   // wait for the mismatch itself.

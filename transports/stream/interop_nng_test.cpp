@@ -5,10 +5,9 @@
 //
 // Built without libnng (CMake found no nng package), every case fails with
 // a message saying what to install: interop must not be skipped silently.
-#include "transports/stream/stream_test_util.hpp"
+#include "protocols/common/interop_util.hpp"
 
 #ifdef SPROCKET_HAVE_NNG
-#include <nng/nng.h>
 #include <nng/protocol/pair0/pair.h>
 #include <nng/protocol/pipeline0/push.h>
 #endif
@@ -18,53 +17,17 @@ namespace {
 
 using Kind = PipeEvent::Kind;
 
-enum class Role { sprocket_listens, sprocket_dials };
-
-void PrintTo(Role r, std::ostream* os) {
-  *os << (r == Role::sprocket_listens ? "sprocket_listens" : "sprocket_dials");
-}
-
-using Param = std::tuple<Transport, Role>;
-
-std::string param_name(const ::testing::TestParamInfo<Param>& i) {
-  return std::string(transport_name(std::get<0>(i.param))) +
-         (std::get<1>(i.param) == Role::sprocket_listens ? "_sprocket_listens" : "_sprocket_dials");
-}
-
-const auto kAllParams = ::testing::Combine(::testing::Values(Transport::tcp, Transport::ipc),
-                                           ::testing::Values(Role::sprocket_listens,
-                                                             Role::sprocket_dials));
-
 #ifndef SPROCKET_HAVE_NNG
 
-class StreamNngInterop : public ::testing::TestWithParam<Param> {};
-INSTANTIATE_TEST_SUITE_P(Stream, StreamNngInterop, kAllParams, param_name);
+class StreamNngInterop : public ::testing::TestWithParam<PeerParam> {};
+INSTANTIATE_TEST_SUITE_P(Stream, StreamNngInterop, kAllPeerParams, peer_param_name);
 TEST_P(StreamNngInterop, LibnngIsInstalled) {
-  FAIL() << "this build has no libnng: install the Debian package libnng-dev "
-            "(tools/test.sh does) and re-run CMake";
+  FAIL() << kNoLibnng;
 }
 
 #else
 
 constexpr std::size_t KiB = 1024, MiB = 1024 * KiB;
-
-const EndpointOptions kFastRetry{.reconnect_min = std::chrono::milliseconds(20),
-                                 .reconnect_max = std::chrono::milliseconds(200)};
-
-#define ASSERT_NNG_OK(expr)                                            \
-  do {                                                                 \
-    int rv_ = (expr);                                                  \
-    ASSERT_EQ(rv_, 0) << #expr << ": " << nng_strerror(rv_);           \
-  } while (0)
-
-/// An NNG socket closed when the test ends, whatever happened.
-struct NngSocket {
-  nng_socket s = NNG_SOCKET_INITIALIZER;
-  bool open = false;
-  ~NngSocket() {
-    if (open) nng_close(s);
-  }
-};
 
 std::uint8_t pattern_byte(std::size_t i, std::uint8_t seed) {
   return static_cast<std::uint8_t>((i * 131 + seed) & 0xff);
@@ -80,42 +43,14 @@ std::uint8_t pattern_byte(std::size_t i, std::uint8_t seed) {
   return ::testing::AssertionSuccess();
 }
 
-/// Opens `nng` with `open`, bounds its blocking calls and reconnects fast.
-void configure_nng(NngSocket& nng, int (*open)(nng_socket*)) {
-  ASSERT_NNG_OK(open(&nng.s));
-  nng.open = true;
-  ASSERT_NNG_OK(nng_socket_set_ms(nng.s, NNG_OPT_RECVTIMEO, 10'000));
-  ASSERT_NNG_OK(nng_socket_set_ms(nng.s, NNG_OPT_SENDTIMEO, 10'000));
-  ASSERT_NNG_OK(nng_socket_set_ms(nng.s, NNG_OPT_RECONNMINT, 20));
-  ASSERT_NNG_OK(nng_socket_set_ms(nng.s, NNG_OPT_RECONNMAXT, 200));
-}
-
-class NngFixture : public ::testing::TestWithParam<Param> {
+class NngFixture : public ::testing::TestWithParam<PeerParam> {
  protected:
   Transport transport() const { return std::get<0>(GetParam()); }
   Role role() const { return std::get<1>(GetParam()); }
 
-  /// Joins `sock_` and `nng` in the direction of the case. A dialing
-  /// sprocket retries until the NNG listener answers; a dialing NNG socket
-  /// dials synchronously, so sprocket must listen first.
-  void join(NngSocket& nng) {
-    if (role() == Role::sprocket_listens) {
-      auto ep = Endpoint::make(transport());
-      ep.bound(sock_.listen(ep.listen_url));
-      ASSERT_NNG_OK(nng_dial(nng.s, ep.dial_url.c_str(), nullptr, NNG_FLAG_NONBLOCK));
-      return;
-    }
-    nng_listener l;
-    auto ep = Endpoint::make(transport());
-    ASSERT_NNG_OK(nng_listen(nng.s, ep.listen_url.c_str(), &l, 0));
-    std::string url = ep.dial_url;
-    if (transport() == Transport::tcp) {
-      int port = 0;
-      ASSERT_NNG_OK(nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port));
-      url = "tcp://127.0.0.1:" + std::to_string(port);
-    }
-    sock_.dial(url, kFastRetry);
-  }
+  /// Joins `sock_` and `nng` in the direction of the case; the dialer
+  /// retries until the listener answers.
+  void join(NngSocket& nng) { join_nng_peer(sock_, nng, transport(), role()); }
 
   Socket sock_{sprocket::pair};
   PipeEventRecorder events_{sock_};
@@ -126,8 +61,8 @@ class StreamNngInterop : public NngFixture {
   void SetUp() override {
     bound_blocking_calls(sock_);
     sock_.set_recv_max_size(8 * MiB);
-    ASSERT_NO_FATAL_FAILURE(configure_nng(nng_, nng_pair0_open));
-    ASSERT_NNG_OK(nng_socket_set_size(nng_.s, NNG_OPT_RECVMAXSZ, 8 * MiB));
+    ASSERT_NO_FATAL_FAILURE(nng_.open(nng_pair0_open));
+    ASSERT_NNG_OK(nng_socket_set_size(nng_.get(), NNG_OPT_RECVMAXSZ, 8 * MiB));
     ASSERT_NO_FATAL_FAILURE(join(nng_));
     ASSERT_TRUE(events_.wait_added()) << events_.summary();
   }
@@ -138,7 +73,7 @@ class StreamNngInterop : public NngFixture {
     for (std::size_t i = 0; i < size; ++i) m.data()[i] = std::byte(pattern_byte(i, seed));
     sock_.send(std::move(m));
     nng_msg* got = nullptr;
-    ASSERT_NNG_OK(nng_recvmsg(nng_.s, &got, 0));
+    ASSERT_NNG_OK(nng_recvmsg(nng_.get(), &got, 0));
     EXPECT_TRUE(has_pattern(nng_msg_body(got), nng_msg_len(got), size, seed)) << "to NNG";
     EXPECT_EQ(nng_msg_header_len(got), 0u) << "PAIR v0 has no header";
     nng_msg_free(got);
@@ -150,7 +85,7 @@ class StreamNngInterop : public NngFixture {
     ASSERT_NNG_OK(nng_msg_alloc(&m, size));
     auto* body = static_cast<std::uint8_t*>(nng_msg_body(m));
     for (std::size_t i = 0; i < size; ++i) body[i] = pattern_byte(i, seed);
-    int rv = nng_sendmsg(nng_.s, m, 0);
+    int rv = nng_sendmsg(nng_.get(), m, 0);
     if (rv != 0) nng_msg_free(m);  // ownership passes only on success
     ASSERT_EQ(rv, 0) << nng_strerror(rv);
     std::error_code ec;
@@ -162,7 +97,7 @@ class StreamNngInterop : public NngFixture {
   NngSocket nng_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Stream, StreamNngInterop, kAllParams, param_name);
+INSTANTIATE_TEST_SUITE_P(Stream, StreamNngInterop, kAllPeerParams, peer_param_name);
 
 TEST_P(StreamNngInterop, EverySizeCrossesBothWays) {
   const std::size_t sizes[] = {0, 1, 64, 64 * KiB, MiB, 4 * MiB};
@@ -191,7 +126,7 @@ TEST_P(StreamNngInterop, ManyMessagesKeepTheirOrder) {
     for (int i = 0; i < kCount; ++i) {
       char* buf = nullptr;
       std::size_t len = 0;
-      ASSERT_NNG_OK(nng_recv(nng_.s, &buf, &len, NNG_FLAG_ALLOC));
+      ASSERT_NNG_OK(nng_recv(nng_.get(), &buf, &len, NNG_FLAG_ALLOC));
       std::string got(buf, len);
       nng_free(buf, len);
       ASSERT_EQ(got, std::to_string(i));
@@ -200,7 +135,7 @@ TEST_P(StreamNngInterop, ManyMessagesKeepTheirOrder) {
   std::jthread sender([&] {
     for (int i = 0; i < kCount; ++i) {
       auto text = std::to_string(i);
-      if (nng_send(nng_.s, text.data(), text.size(), 0) != 0) return;
+      if (nng_send(nng_.get(), text.data(), text.size(), 0) != 0) return;
     }
   });
   for (int i = 0; i < kCount; ++i) {
@@ -214,7 +149,7 @@ TEST_P(StreamNngInterop, ManyMessagesKeepTheirOrder) {
 TEST_P(StreamNngInterop, OversizeFromNngDropsTheConnection) {
   sock_.set_recv_max_size(1000);
   std::string big(1001, 'x');
-  ASSERT_NNG_OK(nng_send(nng_.s, big.data(), big.size(), 0));
+  ASSERT_NNG_OK(nng_send(nng_.get(), big.data(), big.size(), 0));
   ASSERT_TRUE(events_.wait_removed()) << events_.summary();
   EXPECT_ERRC(events_.events(Kind::removed).at(0).reason, errc::message_too_large);
   EXPECT_EQ(sock_.stats().protocol_errors, 1u);
@@ -222,7 +157,7 @@ TEST_P(StreamNngInterop, OversizeFromNngDropsTheConnection) {
   // then gets through.
   ASSERT_TRUE(events_.wait_added(2)) << events_.summary();
   char small[] = "small";
-  ASSERT_NNG_OK(nng_send(nng_.s, small, 5, 0));
+  ASSERT_NNG_OK(nng_send(nng_.get(), small, 5, 0));
   EXPECT_EQ(sock_.recv().str(), "small");
 }
 
@@ -230,12 +165,12 @@ TEST_P(StreamNngInterop, OversizeFromNngDropsTheConnection) {
 
 class StreamNngWrongPeer : public NngFixture {};
 
-INSTANTIATE_TEST_SUITE_P(Stream, StreamNngWrongPeer, kAllParams, param_name);
+INSTANTIATE_TEST_SUITE_P(Stream, StreamNngWrongPeer, kAllPeerParams, peer_param_name);
 
 TEST_P(StreamNngWrongPeer, PushSocketIsRefused) {
   bound_blocking_calls(sock_);
   NngSocket push;
-  ASSERT_NO_FATAL_FAILURE(configure_nng(push, nng_push0_open));
+  ASSERT_NO_FATAL_FAILURE(push.open(nng_push0_open));
   ASSERT_NO_FATAL_FAILURE(join(push));
   ASSERT_TRUE(wait_until([&] {
     for (const auto& e : events_.events(Kind::refused))
@@ -246,7 +181,7 @@ TEST_P(StreamNngWrongPeer, PushSocketIsRefused) {
   EXPECT_EQ(sock_.stats().pipes_added, 0u);
   // NNG, for its part, has no PULL peer to give this to.
   char text[] = "must not arrive";
-  int rv = nng_send(push.s, text, sizeof text - 1, NNG_FLAG_NONBLOCK);
+  int rv = nng_send(push.get(), text, sizeof text - 1, NNG_FLAG_NONBLOCK);
   EXPECT_EQ(rv, NNG_EAGAIN) << nng_strerror(rv);
   std::error_code ec;
   sock_.try_recv(ec);

@@ -254,6 +254,22 @@ class RawStream {
     }
   }
 
+  /// A slow drip: writes all of `bytes` but the last, one byte every 100 ms
+  /// (each pause doubling as the wait for the peer to hang up), stopping
+  /// when the peer hangs up; then waits up to 5 s more for it to. True if
+  /// the peer closed the connection.
+  bool drip_until_closed(std::span<const std::uint8_t> bytes) {
+    bool closed = false;
+    for (std::size_t i = 0; i + 1 < bytes.size() && !closed; ++i) {
+      if (!write_all(bytes.subspan(i, 1))) break;  // it hung up under our write
+      closed = wait_closed(std::chrono::milliseconds(100));
+    }
+    return closed || wait_closed(std::chrono::seconds(5));
+  }
+  bool drip_until_closed(std::string_view s) {
+    return drip_until_closed(std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
+  }
+
   /// Polls for `events` until `deadline`; true when ready (or in error).
   bool wait_ready(short events, Clock::time_point deadline) {
     for (;;) {

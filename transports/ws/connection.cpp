@@ -196,7 +196,7 @@ void WsConnection::read_more() {
 // larger than the read buffer streams through it.
 void WsConnection::parse() {
   bool notify = false;
-  while (!failed_ && !stalled_ && !reading_stopped_) {
+  while (!failed_ && inbound_.flowing()) {
     if (!in_frame_ && !take_header()) break;
     if (failed_) return;
     auto want = frame_.length - frame_done_;
@@ -214,13 +214,13 @@ void WsConnection::parse() {
       Message m{std::span<const std::byte>(message_)};
       message_.clear();
       assembling_ = false;
-      deliver(std::move(m), notify);
+      inbound_.deliver(*in_, std::move(m), notify);
     } else {
       end_of_frame();
     }
   }
   if (notify) in_->notify_consumer();
-  if (!failed_ && !stalled_ && !reading_stopped_) read_more();
+  if (!failed_ && inbound_.flowing()) read_more();
 }
 
 // Decodes and checks the next frame header; false when more bytes are needed.
@@ -261,37 +261,15 @@ void WsConnection::end_of_frame() {
       queue_control(kClose, std::vector<std::byte>(control_.begin(),
                                                    control_.begin() + std::min<std::size_t>(2, control_.size())));
       close_after_write_ = make_error_code(errc::connection_reset);
-      reading_stopped_ = true;
+      inbound_.stop();
       break;
     default:
       break;  // a pong, or the end of a non-final data frame
   }
 }
 
-void WsConnection::deliver(Message m, bool& notify) {
-  bool became_readable = false;
-  switch (in_->push(m, became_readable)) {
-    case MessageQueue::Push::ok:
-      notify |= became_readable;
-      return;
-    case MessageQueue::Push::full:
-      stalled_ = std::move(m);
-      return;
-    case MessageQueue::Push::closed:
-      reading_stopped_ = true;
-      return;
-  }
-}
-
 void WsConnection::resume_reading() {
-  if (in_->consumer_closed()) reading_stopped_ = true;
-  if (!stalled_ || failed_ || reading_stopped_) return;
-  Message m = std::move(*stalled_);
-  stalled_.reset();
-  bool notify = false;
-  deliver(std::move(m), notify);
-  if (notify) in_->notify_consumer();
-  if (!stalled_) parse();
+  if (inbound_.resume(*in_, failed_)) parse();
 }
 
 void WsConnection::on_queue_writable() {
@@ -383,7 +361,7 @@ void WsConnection::arm_linger() {
 
 // Sends a close frame with `code`, then drops the connection.
 void WsConnection::close_with(std::uint16_t code, std::error_code reason) {
-  reading_stopped_ = true;
+  inbound_.stop();
   if (close_after_write_) return;
   std::vector<std::byte> payload{std::byte(code >> 8), std::byte(code & 0xff)};
   queue_control(kClose, std::move(payload));

@@ -21,6 +21,7 @@
 #include <asio/strand.hpp>
 
 #include "sprocket/extension/transport.hpp"
+#include "transports/stream/inbound.hpp"
 #include "transports/ws/frame.hpp"
 
 namespace sprocket::ws {
@@ -66,7 +67,6 @@ class WsConnection final : public QueueListener, public std::enable_shared_from_
   void parse();
   bool take_header();
   void end_of_frame();
-  void deliver(Message m, bool& notify);
   void resume_reading();
 
   void write_batch();
@@ -87,7 +87,6 @@ class WsConnection final : public QueueListener, public std::enable_shared_from_
   std::string received_;  // server: the request head and what followed it
   bool timed_out_ = false;
   bool failed_ = false;
-  bool reading_stopped_ = false;
   bool lingering_ = false;
 
   std::shared_ptr<MessageQueue> in_;
@@ -103,7 +102,7 @@ class WsConnection final : public QueueListener, public std::enable_shared_from_
   bool assembling_ = false;                // a fragmented message is open
   std::vector<std::byte> message_;         // its payload so far
   std::vector<std::byte> control_;         // the current control frame's payload
-  std::optional<Message> stalled_;
+  stream::Inbound inbound_;  // what did not fit in in_ yet, and whether reading stopped
 
   // Writing.
   std::atomic<bool> writing_{false};

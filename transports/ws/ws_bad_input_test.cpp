@@ -75,15 +75,7 @@ class WsBadInputTest : public ::testing::Test {
   void expect_frame_rejected(const Bytes& bytes, int code, errc reason) {
     RawStream s = upgraded();
     ASSERT_TRUE(s.write_all(bytes));
-    auto f = read_frame(s);
-    ASSERT_TRUE(f) << "no close frame";
-    EXPECT_EQ(int(f->opcode), int(kClose));
-    EXPECT_TRUE(f->fin);
-    EXPECT_FALSE(f->masked) << "a server must not mask";
-    EXPECT_EQ(f->close_code(), code);
-    EXPECT_TRUE(s.wait_closed()) << "the connection stayed open after the close frame";
-    ASSERT_TRUE(events_.wait_removed()) << events_.summary();
-    EXPECT_ERRC(events_.events(Kind::removed).at(0).reason, reason);
+    ASSERT_NO_FATAL_FAILURE(expect_close_frame_and_removal(s, false, code, events_, reason));
     EXPECT_EQ(server_.stats().protocol_errors, 1u);
     EXPECT_EQ(server_.stats().messages_received, 0u);
     EXPECT_TRUE(nothing_waiting(server_));
@@ -252,13 +244,7 @@ TEST_F(WsBadInputTest, SlowDripIsDroppedAtTheHandshakeTimeout) {
   const std::string text = http_head(kGet, valid_headers());
   const auto start = Clock::now();
   // One byte of a valid request every 100 ms: it cannot complete in time.
-  // Each pause doubles as the wait for the server to hang up.
-  bool closed = false;
-  for (std::size_t i = 0; i + 1 < text.size() && !closed; ++i) {
-    if (!s.write_all(text.substr(i, 1))) break;  // it hung up under our write
-    closed = s.wait_closed(100ms);
-  }
-  if (!closed) closed = s.wait_closed(5s);
+  const bool closed = s.drip_until_closed(text);
   const auto elapsed = to_ms(Clock::now() - start);
   ASSERT_TRUE(closed) << "still open after " << elapsed << " ms";
   EXPECT_GE(elapsed, 250) << "dropped before the handshake timeout";
@@ -390,33 +376,18 @@ TEST_F(WsBadInputTest, ServerSplitsLargeMessagesInto64KiBFrames) {
   std::string body(200 * KiB, '\0');
   for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7);
   server_.send(body);
-  std::string got;
-  std::vector<std::size_t> sizes;
-  for (bool fin = false; !fin;) {
-    auto f = read_frame(s);
-    ASSERT_TRUE(f) << "after " << sizes.size() << " frames";
-    EXPECT_EQ(int(f->opcode), int(sizes.empty() ? kBinary : kCont));
-    EXPECT_FALSE(f->masked);
-    sizes.push_back(f->payload.size());
-    got += f->text();
-    fin = f->fin;
-  }
-  EXPECT_EQ(sizes, (std::vector<std::size_t>{64 * KiB, 64 * KiB, 64 * KiB, 8 * KiB}));
-  EXPECT_TRUE(got == body) << "the reassembled frames differ from the message";
+  SplitMessage got;
+  ASSERT_NO_FATAL_FAILURE(read_split_message(s, false, got));
+  EXPECT_EQ(got.sizes, (std::vector<std::size_t>{64 * KiB, 64 * KiB, 64 * KiB, 8 * KiB}));
+  EXPECT_TRUE(got.payload == body) << "the reassembled frames differ from the message";
   ASSERT_NO_FATAL_FAILURE(hang_up(s));
 }
 
 TEST_F(WsBadInputTest, CloseFrameIsAnsweredWithACloseFrame) {
   RawStream s = upgraded();
   ASSERT_TRUE(s.write_all(client_frame(kFin | kClose, close_payload(1000, "bye"))));
-  auto f = read_frame(s);
-  ASSERT_TRUE(f) << "no close frame came back";
-  EXPECT_EQ(int(f->opcode), int(kClose));
-  EXPECT_FALSE(f->masked);
-  EXPECT_EQ(f->close_code(), 1000);
-  EXPECT_TRUE(s.wait_closed()) << "the server did not close after the close handshake";
-  ASSERT_TRUE(events_.wait_removed()) << events_.summary();
-  EXPECT_ERRC(events_.events(Kind::removed).at(0).reason, errc::connection_reset);
+  ASSERT_NO_FATAL_FAILURE(
+      expect_close_frame_and_removal(s, false, 1000, events_, errc::connection_reset));
   EXPECT_EQ(server_.stats().protocol_errors, 0u) << "a close frame is not a protocol error";
   expect_still_serves();
 }
@@ -424,12 +395,9 @@ TEST_F(WsBadInputTest, CloseFrameIsAnsweredWithACloseFrame) {
 TEST_F(WsBadInputTest, EmptyCloseFrameIsAnsweredWithAnEmptyCloseFrame) {
   RawStream s = upgraded();
   ASSERT_TRUE(s.write_all(client_frame(kFin | kClose, "")));
-  auto f = read_frame(s);
-  ASSERT_TRUE(f) << "no close frame came back";
-  EXPECT_EQ(int(f->opcode), int(kClose));
-  EXPECT_EQ(f->close_code(), 0) << "no code was sent, none is echoed";
-  EXPECT_TRUE(s.wait_closed());
-  ASSERT_TRUE(events_.wait_removed()) << events_.summary();
+  // No code was sent, none is echoed.
+  ASSERT_NO_FATAL_FAILURE(
+      expect_close_frame_and_removal(s, false, 0, events_, errc::connection_reset));
   expect_still_serves();
 }
 

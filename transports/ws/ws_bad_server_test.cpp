@@ -107,14 +107,7 @@ class WsBadServerTest : public ::testing::Test {
   void expect_client_closes(const Bytes& bytes, int code, errc reason) {
     RawStream s = upgraded();
     ASSERT_TRUE(s.write_all(bytes));
-    auto f = read_frame(s);
-    ASSERT_TRUE(f) << "no close frame";
-    EXPECT_EQ(int(f->opcode), int(kClose));
-    EXPECT_TRUE(f->masked) << "a client must mask every frame";
-    EXPECT_EQ(f->close_code(), code);
-    EXPECT_TRUE(s.wait_closed()) << "the client kept the connection";
-    ASSERT_TRUE(events_.wait_removed()) << events_.summary();
-    EXPECT_ERRC(events_.events(Kind::removed).at(0).reason, reason);
+    ASSERT_NO_FATAL_FAILURE(expect_close_frame_and_removal(s, true, code, events_, reason));
     EXPECT_EQ(client_.stats().protocol_errors, 1u);
     EXPECT_TRUE(nothing_waiting(client_));
   }
@@ -165,19 +158,10 @@ TEST_F(WsBadServerTest, ClientSplitsLargeMessagesInto64KiBMaskedFrames) {
   std::string body(200 * KiB, '\0');
   for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7 + i / 256);
   client_.send(body);
-  std::string got;
-  std::vector<std::size_t> sizes;
-  for (bool fin = false; !fin;) {
-    auto f = read_frame(s);
-    ASSERT_TRUE(f) << "after " << sizes.size() << " frames";
-    EXPECT_EQ(int(f->opcode), int(sizes.empty() ? kBinary : kCont));
-    EXPECT_TRUE(f->masked);
-    sizes.push_back(f->payload.size());
-    got += f->text();
-    fin = f->fin;
-  }
-  EXPECT_EQ(sizes, (std::vector<std::size_t>{64 * KiB, 64 * KiB, 64 * KiB, 8 * KiB}));
-  EXPECT_TRUE(got == body) << "the unmasked frames differ from the message";
+  SplitMessage got;
+  ASSERT_NO_FATAL_FAILURE(read_split_message(s, true, got));
+  EXPECT_EQ(got.sizes, (std::vector<std::size_t>{64 * KiB, 64 * KiB, 64 * KiB, 8 * KiB}));
+  EXPECT_TRUE(got.payload == body) << "the unmasked frames differ from the message";
 }
 
 // ------------------------------------------------------------------ answers to refuse
@@ -290,14 +274,8 @@ TEST_F(WsBadServerTest, FragmentedMessageIsDeliveredOnce) {
 TEST_F(WsBadServerTest, ServerCloseIsEchoedAndThePipeRemoved) {
   RawStream s = upgraded();
   ASSERT_TRUE(s.write_all(server_frame(kFin | kClose, close_payload(1001, "going away"))));
-  auto f = read_frame(s);
-  ASSERT_TRUE(f) << "no close frame came back";
-  EXPECT_EQ(int(f->opcode), int(kClose));
-  EXPECT_TRUE(f->masked);
-  EXPECT_EQ(f->close_code(), 1001);
-  EXPECT_TRUE(s.wait_closed());
-  ASSERT_TRUE(events_.wait_removed()) << events_.summary();
-  EXPECT_ERRC(events_.events(Kind::removed).at(0).reason, errc::connection_reset);
+  ASSERT_NO_FATAL_FAILURE(
+      expect_close_frame_and_removal(s, true, 1001, events_, errc::connection_reset));
   EXPECT_EQ(client_.stats().protocol_errors, 0u);
 }
 

@@ -11,7 +11,8 @@
 // and a missing tool fails the test with what to install.
 #include <fstream>
 
-#include "protocols/pubsub/fanout_interop_util.hpp"
+#include "protocols/common/cli_scenarios.hpp"
+#include "protocols/common/interop_util.hpp"
 
 namespace sprocket::test {
 namespace {
@@ -44,38 +45,34 @@ std::string ws_meeting_url(Socket& s, Tool tool, Role role) {
   return tool == Tool::nanocat ? base : base + "/interop";
 }
 
-/// Starts `tool` as `protocol_flag` + `extra`, meeting `node` over ws, and
-/// waits until sprocket has the connection.
-std::unique_ptr<ChildProcess> start_peer(Node& node, Tool tool, Role role, const char* protocol_flag,
-                                         std::vector<std::string> extra) {
+/// Starts `tool` as `protocol_flag` + `extra` into `peer`, meeting `node`
+/// over ws, and waits until sprocket has the connection.
+void start_peer(std::unique_ptr<ChildProcess>& peer, Node& node, Tool tool, Role role,
+                const char* protocol_flag, std::vector<std::string> extra) {
   const std::string url = ws_meeting_url(node.socket, tool, role);
-  auto peer = start_tool(tool, protocol_flag, role, url, std::move(extra));
-  EXPECT_TRUE(peer->running()) << peer->describe();
-  if (role == Role::sprocket_dials) node.socket.dial(url, kPeerRetry);  // retried until it listens
-  EXPECT_TRUE(node.events.wait_added()) << node.events.summary() << "\n" << peer->describe();
-  return peer;
+  start_connected_tool(peer, node.socket, node.events, tool, protocol_flag, role, url,
+                       std::move(extra));
 }
 
-struct CliParam {
+struct WsCliParam {
   Tool tool;
   Role role;
 };
 
-std::string cli_name(const ::testing::TestParamInfo<CliParam>& i) {
+std::string cli_name(const ::testing::TestParamInfo<WsCliParam>& i) {
   return std::string(tool_info(i.param.tool).name) + "_" + role_name(i.param.role);
 }
-void PrintTo(const CliParam& c, std::ostream* os) {
+void PrintTo(const WsCliParam& c, std::ostream* os) {
   *os << tool_info(c.tool).name << "_" << role_name(c.role);
 }
 
-class WsCliInterop : public ::testing::TestWithParam<CliParam> {
+class WsCliInterop : public ::testing::TestWithParam<WsCliParam> {
  protected:
   void SetUp() override { ASSERT_TRUE(tool_available(GetParam().tool)); }
 
   void start(Node& node, const Flags& flags, std::vector<std::string> extra) {
-    peer_ = start_peer(node, GetParam().tool, GetParam().role, flag(GetParam().tool, flags),
-                       std::move(extra));
-    ASSERT_FALSE(HasFailure()) << "the peer did not connect";
+    start_peer(peer_, node, GetParam().tool, GetParam().role, flag(GetParam().tool, flags),
+               std::move(extra));
   }
   std::string tool_name() const { return tool_info(GetParam().tool).name; }
 
@@ -83,10 +80,10 @@ class WsCliInterop : public ::testing::TestWithParam<CliParam> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Peers, WsCliInterop,
-                         ::testing::Values(CliParam{Tool::nngcat, Role::sprocket_listens},
-                                           CliParam{Tool::nngcat, Role::sprocket_dials},
-                                           CliParam{Tool::nanocat, Role::sprocket_listens},
-                                           CliParam{Tool::nanocat, Role::sprocket_dials}),
+                         ::testing::Values(WsCliParam{Tool::nngcat, Role::sprocket_listens},
+                                           WsCliParam{Tool::nngcat, Role::sprocket_dials},
+                                           WsCliParam{Tool::nanocat, Role::sprocket_listens},
+                                           WsCliParam{Tool::nanocat, Role::sprocket_dials}),
                          cli_name);
 
 // ------------------------------------------------------------------ PAIR
@@ -119,26 +116,14 @@ TEST_P(WsCliInterop, PairSprocketSendsPeerPrints) {
 
 TEST_P(WsCliInterop, SprocketReqPeerRep) {
   Node req(sprocket::req);
-  ASSERT_NO_FATAL_FAILURE(start(req, kRep, {"--data", "pong", "--ascii"}));
-  for (int i = 0; i < 3; ++i) {
-    req.socket.send("ping-" + std::to_string(i));
-    std::error_code ec;
-    Message reply = req.socket.recv(ec);
-    ASSERT_NO_ERROR(ec) << "request " << i << "\n" << peer_->describe();
-    EXPECT_EQ(reply.str(), "pong");
-  }
-  EXPECT_TRUE(peer_->wait_for_output("ping-2", kEventTimeout)) << peer_->describe();
+  ASSERT_NO_FATAL_FAILURE(start(req, kRep, cli_scenario::rep_tool_args()));
+  cli_scenario::req_asks_rep_tool(req.socket, *peer_);
 }
 
 TEST_P(WsCliInterop, PeerReqSprocketRep) {
   Node rep(sprocket::rep);
-  ASSERT_NO_FATAL_FAILURE(start(rep, kReq, {"--data", "what is the answer?", "--ascii"}));
-  std::error_code ec;
-  Message request = rep.socket.recv(ec);
-  ASSERT_NO_ERROR(ec) << peer_->describe();
-  EXPECT_EQ(request.str(), "what is the answer?");
-  rep.socket.send("The answer is 42");
-  EXPECT_TRUE(peer_->wait_for_output("The answer is 42", kEventTimeout)) << peer_->describe();
+  ASSERT_NO_FATAL_FAILURE(start(rep, kReq, cli_scenario::req_tool_args()));
+  cli_scenario::rep_answers_req_tool(rep.socket, *peer_);
 }
 
 // ------------------------------------------------------------------ PUB/SUB
@@ -194,29 +179,16 @@ TEST_P(WsCliInterop, PeerPushSprocketPull) {
 TEST_P(WsCliInterop, SprocketSurveysThePeer) {
   Node sv(sprocket::surveyor);
   sv.socket.set_survey_deadline(kEventTimeout);
-  const std::string answer = "answer from " + tool_name();
-  ASSERT_NO_FATAL_FAILURE(start(sv, kRespondent, {"--data", answer, "--quoted"}));
-  sv.socket.send("how are you?");
-  std::error_code ec;
-  Message m = sv.socket.recv(ec);
-  ASSERT_NO_ERROR(ec) << peer_->describe();
-  EXPECT_EQ(m.str(), answer);
-  EXPECT_TRUE(peer_->wait_for_output("\"how are you?\"\n", kEventTimeout)) << peer_->describe();
+  const Tool tool = GetParam().tool;
+  ASSERT_NO_FATAL_FAILURE(start(sv, kRespondent, cli_scenario::respondent_tool_args(tool)));
+  cli_scenario::surveyor_asks_respondent_tool(sv.socket, tool, *peer_);
 }
 
 TEST_P(WsCliInterop, PeerSurveysSprocket) {
   Node r(sprocket::respondent);
-  const std::string survey = "survey from " + tool_name();
-  // A survey every second: one sent before the connection was up is simply
-  // followed by the next.
-  ASSERT_NO_FATAL_FAILURE(start(r, kSurveyor, {"--data", survey, "--interval", "1", "--quoted"}));
-  std::error_code ec;
-  Message m = r.socket.recv(ec);
-  ASSERT_NO_ERROR(ec) << peer_->describe();
-  EXPECT_EQ(m.str(), survey);
-  r.socket.send("answer from sprocket");
-  EXPECT_TRUE(peer_->wait_for_output("\"answer from sprocket\"\n", kEventTimeout))
-      << peer_->describe();
+  const Tool tool = GetParam().tool;
+  ASSERT_NO_FATAL_FAILURE(start(r, kSurveyor, cli_scenario::surveyor_tool_args(tool)));
+  cli_scenario::respondent_answers_surveyor_tool(r.socket, tool, *peer_);
 }
 
 // ------------------------------------------------------------------ wrong protocol
@@ -266,9 +238,9 @@ TEST_P(WsBusInterop, SprocketAndNanocatReachEachOther) {
   ASSERT_TRUE(tool_available(Tool::nanocat));
   Node bus(sprocket::bus);
   // With --data, a nanocat BUS sends every second and prints what it gets.
-  auto peer = start_peer(bus, Tool::nanocat, GetParam(), "--bus",
-                         {"--data", "from nanocat", "--interval", "1", "--quoted"});
-  ASSERT_FALSE(HasFailure());
+  std::unique_ptr<ChildProcess> peer;
+  ASSERT_NO_FATAL_FAILURE(start_peer(peer, bus, Tool::nanocat, GetParam(), "--bus",
+                                     {"--data", "from nanocat", "--interval", "1", "--quoted"}));
   std::error_code ec;
   Message m = bus.socket.recv(ec);
   ASSERT_NO_ERROR(ec) << peer->describe();
@@ -299,8 +271,9 @@ TEST_P(WsLargeInterop, SprocketSends3MiBToNngcat) {
   Node pair(sprocket::pair);
   // --recv-maxsz 0: no message limit in nngcat (its default is 1 MiB). Its
   // 1 MiB frame limit stays: sprocket's 64 KiB frames keep under it.
-  auto peer = start_peer(pair, Tool::nngcat, GetParam(), "--pair0", {"--raw", "--recv-maxsz", "0"});
-  ASSERT_FALSE(HasFailure());
+  std::unique_ptr<ChildProcess> peer;
+  ASSERT_NO_FATAL_FAILURE(
+      start_peer(peer, pair, Tool::nngcat, GetParam(), "--pair0", {"--raw", "--recv-maxsz", "0"}));
   const std::string body = large_body();
   pair.socket.send(body);
   EXPECT_TRUE(peer->wait_for_bytes(body.size(), 30s))
@@ -320,9 +293,9 @@ TEST_P(WsLargeInterop, NngcatSends3MiBToSprocket) {
   }
   Node pair(sprocket::pair);
   pair.socket.set_recv_max_size(8 * MiB);
-  auto peer = start_peer(pair, Tool::nngcat, GetParam(), "--pair0",
-                         {"--file", path.string(), "--interval", "1"});
-  ASSERT_FALSE(HasFailure());
+  std::unique_ptr<ChildProcess> peer;
+  ASSERT_NO_FATAL_FAILURE(start_peer(peer, pair, Tool::nngcat, GetParam(), "--pair0",
+                                     {"--file", path.string(), "--interval", "1"}));
   std::error_code ec;
   Message m = pair.socket.recv(ec);
   ASSERT_NO_ERROR(ec) << peer->describe();

@@ -145,6 +145,46 @@ inline std::optional<Frame> read_frame(RawStream& s) {
   return f;
 }
 
+/// The frames of one message as they came: their payload sizes and the
+/// reassembled payload.
+struct SplitMessage {
+  std::vector<std::size_t> sizes;
+  std::string payload;
+};
+
+/// Reads the frames of one message: the first binary, the others
+/// continuations up to the final one, every one masked iff `masked` (a
+/// client's). Call under ASSERT_NO_FATAL_FAILURE.
+inline void read_split_message(RawStream& s, bool masked, SplitMessage& out) {
+  for (bool fin = false; !fin;) {
+    auto f = read_frame(s);
+    ASSERT_TRUE(f) << "after " << out.sizes.size() << " frames";
+    EXPECT_EQ(int(f->opcode), int(out.sizes.empty() ? kBinary : kCont));
+    EXPECT_EQ(f->masked, masked);
+    out.sizes.push_back(f->payload.size());
+    out.payload += f->text();
+    fin = f->fin;
+  }
+}
+
+/// The end of a close handshake or of a refused frame, seen from the raw
+/// peer on `s`: a final close frame with `code` (0: none), masked iff it
+/// comes from a client (`masked`), then the connection closed, and the
+/// pipe's removal reported to `events` with `reason`. Call under
+/// ASSERT_NO_FATAL_FAILURE.
+inline void expect_close_frame_and_removal(RawStream& s, bool masked, int code,
+                                           PipeEventRecorder& events, errc reason) {
+  auto f = read_frame(s);
+  ASSERT_TRUE(f) << "no close frame came back";
+  EXPECT_EQ(int(f->opcode), int(kClose));
+  EXPECT_TRUE(f->fin);
+  EXPECT_EQ(f->masked, masked) << (masked ? "a client must mask every frame" : "a server must not mask");
+  EXPECT_EQ(f->close_code(), code);
+  EXPECT_TRUE(s.wait_closed()) << "the connection stayed open after the close frame";
+  ASSERT_TRUE(events.wait_removed()) << events.summary();
+  EXPECT_ERRC(events.events(PipeEvent::Kind::removed).at(0).reason, reason);
+}
+
 /// Reads an HTTP head, up to and including the blank line (what came
 /// before EOF or the timeout, if the head never ends).
 inline std::string read_head(RawStream& s) {

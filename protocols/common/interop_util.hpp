@@ -1,6 +1,8 @@
-// Helpers for the PUB/SUB, SURVEY and BUS interop tests: the peers' command
-// line tools as child processes (nngcat from NNG 1.5.2, nanocat from
-// nanomsg 1.1.5), and RAII wrappers over libnng and libnanomsg sockets.
+// Helpers for every interop test (the protocols' and the tcp/ipc/ws
+// transports'): the peers' command line tools as child processes (nngcat
+// from NNG 1.5.2, nanocat from nanomsg 1.1.5), the test parameters that pair
+// a transport with the side that listens, and RAII wrappers over libnng and
+// libnanomsg sockets.
 //
 // Tool paths and library availability come from CMake (find_program,
 // find_package(nng), pkg-config nanomsg). A missing peer fails its tests
@@ -14,10 +16,11 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "child_process.hpp"
-#include "protocols/pubsub/fanout_test_util.hpp"
+#include "protocols/common/protocol_test_util.hpp"
 
 #ifdef SPROCKET_HAVE_NNG
 #include <nng/nng.h>
@@ -84,6 +87,49 @@ inline std::string meeting_url(Socket& s, Transport t, Role role) {
   return ep.dial_url;
 }
 
+/// A sprocket socket and a library peer, on one transport, one side
+/// listening.
+using PeerParam = std::tuple<Transport, Role>;
+
+inline std::string peer_param_name(const ::testing::TestParamInfo<PeerParam>& i) {
+  return std::string(transport_name(std::get<0>(i.param))) + "_" + role_name(std::get<1>(i.param));
+}
+
+/// Every transport with either side listening.
+inline const auto kAllPeerParams =
+    ::testing::Combine(::testing::Values(Transport::tcp, Transport::ipc),
+                       ::testing::Values(Role::sprocket_listens, Role::sprocket_dials));
+
+/// A sprocket socket and a command-line peer, on one transport, one side
+/// listening.
+struct CliParam {
+  Tool tool;
+  Transport transport;
+  Role role;
+};
+
+inline std::string cli_param_name(const CliParam& c) {
+  return std::string(tool_info(c.tool).name) + "_" + transport_name(c.transport) + "_" +
+         role_name(c.role);
+}
+inline void PrintTo(const CliParam& c, std::ostream* os) { *os << cli_param_name(c); }
+
+/// Names instantiated cases after their CliParam.
+struct CliParamName {
+  std::string operator()(const ::testing::TestParamInfo<CliParam>& i) const {
+    return cli_param_name(i.param);
+  }
+};
+
+/// Both tools, both transports, either side listening.
+inline std::vector<CliParam> all_cli_params() {
+  std::vector<CliParam> out;
+  for (Tool t : {Tool::nngcat, Tool::nanocat})
+    for (Transport tr : {Transport::tcp, Transport::ipc})
+      for (Role r : {Role::sprocket_listens, Role::sprocket_dials}) out.push_back({t, tr, r});
+  return out;
+}
+
 /// Starts `tool` with `protocol_flag`, dialing `url` if sprocket listens or
 /// listening on it otherwise, plus `extra` arguments.
 inline std::unique_ptr<ChildProcess> start_tool(Tool tool, const char* protocol_flag, Role role,
@@ -96,6 +142,27 @@ inline std::unique_ptr<ChildProcess> start_tool(Tool tool, const char* protocol_
   argv.insert(argv.end(), extra.begin(), extra.end());
   return std::make_unique<ChildProcess>(std::move(argv));
 }
+
+/// Starts `tool` as in start_tool() into `peer`, dials `url` if sprocket
+/// dials (retried until the tool listens), and waits until `sock` has the
+/// connection. Call under ASSERT_NO_FATAL_FAILURE.
+inline void start_connected_tool(std::unique_ptr<ChildProcess>& peer, Socket& sock,
+                                 PipeEventRecorder& events, Tool tool, const char* protocol_flag,
+                                 Role role, const std::string& url,
+                                 std::vector<std::string> extra) {
+  peer = start_tool(tool, protocol_flag, role, url, std::move(extra));
+  ASSERT_TRUE(peer->running()) << peer->describe();
+  if (role == Role::sprocket_dials) sock.dial(url, kPeerRetry);
+  ASSERT_TRUE(events.wait_added()) << events.summary() << "\n" << peer->describe();
+}
+
+/// What a build without libnng / libnanomsg says in place of their cases.
+inline constexpr const char* kNoLibnng =
+    "this build has no libnng: install the Debian package libnng-dev "
+    "(tools/test.sh does) and re-run CMake";
+inline constexpr const char* kNoLibnanomsg =
+    "this build has no libnanomsg: install the Debian package libnanomsg-dev "
+    "(tools/test.sh does) and re-run CMake";
 
 // ------------------------------------------------------------------ libnng
 
@@ -178,6 +245,39 @@ class NngSocket {
   std::atomic<int> pipes_{0};
 };
 
+/// Starts connecting `sock` and `nng` over `transport`, `role` saying who
+/// listens; whichever dials retries in the background until the other
+/// listens. Waits for nothing (the peers may yet refuse each other).
+inline void join_nng_peer(Socket& sock, NngSocket& nng, Transport transport, Role role) {
+  std::string url;
+  if (role == Role::sprocket_listens) {
+    url = meeting_url(sock, transport, role);
+    ASSERT_NO_FATAL_FAILURE(nng.dial(url));
+  } else {
+    ASSERT_NO_FATAL_FAILURE(nng.listen(transport, url));
+    sock.dial(url, kPeerRetry);
+  }
+}
+
+/// join_nng_peer(), then waits until both have the connection.
+inline void connect_nng_peer(Socket& sock, PipeEventRecorder& events, NngSocket& nng,
+                             Transport transport, Role role) {
+  ASSERT_NO_FATAL_FAILURE(join_nng_peer(sock, nng, transport, role));
+  ASSERT_TRUE(events.wait_added()) << events.summary();
+  ASSERT_TRUE(nng.wait_pipes(1)) << "NNG saw no connection";
+}
+
+/// A sprocket socket against a libnng socket, one case per PeerParam.
+class NngPeerTest : public ::testing::TestWithParam<PeerParam> {
+ protected:
+  /// Connects `sock` and `nng` in the direction the case says and waits
+  /// until both have the connection.
+  void connect(Socket& sock, PipeEventRecorder& events, NngSocket& nng) {
+    const auto [transport, role] = GetParam();
+    connect_nng_peer(sock, events, nng, transport, role);
+  }
+};
+
 #endif  // SPROCKET_HAVE_NNG
 
 // ------------------------------------------------------------------ libnanomsg
@@ -240,6 +340,20 @@ class NnSocket {
  private:
   int s_ = -1;
 };
+
+/// Starts connecting `sock` and `nn` over `transport`, `role` saying who
+/// listens, as join_nng_peer() does for NNG. Waits for nothing: nanomsg
+/// tells nobody when its side of a connection is ready.
+inline void join_nn_peer(Socket& sock, NnSocket& nn, Transport transport, Role role) {
+  std::string url;
+  if (role == Role::sprocket_listens) {
+    url = meeting_url(sock, transport, role);
+    ASSERT_NO_FATAL_FAILURE(nn.connect(url));
+  } else {
+    ASSERT_NO_FATAL_FAILURE(nn.bind(transport, url));
+    sock.dial(url, kPeerRetry);
+  }
+}
 
 #endif  // SPROCKET_HAVE_NANOMSG
 
