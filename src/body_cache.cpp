@@ -1,5 +1,6 @@
 #include "body_cache.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <mutex>
@@ -26,18 +27,20 @@ struct Block {
   std::size_t bytes = 0;
 };
 
-// A handful of blocks under a mutex: large bodies come at most some
-// hundred thousand a second, and a linear scan of 32 entries is nothing
-// beside a 64 KiB copy.
+// A handful of blocks under a mutex: a linear scan of 32 entries is
+// nothing beside touching 64 KiB.
 class BodyCache {
  public:
+  // Never waits for the mutex: a thread that finds it busy allocates or
+  // frees as if there were no cache (a sender taking and a receiver giving
+  // back at millions a second would otherwise sleep on each other).
   void* take(std::size_t bytes) {
-    {
-      std::lock_guard lock(mutex_);
-      for (std::size_t i = 0; i < count_; ++i) {
+    if (std::unique_lock lock(mutex_, std::try_to_lock); lock) {
+      for (std::size_t i = count_; i-- > 0;) {  // the most recently given first
         if (blocks_[i].bytes != bytes) continue;
         void* p = blocks_[i].ptr;
-        blocks_[i] = blocks_[--count_];
+        std::move(blocks_.begin() + i + 1, blocks_.begin() + count_, blocks_.begin() + i);
+        --count_;
         total_ -= bytes;
         SPROCKET_UNPOISON(p, bytes);
         return p;
@@ -46,17 +49,30 @@ class BodyCache {
     return ::operator new(bytes, kAlign);
   }
 
+  // The oldest blocks make room for the newest: when the message sizes
+  // change, the cache follows instead of holding the old sizes forever.
   void give(void* p, std::size_t bytes) noexcept {
-    {
-      std::lock_guard lock(mutex_);
-      if (count_ < blocks_.size() && total_ + bytes <= kCacheBudget) {
+    std::array<Block, kCacheMaxEntries> evicted;
+    std::size_t n_evicted = 0;
+    if (std::unique_lock lock(mutex_, std::try_to_lock); lock) {
+      while (count_ > 0 && (count_ == blocks_.size() || total_ + bytes > kCacheBudget)) {
+        evicted[n_evicted++] = blocks_[0];
+        total_ -= blocks_[0].bytes;
+        std::move(blocks_.begin() + 1, blocks_.begin() + count_, blocks_.begin());
+        --count_;
+      }
+      if (total_ + bytes <= kCacheBudget) {
         SPROCKET_POISON(p, bytes);
         blocks_[count_++] = {p, bytes};
         total_ += bytes;
-        return;
+        p = nullptr;
       }
     }
-    ::operator delete(p, kAlign);
+    for (std::size_t i = 0; i < n_evicted; ++i) {
+      SPROCKET_UNPOISON(evicted[i].ptr, evicted[i].bytes);
+      ::operator delete(evicted[i].ptr, kAlign);
+    }
+    if (p) ::operator delete(p, kAlign);
   }
 
   BodyCacheStats stats() noexcept {

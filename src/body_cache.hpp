@@ -5,7 +5,9 @@
 // 1 MiB per message that costs more than moving the bytes. Keeping a few
 // freed bodies for the next message of the same size class avoids it. The
 // cache is bounded in entries and bytes, so an idle process holds at most
-// kCacheBudget of it.
+// kCacheBudget of it; the newest bodies push out the oldest, so it follows
+// the sizes in use; and it never makes a thread wait (a busy cache is
+// passed by).
 #pragma once
 
 #include <cstddef>

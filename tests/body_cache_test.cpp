@@ -1,6 +1,7 @@
 // The large-body cache under sprocket::Message (src/body_cache.hpp): a
 // freed large body is reused by the next one of its size class, small and
-// huge bodies bypass it, and what it holds stays within its bounds.
+// huge bodies bypass it, newer sizes displace older ones, and what it holds
+// stays within its bounds.
 #include <vector>
 
 #include "body_cache.hpp"
@@ -69,6 +70,24 @@ TEST(BodyCache, StaysWithinItsBounds) {
   const auto held = body_cache_stats();
   { Message huge(16 * kMiB); }  // above kCacheMaxBody: freed, not kept
   EXPECT_EQ(body_cache_stats().bytes, held.bytes);
+}
+
+// When the message sizes change, the cache follows: a full cache of one
+// size makes room for the new one instead of refusing it.
+TEST(BodyCache, NewSizesDisplaceOldOnes) {
+  {
+    std::vector<Message> small;
+    for (std::size_t i = 0; i < kCacheMaxEntries + 4; ++i) small.emplace_back(64 * 1024);
+  }
+  EXPECT_EQ(body_cache_stats().entries, kCacheMaxEntries);
+  const std::byte* first = nullptr;
+  {
+    Message big(2 * kMiB);
+    first = big.data();
+  }
+  Message again(2 * kMiB);
+  EXPECT_EQ(again.data(), first) << "the 2 MiB body was not kept";
+  EXPECT_LE(body_cache_stats().bytes, kCacheBudget);
 }
 
 TEST(BodyCache, AbsurdSizesThrowInsteadOfWrapping) {
