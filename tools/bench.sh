@@ -62,8 +62,8 @@ if ((quick)); then
   rounds=${rounds:-1} min_time=0.02 duration=0.1 limit=300
   micro_time=0.02 survey_time=0.1 micro_filter='-/1000000(/|$)'  # 1 M subscriptions: full run only
 else
-  rounds=${rounds:-5} min_time=0.2 duration=0.4 limit=900
-  micro_time=0.1 survey_time=0.5 micro_filter=''
+  rounds=${rounds:-5} min_time=0.2 duration=0.35 limit=900
+  micro_time=0.03 survey_time=0.5 micro_filter=''
 fi
 
 mkdir -p "$out"
