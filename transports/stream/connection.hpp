@@ -187,7 +187,7 @@ class Connection final : public QueueListener,
     if (!failed_ && inbound_.flowing()) read_more();
   }
 
-  // A frame larger than half the buffer: read its body straight into the
+  // A frame larger than half of kReadChunk: read its body straight into the
   // Message, so it is copied once, from the kernel.
   void read_large(std::uint64_t length, std::size_t prefix, bool notify) {
     if (notify) in_->notify_consumer();
