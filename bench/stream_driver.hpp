@@ -19,8 +19,17 @@
 //   latency     pair       PAIR, echoes                 PAIR, pings (yes)
 //   latency     req_rep    REP, echoes                  REQ, pings (yes)
 //   fanout      pub_sub    PUB, publishes for D s       4 SUB processes, count (yes)
+//               (twice: queues of 10 000 messages per subscriber, and each
+//               library's defaults, "pub_sub_defaults")
 //   connect     many       PULL, waits for all (yes)    2 processes of 500 PUSH
 //                                                       sockets, one message each
+//   idle        pair       PAIR, echoes one, idles      PAIR, pings once, idles
+//               (both report their CPU; every library's pair at once, --idle S)
+//
+// Every measuring end also reports what its process spent over its window
+// (cost.hpp: CPU, context switches, system calls when counted), and so does
+// the other end; the parent turns them into costs per message
+// (stream_parent.hpp: per_message_cost).
 //
 // Each message carries its sequence number in its first 8 bytes, checked on
 // receipt, so a library that loses, reorders or truncates is caught (in
@@ -30,7 +39,8 @@
 //
 // The experiments with more than two processes (fanout, connect) need the
 // parent to speak too: it writes lines on the control socket ("go",
-// "stop", "measure"), which the children read with Control::next_line().
+// "stop", "measure"), which the children read with Control::next_line();
+// so does a throughput sender, told "report" for its cost.
 #pragma once
 
 #include <algorithm>
