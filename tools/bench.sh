@@ -181,6 +181,9 @@ stop_busy
 machine="nproc $(nproc); $(lscpu 2>/dev/null | grep 'Model name' | sed 's/  */ /g' | head -n 1)"
 report_args=(--out-dir "$out" --command "$command_line" --machine "$machine")
 ((busy_core)) && report_args+=(--busy-core --mode "busy core: a CPU hog (bash busy loop) pinned to CPU $busy_cpu throughout")
+# --busy-core: how much each library lost, against the last normal run (if any).
+((busy_core)) && [[ -f $dir/bench-results/results.json ]] &&
+  report_args+=(--baseline "$dir/bench-results/results.json" --baseline-label "the last normal run (idle cores)")
 ((syscalls)) && report_args+=(--mode "system calls counted (kernel tracepoints): the rates are slowed by the counting; read the per-message counts")
 # A full, unfiltered run in the normal mode also refreshes the charts in docs/.
 ((quick == 0 && busy_core == 0 && syscalls == 0)) && [[ -z $filter ]] && report_args+=(--docs-dir docs)

@@ -2,7 +2,7 @@
 """Turns the benchmark programs' output into Markdown tables, CSV, JSON and charts.
 
     bench_report.py [--out-dir DIR] [--docs-dir DIR] [--command CMD] [--machine TEXT]
-                    [--mode TEXT] [--busy-core] FILE...
+                    [--mode TEXT] [--busy-core] [--baseline RESULTS.json] FILE...
 
 FILE: google-benchmark JSON (*.json) and bench_stream JSON lines (*.jsonl);
 see bench_results.py for the formats and how rounds are reduced. Prints one
@@ -28,6 +28,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in tools/lib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_compare  # noqa: E402
 import bench_cost  # noqa: E402
 import bench_plot  # noqa: E402
 import bench_results  # noqa: E402
@@ -245,6 +246,8 @@ def build_report(results, args):
     out += bench_cost.cost_section(results)
     out += bench_cost.syscall_section(results)
     out += bench_cost.idle_table(results)
+    if args.baseline:
+        out += bench_compare.comparison(results, args.baseline, args.baseline_label or args.baseline)
     targets, evaluated = bench_targets.targets_table(results, args.busy_core)
     out += [targets, ""]
     for exp in ("message_create", "message_clone", "message_wrap"):
@@ -296,6 +299,8 @@ def main():
     ap.add_argument("--command", help="the command that produced the results")
     ap.add_argument("--machine", help="a line describing the machine")
     ap.add_argument("--mode", help="a line describing how the run differs from a normal one")
+    ap.add_argument("--baseline", help="an earlier run's results.json: adds a table of this run ÷ that one")
+    ap.add_argument("--baseline-label", help="what to call the earlier run in that table")
     ap.add_argument("--busy-core", action="store_true",
                     help="the run had a core kept busy (tools/bench.sh --busy-core): evaluates that target")
     args = ap.parse_args()
