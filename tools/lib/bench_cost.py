@@ -175,7 +175,7 @@ def idle_table(results):
     lines = [f"**idle**: a connected PAIR, nothing flowing, watched for {seconds:.0f} s (every library "
              "at once): CPU of both processes as a percentage of one core · wake-ups per second "
              "(context switches, less the measuring thread's own); lower is better. The harness's own "
-             "measuring costs about 0.002 %, which is what raw sockets show.", "",
+             "measuring costs up to about 0.002 %, which is what raw sockets show.", "",
              "### idle — tcp, ipc, ws", "", "| " + " | ".join(header) + " |",
              "|---|" + "--:|" * len(libs)]
     for transport in keys:
