@@ -33,9 +33,9 @@ import bench_cost  # noqa: E402
 import bench_plot  # noqa: E402
 import bench_results  # noqa: E402
 import bench_targets  # noqa: E402
-from bench_format import (MICRO, NAMES, PATTERNS, PEERS, TRANSPORTS, best_peer, better,  # noqa: E402,F401
-                          fmt_bytes, fmt_num, fmt_percent, fmt_rate, fmt_seconds, fmt_size, fmt_us,
-                          name, peers, ratio, raw_library)
+from bench_format import (PATTERNS, PEERS, TRANSPORTS, best_peer, fmt_bytes, fmt_num,  # noqa: E402
+                          fmt_percent, fmt_rate, fmt_seconds, fmt_size, fmt_us, name, peers, ratio,
+                          raw_library)
 
 TITLES = {
     "throughput": "One-way throughput, PUSH→PULL (inproc: the mutex+cv queue as raw): "
