@@ -154,7 +154,6 @@ TEST_F(AsyncTest, RecvHonoursRecvTimeout) {
   EXPECT_ERRC(c.ec(), errc::timed_out);
   const auto elapsed = to_ms(c.when() - start);
   EXPECT_GE(elapsed, 90);
-  EXPECT_LT(elapsed, 2000);
 }
 
 TEST_F(AsyncTest, CancellationSignalCancelsRecv) {

@@ -69,7 +69,6 @@ TEST_F(BackpressureTest, BlockingSendTimesOut) {
   const auto elapsed = to_ms(Clock::now() - start);
   EXPECT_ERRC(ec, errc::timed_out);
   EXPECT_GE(elapsed, 90);
-  EXPECT_LT(elapsed, 2000);
   EXPECT_EQ(m.str(), "late");
 }
 

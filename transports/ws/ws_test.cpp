@@ -286,13 +286,15 @@ TEST(WsRefusal, WrongPathIsRefusedOnBothSides) {
 
 TEST(WsRefusal, WaitConnectedReturnsTheRefusalOfAWrongPath) {
   Node server(sprocket::pair), client(sprocket::pair);
+  // Handshakes that could only end by timing out would take an hour: a 404
+  // is an answer, and the error says which (not timed_out).
+  server.socket.set_handshake_timeout(1h);
+  client.socket.set_handshake_timeout(1h);
   Listener l = server.socket.listen("ws://127.0.0.1:0/right");
   std::error_code ec;
-  const auto start = Clock::now();
   Dialer d = client.socket.dial(ws_url(l.port(), "/wrong"), {.wait_connected = true}, ec);
   EXPECT_ERRC(ec, errc::protocol_error);
   EXPECT_FALSE(d);
-  EXPECT_LT(to_ms(Clock::now() - start), 5000) << "a 404 is an answer, not a timeout";
 }
 
 TEST(WsRefusal, WaitConnectedReportsConnectionRefusedWhenNobodyListens) {
