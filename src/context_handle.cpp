@@ -33,9 +33,11 @@ Context& Context::operator=(Context&& other) noexcept {
   return *this;
 }
 
+// Keeps core_: other threads may be in send/recv on this context right
+// now, reading it. The core forgets the id, so they (and later calls) get
+// errc::closed; only destruction or a move releases the core.
 void Context::close() {
   if (core_) core_->close_context(id_);
-  core_.reset();
 }
 
 void Context::send(Message&& m, std::error_code& ec) {

@@ -28,15 +28,21 @@ Socket::Socket(Protocol protocol, SocketOptions options)
 Socket::Socket(Protocol protocol, SocketOptions options, asio::any_io_executor executor)
     : core_(detail::SocketCore::create(protocol, options, std::move(executor))) {}
 
+// No pipe-event callback runs once the destructor returns (callback_slot.hpp).
 Socket::~Socket() {
-  if (core_) core_->close();
+  if (!core_) return;
+  core_->set_pipe_callback({});
+  core_->close();
 }
 
 Socket::Socket(Socket&&) noexcept = default;
 
 Socket& Socket::operator=(Socket&& other) noexcept {
   if (this != &other) {
-    if (core_) core_->close();
+    if (core_) {
+      core_->set_pipe_callback({});
+      core_->close();
+    }
     core_ = std::move(other.core_);
   }
   return *this;
@@ -92,6 +98,16 @@ void Socket::send(std::span<const std::byte> bytes, std::error_code& ec) {
   send(Message(bytes), ec);
 }
 void Socket::send(std::span<const std::byte> bytes) { send(Message(bytes)); }
+
+void Socket::wait_for_pipes(std::size_t n, duration timeout, std::error_code& ec) {
+  ec = core_->wait_for_pipes(n, timeout);
+}
+
+void Socket::wait_for_pipes(std::size_t n, duration timeout) {
+  std::error_code ec;
+  wait_for_pipes(n, timeout, ec);
+  if (ec) throw_for(ec, fmt::format("wait for {} pipes", n));
+}
 
 Message Socket::recv(std::error_code& ec) {
   Message m;

@@ -30,17 +30,24 @@ struct BodyChunk {
 
 BodyChunk* allocate_owned_chunk(std::size_t size, std::byte*& data);
 
+/// Calls `destroy(chunk)` (which runs a user's deleter) now, or, when this
+/// thread is inside one of the library's locked regions, right after it
+/// leaves the outermost one: user code never runs under a library lock.
+void release_user_chunk(BodyChunk* chunk, void (*destroy)(BodyChunk*) noexcept) noexcept;
+
 template <class Deleter>
 struct WrappedChunk : BodyChunk {
   void* ptr;
   Deleter deleter;
 
   WrappedChunk(void* p, Deleter&& d) : ptr(p), deleter(std::move(d)) {
-    release = [](BodyChunk* self) noexcept {
-      auto* me = static_cast<WrappedChunk*>(self);
-      me->deleter(me->ptr);
-      delete me;
-    };
+    release = [](BodyChunk* self) noexcept { release_user_chunk(self, &destroy); };
+  }
+
+  static void destroy(BodyChunk* self) noexcept {
+    auto* me = static_cast<WrappedChunk*>(self);
+    me->deleter(me->ptr);
+    delete me;
   }
 };
 

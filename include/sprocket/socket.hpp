@@ -153,6 +153,20 @@ class Socket {
         detail::InitiateRecv{core_, 0}, token);
   }
 
+  /// Waits until at least `n` connections (pipes) are attached — what a PUB,
+  /// a SURVEYOR or a PUSH with failover needs before its first send goes
+  /// nowhere. Fails with errc::timed_out after `timeout` (negative: no
+  /// limit), errc::closed when the socket closes first.
+  void wait_for_pipes(std::size_t n, duration timeout = duration(-1));
+  void wait_for_pipes(std::size_t n, duration timeout, std::error_code& ec);
+  /// The same, asynchronously; completes with `void(std::error_code)` and
+  /// supports asio per-operation cancellation (errc::canceled).
+  template <class Token>
+  auto async_wait_for_pipes(std::size_t n, duration timeout, Token&& token) {
+    return asio::async_initiate<Token, void(std::error_code)>(
+        detail::InitiateWaitForPipes{core_}, token, n, timeout);
+  }
+
   /// Closes the socket: pending and blocked operations complete with
   /// errc::closed, endpoints stop, connections close (queued output is
   /// flushed for up to the linger time). Never blocks; idempotent.
@@ -202,7 +216,11 @@ class Socket {
 
   /// Calls `callback` for every connection added, removed or refused. It
   /// runs on an internal or I/O thread with no lock held and may call back
-  /// into the socket. Replaces any earlier callback; pass {} to stop.
+  /// into the socket. Replaces any earlier callback; pass {} to stop. When
+  /// this returns (and when ~Socket returns) the earlier callback is not
+  /// running on any other thread and will not be called again; only a call
+  /// on the calling thread itself (a callback replacing itself) may still
+  /// be in progress.
   void on_pipe_event(std::function<void(const PipeEvent&)> callback);
   /// A snapshot of the counters.
   Stats stats() const;

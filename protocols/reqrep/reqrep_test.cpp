@@ -116,6 +116,38 @@ TEST_P(ReqRepTest, ResendsAtOnceWhenTheCarryingPipeDies) {
   EXPECT_EQ(req_.socket.recv().str(), "kept");
 }
 
+// With resending disabled a request whose connection dies is not sent again
+// (that would be a resend); its recv fails with connection_reset, as NNG's.
+TEST_P(ReqRepTest, NegativeResendIntervalFailsTheRequestWhenItsPipeDies) {
+  req_.socket.set_resend_interval(-1ms);
+  Node other(sprocket::rep);
+  ASSERT_TRUE(add(other, req_));
+  req_.socket.send("only once");
+  Node* holder = nullptr;
+  ASSERT_TRUE(wait_until([&] {
+    for (Node* n : {&rep_, &other}) {
+      std::error_code ec;
+      if (n->socket.try_recv(ec).str() == "only once") holder = n;
+    }
+    return holder != nullptr;
+  }));
+  Node* survivor = holder == &rep_ ? &other : &rep_;
+  holder->socket.close();
+  std::error_code ec;
+  (void)req_.socket.recv(ec);
+  EXPECT_ERRC(ec, errc::connection_reset);
+  survivor->socket.set_recv_timeout(300ms);
+  Message copy = survivor->socket.recv(ec);
+  EXPECT_ERRC(ec, errc::timed_out) << "the request was resent: " << copy.str();
+  // The socket goes on: a new request is answered.
+  (void)req_.socket.recv(ec);
+  EXPECT_ERRC(ec, errc::bad_state) << "the failed request is over";
+  req_.socket.send("next");
+  EXPECT_EQ(survivor->socket.recv().str(), "next");
+  survivor->socket.send("answered");
+  EXPECT_EQ(req_.socket.recv().str(), "answered");
+}
+
 TEST_P(ReqRepTest, ReplyToAGoneRequesterIsDroppedAndServingGoesOn) {
   Node doomed(sprocket::req);
   ASSERT_TRUE(add(rep_, doomed));

@@ -82,8 +82,8 @@ struct IpcTraits {
   static void start_connection(Unix::socket socket, std::shared_ptr<SocketPort> port, std::string,
                                const Address& a, bool, LinkHandler done) {
     // Unix sockets have no useful peer name: both ends are the path.
-    stream::start_sp_connection<IpcTraits>(std::move(socket), std::move(port), "ipc://" + a.path,
-                                           std::move(done));
+    stream::start_sp_connection(std::move(socket), framing, std::move(port), "ipc://" + a.path,
+                                std::move(done));
   }
 
   static std::string describe(const Unix::socket& socket) {

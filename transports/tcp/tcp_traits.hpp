@@ -100,8 +100,8 @@ struct TcpTraits {
 
   static void start_connection(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port, std::string peer,
                                const Address&, bool, LinkHandler done) {
-    stream::start_sp_connection<TcpTraits>(std::move(socket), std::move(port), std::move(peer),
-                                    std::move(done));
+    stream::start_sp_connection(std::move(socket), framing, std::move(port), std::move(peer),
+                                std::move(done));
   }
 
   static std::string describe(const asio::ip::tcp::socket& socket) {

@@ -2,6 +2,8 @@
 // code) and the socket core (compiled once, in the library).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <system_error>
@@ -84,6 +86,23 @@ void start_async_send(const std::shared_ptr<SocketCore>& core, std::uint64_t id,
                       std::unique_ptr<AsyncOp> op, std::uint32_t ctx = 0);
 void start_async_recv(const std::shared_ptr<SocketCore>& core, std::uint64_t id,
                       std::unique_ptr<AsyncOp> op, std::uint32_t ctx = 0);
+
+void start_async_wait_for_pipes(const std::shared_ptr<SocketCore>& core, std::size_t n,
+                                std::chrono::nanoseconds timeout, std::uint64_t id,
+                                std::unique_ptr<AsyncOp> op);
+
+/// Socket::async_wait_for_pipes.
+struct InitiateWaitForPipes {
+  std::shared_ptr<SocketCore> core;
+  template <class Handler>
+  void operator()(Handler handler, std::size_t n, std::chrono::nanoseconds timeout) const {
+    auto op = std::make_unique<AsyncOpImpl<std::decay_t<Handler>, false>>(std::move(handler),
+                                                                         core_executor(core));
+    auto id = next_async_id();
+    op->bind_cancellation(core, id);
+    start_async_wait_for_pipes(core, n, timeout, id, std::move(op));
+  }
+};
 
 /// The asio initiations shared by Socket and Context.
 struct InitiateSend {

@@ -61,9 +61,14 @@ class MessageQueue {
   void close_producer(std::error_code reason = {});
   /// The reason given to close_producer(), if any.
   std::error_code close_reason() const;
-  /// The consumer will pop no more; queued messages are dropped and every
-  /// later push fails with closed.
-  void close_consumer();
+  /// The consumer will pop no more; every later push fails with closed.
+  /// What is queued stays for the producer to reclaim(), and `unsent` —
+  /// messages the consumer popped but could not pass on (a connection whose
+  /// write failed), oldest first — goes back in front of it.
+  void close_consumer(std::vector<Message> unsent = {});
+  /// After the consumer closed: moves every message still queued, oldest
+  /// first, to the end of `out` (the producer may send them elsewhere).
+  void reclaim(std::vector<Message>& out);
   bool consumer_closed() const;
   bool producer_closed() const;
   /// True once pop() would return closed: empty, and either side closed.

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "sprocket/message.hpp"
 #include "sprocket/options.hpp"
@@ -90,6 +91,12 @@ class ProtocolHandler {
   virtual std::error_code add_pipe(Pipe& pipe) = 0;
   /// A connection is gone; forget it (never called for refused pipes).
   virtual void remove_pipe(Pipe& pipe) = 0;
+  /// Messages that were queued for a pipe whose connection failed before
+  /// they left the process, oldest first; called after remove_pipe(). The
+  /// protocol moves out of `unsent` those it sends elsewhere (PUSH's load
+  /// balancing; a REQ resends its request anyway); the core counts the rest
+  /// as drops. The default sends none elsewhere.
+  virtual void reroute(std::vector<Message>& /*unsent*/) {}
   /// The pipe may have input now (spurious calls are allowed).
   virtual void pipe_readable(Pipe& pipe) = 0;
   /// The pipe may take output now (spurious calls are allowed).
