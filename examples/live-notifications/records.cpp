@@ -12,11 +12,21 @@ std::string quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
@@ -29,7 +39,9 @@ std::string quoted(std::string_view s) {
   return out;
 }
 
-Outcome error(std::string_view what) { return {fmt::format("{{\"error\":{}}}", quoted(what)), std::nullopt}; }
+Outcome error(std::string_view what) {
+  return {fmt::format("{{\"error\":{}}}", quoted(what)), std::nullopt};
+}
 
 // Splits off the first space-separated word of `s`.
 std::string_view next_word(std::string_view& s) {
@@ -40,15 +52,19 @@ std::string_view next_word(std::string_view& s) {
 }
 
 // Shortens a value quoted in an error message, so a huge request is not echoed whole.
-std::string_view clip(std::string_view s) { return s.substr(0, 40); }
+std::string_view clip(std::string_view s) {
+  return s.substr(0, 40);
+}
 
 }  // namespace
 
-std::string topic(int id) { return fmt::format("record/{} ", id); }
+std::string topic(int id) {
+  return fmt::format("record/{} ", id);
+}
 
 std::string to_json(const Record& r) {
-  return fmt::format(R"({{"id":{},"title":{},"body":{},"version":{},"editor":{}}})", r.id, quoted(r.title),
-                     quoted(r.body), r.version, quoted(r.editor));
+  return fmt::format(R"({{"id":{},"title":{},"body":{},"version":{},"editor":{}}})", r.id,
+                     quoted(r.title), quoted(r.body), r.version, quoted(r.editor));
 }
 
 RecordStore::RecordStore() {
@@ -72,13 +88,15 @@ Record* RecordStore::find(std::string_view id_text) {
 Outcome RecordStore::handle(std::string_view request) {
   auto newline = request.find('\n');
   std::string_view line = request.substr(0, newline);
-  std::string_view body = newline == std::string_view::npos ? std::string_view{} : request.substr(newline + 1);
+  std::string_view body =
+      newline == std::string_view::npos ? std::string_view{} : request.substr(newline + 1);
   std::string_view verb = next_word(line);
   if (verb == "list" && line.empty()) return list();
   if (verb == "get") return get(line);
   if (verb == "edit" && newline != std::string_view::npos) return edit(line, body);
-  return error(fmt::format("unknown request '{}': expected 'list', 'get <id>' or 'edit <id> <editor>\\n<body>'",
-                           clip(request.substr(0, newline))));
+  return error(fmt::format(
+      "unknown request '{}': expected 'list', 'get <id>' or 'edit <id> <editor>\\n<body>'",
+      clip(request.substr(0, newline))));
 }
 
 Outcome RecordStore::list() const {
@@ -102,8 +120,10 @@ Outcome RecordStore::edit(std::string_view args, std::string_view body) {
   Record* r = find(id_text);
   if (!r) return error(fmt::format("no record '{}'", clip(id_text)));
   if (args.empty() || args.size() > kMaxEditor || args.find(' ') != std::string_view::npos)
-    return error(fmt::format("the editor must be one word of 1..{} bytes, not '{}'", kMaxEditor, clip(args)));
-  if (body.size() > kMaxBody) return error(fmt::format("the body has {} bytes, more than {}", body.size(), kMaxBody));
+    return error(fmt::format("the editor must be one word of 1..{} bytes, not '{}'", kMaxEditor,
+                             clip(args)));
+  if (body.size() > kMaxBody)
+    return error(fmt::format("the body has {} bytes, more than {}", body.size(), kMaxBody));
   r->body = body;
   r->editor = args;
   ++r->version;

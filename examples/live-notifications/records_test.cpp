@@ -20,7 +20,9 @@ TEST(LiveRecords, ListsTheStartingRecords) {
 TEST(LiveRecords, GetsOneRecord) {
   RecordStore store;
   auto out = store.handle("get 3");
-  EXPECT_EQ(out.reply, R"({"id":3,"title":"Release notes 2.4","body":"- Faster search\n- Dark mode","version":1,"editor":""})");
+  EXPECT_EQ(
+      out.reply,
+      R"({"id":3,"title":"Release notes 2.4","body":"- Faster search\n- Dark mode","version":1,"editor":""})");
   EXPECT_FALSE(out.event);
 }
 

@@ -5,13 +5,16 @@
 // is not a browser: `nanocat --sub` printing "e-mail alerts"). The page
 // itself, and the JavaScript client it imports, are served over HTTP by
 // this process too. See README.md.
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <fmt/format.h>
 #include <sprocket/sprocket.hpp>
@@ -24,7 +27,9 @@ namespace {
 using namespace std::chrono_literals;
 
 volatile std::sig_atomic_t g_stop = 0;
-extern "C" void on_signal(int) { g_stop = 1; }
+extern "C" void on_signal(int) {
+  g_stop = 1;
+}
 
 struct Settings {
   std::string host = "127.0.0.1";
@@ -36,11 +41,13 @@ struct Settings {
 };
 
 [[noreturn]] void usage_error(const std::string& what) {
-  std::fprintf(stderr,
-               "live-notifications-server: %s\n"
-               "usage: live-notifications-server [--host ADDR] [--http-port P] [--ws-port P] [--tcp-port P]\n"
-               "                                 [--web DIR] [--client DIR]   (port 0: any free port)\n",
-               what.c_str());
+  std::fprintf(
+      stderr,
+      "live-notifications-server: %s\n"
+      "usage: live-notifications-server [--host ADDR] [--http-port P] [--ws-port P]\n"
+      "                                 [--tcp-port P] [--web DIR] [--client DIR]\n"
+      "       (a port of 0 means any free port)\n",
+      what.c_str());
   std::exit(1);
 }
 
@@ -58,13 +65,20 @@ Settings parse(int argc, char** argv) {
     std::string_view flag = argv[i];
     if (i + 1 >= argc) usage_error(fmt::format("unknown option or missing value: '{}'", flag));
     const char* value = argv[++i];
-    if (flag == "--host") s.host = value;
-    else if (flag == "--http-port") s.http_port = parse_port(flag, value);
-    else if (flag == "--ws-port") s.ws_port = parse_port(flag, value);
-    else if (flag == "--tcp-port") s.tcp_port = parse_port(flag, value);
-    else if (flag == "--web") s.web_dir = value;
-    else if (flag == "--client") s.client_dir = value;
-    else usage_error(fmt::format("unknown option '{}'", flag));
+    if (flag == "--host")
+      s.host = value;
+    else if (flag == "--http-port")
+      s.http_port = parse_port(flag, value);
+    else if (flag == "--ws-port")
+      s.ws_port = parse_port(flag, value);
+    else if (flag == "--tcp-port")
+      s.tcp_port = parse_port(flag, value);
+    else if (flag == "--web")
+      s.web_dir = value;
+    else if (flag == "--client")
+      s.client_dir = value;
+    else
+      usage_error(fmt::format("unknown option '{}'", flag));
   }
   return s;
 }
@@ -74,16 +88,19 @@ sprocket::Listener listen_or_exit(sprocket::Socket& s, const std::string& url) {
   try {
     return s.listen(url);
   } catch (const std::system_error& e) {
-    std::fprintf(stderr, "live-notifications-server: cannot listen on %s: %s\n", url.c_str(), e.what());
+    std::fprintf(stderr, "live-notifications-server: cannot listen on %s: %s\n", url.c_str(),
+                 e.what());
     std::exit(3);
   }
 }
 
 live::HttpRoutes routes(const Settings& s, unsigned short ws_port) {
   return [s, ws_port](std::string_view path) -> std::optional<live::HttpResponse> {
-    if (path == "/config.json") return live::HttpResponse{"application/json", fmt::format(R"({{"wsPort":{}}})", ws_port)};
+    if (path == "/config.json")
+      return live::HttpResponse{"application/json", fmt::format(R"({{"wsPort":{}}})", ws_port)};
     constexpr std::string_view client = "/sprocket/";
-    if (path.substr(0, client.size()) == client) return live::serve_file(s.client_dir, path.substr(client.size() - 1));
+    if (path.substr(0, client.size()) == client)
+      return live::serve_file(s.client_dir, path.substr(client.size() - 1));
     return live::serve_file(s.web_dir, path);
   };
 }
@@ -104,7 +121,8 @@ void serve(sprocket::Socket& rep, sprocket::Socket& pub) {
     rep.send(outcome.reply, ec);  // a requester that has gone is not our problem
     if (outcome.event) {
       pub.send(*outcome.event, ec);
-      std::printf("event: %.*s\n", static_cast<int>(std::min<std::size_t>(outcome.event->size(), 160)),
+      std::printf("event: %.*s\n",
+                  static_cast<int>(std::min<std::size_t>(outcome.event->size(), 160)),
                   outcome.event->c_str());
       std::fflush(stdout);
     }
@@ -119,18 +137,21 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
 
   sprocket::Socket rep{sprocket::rep};
-  sprocket::Listener rpc = listen_or_exit(rep, fmt::format("ws://{}:{}/rpc", settings.host, settings.ws_port));
+  sprocket::Listener rpc =
+      listen_or_exit(rep, fmt::format("ws://{}:{}/rpc", settings.host, settings.ws_port));
   const unsigned short ws_port = rpc.port();
   sprocket::Socket pub{sprocket::pub};
   listen_or_exit(pub, fmt::format("ws://{}:{}/events", settings.host, ws_port));
-  sprocket::Listener tcp = listen_or_exit(pub, fmt::format("tcp://{}:{}", settings.host, settings.tcp_port));
+  sprocket::Listener tcp =
+      listen_or_exit(pub, fmt::format("tcp://{}:{}", settings.host, settings.tcp_port));
 
   std::unique_ptr<live::StaticHttpServer> http;
   try {
-    http = std::make_unique<live::StaticHttpServer>(settings.host, settings.http_port, routes(settings, ws_port));
+    http = std::make_unique<live::StaticHttpServer>(settings.host, settings.http_port,
+                                                    routes(settings, ws_port));
   } catch (const std::system_error& e) {
-    std::fprintf(stderr, "live-notifications-server: cannot serve http://%s:%u/: %s\n", settings.host.c_str(),
-                 settings.http_port, e.what());
+    std::fprintf(stderr, "live-notifications-server: cannot serve http://%s:%u/: %s\n",
+                 settings.host.c_str(), settings.http_port, e.what());
     return 3;
   }
 

@@ -25,7 +25,9 @@ constexpr std::size_t kMaxHead = 8192;
 constexpr auto kRequestTimeout = 10s;
 
 std::string content_type_of(std::string_view path) {
-  auto ends = [&](std::string_view ext) { return path.size() >= ext.size() && path.substr(path.size() - ext.size()) == ext; };
+  auto ends = [&](std::string_view ext) {
+    return path.size() >= ext.size() && path.substr(path.size() - ext.size()) == ext;
+  };
   if (ends(".html")) return "text/html; charset=utf-8";
   if (ends(".js")) return "text/javascript; charset=utf-8";
   if (ends(".css")) return "text/css; charset=utf-8";
@@ -35,34 +37,41 @@ std::string content_type_of(std::string_view path) {
 }
 
 bool safe_path(std::string_view path) {
-  if (path.empty() || path.front() != '/' || path.find("..") != std::string_view::npos) return false;
+  if (path.empty() || path.front() != '/' || path.find("..") != std::string_view::npos)
+    return false;
   for (char c : path) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-' || c == '/';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-' || c == '/';
     if (!ok) return false;
   }
   return true;
 }
 
 std::string status_response(int code, std::string_view reason) {
-  return fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}\n",
-                     code, reason, reason.size() + 1, reason);
+  return fmt::format(
+      "HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n"
+      "Connection: close\r\n\r\n{}\n",
+      code, reason, reason.size() + 1, reason);
 }
 
 // One connection: read the head (bounded in size and time), answer, close.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpRoutes& routes)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), buf_(kMaxHead), routes_(routes) {}
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        buf_(kMaxHead),
+        routes_(routes) {}
 
   void start() {
     timer_.expires_after(kRequestTimeout);
     timer_.async_wait([self = shared_from_this()](std::error_code ec) {
       if (!ec) self->socket_.close(ec);
     });
-    asio::async_read_until(socket_, buf_, "\r\n\r\n", [self = shared_from_this()](std::error_code ec, std::size_t) {
-      self->answer(ec ? status_response(400, "Bad Request") : self->respond());
-    });
+    asio::async_read_until(
+        socket_, buf_, "\r\n\r\n", [self = shared_from_this()](std::error_code ec, std::size_t) {
+          self->answer(ec ? status_response(400, "Bad Request") : self->respond());
+        });
   }
 
  private:
@@ -76,20 +85,22 @@ class Session : public std::enable_shared_from_this<Session> {
     path = path.substr(0, path.find('?'));
     auto found = routes_(path);
     if (!found) return status_response(404, "Not Found");
-    auto head = fmt::format("HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n"
-                            "Connection: close\r\n\r\n",
-                            found->content_type, found->body.size());
+    auto head = fmt::format(
+        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n"
+        "Connection: close\r\n\r\n",
+        found->content_type, found->body.size());
     return method == "HEAD" ? head : head + found->body;
   }
 
   void answer(std::string response) {
     out_ = std::move(response);
-    asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this()](std::error_code, std::size_t) {
-      std::error_code ignored;
-      self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
-      self->socket_.close(ignored);
-      self->timer_.cancel();
-    });
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](std::error_code, std::size_t) {
+                        std::error_code ignored;
+                        self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
+                        self->socket_.close(ignored);
+                        self->timer_.cancel();
+                      });
   }
 
   tcp::socket socket_;
@@ -130,7 +141,9 @@ StaticHttpServer::~StaticHttpServer() {
   impl_->thread.join();
 }
 
-unsigned short StaticHttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+unsigned short StaticHttpServer::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 std::optional<HttpResponse> serve_file(const std::string& dir, std::string_view path) {
   if (!safe_path(path)) return std::nullopt;
