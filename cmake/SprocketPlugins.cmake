@@ -71,3 +71,17 @@ function(sprocket_add_interop_test name)
     endif()
   endif()
 endfunction()
+
+# A Node.js test — `node --test FILES...` run in WORKING_DIRECTORY with
+# ENVIRONMENT — registered with CTest, bounded by TIMEOUT, labelled `js`.
+# Without node the test fails and says what to install (tools/test.sh does).
+function(sprocket_add_node_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT;WORKING_DIRECTORY" "FILES;ENVIRONMENT" ${ARGN})
+  find_program(SPROCKET_NODE node)
+  if(SPROCKET_NODE)
+    add_test(NAME ${name} COMMAND ${SPROCKET_NODE} --test ${ARG_FILES} WORKING_DIRECTORY ${ARG_WORKING_DIRECTORY})
+  else()
+    add_test(NAME ${name} COMMAND sh -c "echo 'node not found: apt-get install nodejs node-ws (tools/test.sh installs them)' >&2; exit 1")
+  endif()
+  set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS js ENVIRONMENT "${ARG_ENVIRONMENT}")
+endfunction()

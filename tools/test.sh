@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then configures, builds and runs every test in
-# three builds: Release, ASan+UBSan and TSan. All three run even when one
+# three builds: Release, ASan+UBSan and TSan (the JavaScript client's tests
+# and the browser test run in Release only). All three run even when one
 # fails; the exit status is non-zero if any failed.
 #
 #   tools/test.sh                 # all three builds
@@ -15,7 +16,7 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source tools/lib/deps.sh
 
 usage() {
-  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 builds=(release asan tsan)
@@ -96,7 +97,12 @@ run_build() {
   result[$name]="PASS"
 }
 
-sprocket_install_deps
+# The JavaScript and browser tests run in the Release build only.
+if [[ " ${builds[*]} " == *" release "* ]]; then
+  sprocket_install_deps "${SPROCKET_JS_TEST_DEPS[@]}"
+else
+  sprocket_install_deps
+fi
 
 status=0
 start=$SECONDS

@@ -15,6 +15,14 @@ SPROCKET_DEPS=(
   gnuplot-nox                                      # benchmark plots
 )
 
+# For the tests of the JavaScript client and the browser test of the
+# live-notifications demo (tools/test.sh adds them when it runs the Release
+# build, the one that runs those tests). Debian 12's nodejs is Node 18; a
+# Node already installed as the `nodejs` package (20 from NodeSource on the
+# project's machines) is kept. node-ws is the `ws` package for Node,
+# node-typescript checks the client's type declarations.
+SPROCKET_JS_TEST_DEPS=(nodejs node-ws node-typescript chromium chromium-driver)
+
 # Prints, one per line, the packages among "$@" that are not installed.
 sprocket_missing_packages() {
   local pkg status
