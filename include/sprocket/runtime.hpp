@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <system_error>
 
+#include "sprocket/detail/export.hpp"
+
 namespace sprocket {
 
 struct RuntimeOptions {
@@ -13,6 +15,6 @@ struct RuntimeOptions {
 
 /// Sets the runtime's options. Only before the first socket starts it;
 /// afterwards returns errc::bad_state and changes nothing.
-std::error_code configure_runtime(const RuntimeOptions& options);
+SPROCKET_API std::error_code configure_runtime(const RuntimeOptions& options);
 
 }  // namespace sprocket

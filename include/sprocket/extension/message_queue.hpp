@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "sprocket/detail/export.hpp"
 #include "sprocket/detail/spin_mutex.hpp"
 #include "sprocket/message.hpp"
 
@@ -23,7 +24,7 @@ namespace sprocket {
 
 /// Told about a queue's transitions. Called with no lock held, on whichever
 /// thread caused the transition; may be spurious.
-class QueueListener {
+class SPROCKET_API QueueListener {
  public:
   virtual ~QueueListener() = default;
   /// For the consumer: the queue went from empty to non-empty, or the
@@ -34,7 +35,7 @@ class QueueListener {
   virtual void on_queue_writable() = 0;
 };
 
-class MessageQueue {
+class SPROCKET_API MessageQueue {
  public:
   enum class Push { ok, full, closed };
   enum class Pop { ok, empty, closed };

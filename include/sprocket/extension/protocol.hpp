@@ -12,6 +12,7 @@
 #include <string>
 #include <system_error>
 
+#include "sprocket/detail/export.hpp"
 #include "sprocket/message.hpp"
 #include "sprocket/options.hpp"
 #include "sprocket/protocol.hpp"
@@ -21,7 +22,7 @@ namespace sprocket {
 /// One connection as a protocol sees it. Only valid between the protocol's
 /// add_pipe() and remove_pipe() calls for it, and only used with the socket
 /// lock held (that is, from inside ProtocolHandler calls).
-class Pipe {
+class SPROCKET_API Pipe {
  public:
   enum class Io { ok, would_block, closed };
 
@@ -59,7 +60,7 @@ class Pipe {
 };
 
 /// What the socket core offers a protocol.
-class ProtocolHost {
+class SPROCKET_API ProtocolHost {
  public:
   virtual ~ProtocolHost() = default;
   /// Counts a message the protocol dropped (malformed, unroutable, late).
@@ -82,7 +83,7 @@ class ProtocolHost {
 /// One socket's protocol state. Every member is called with the socket lock
 /// held, so a handler needs no locking of its own; none may block, and none
 /// may call user code.
-class ProtocolHandler {
+class SPROCKET_API ProtocolHandler {
  public:
   virtual ~ProtocolHandler() = default;
   /// A connection is up. Return an error (errc::peer_limit...) to refuse
@@ -137,9 +138,9 @@ struct ProtocolInfo {
 };
 
 /// Adds (or replaces) a protocol, found afterwards by Socket(Protocol{id}).
-void register_protocol(ProtocolInfo info);
+SPROCKET_API void register_protocol(ProtocolInfo info);
 
 /// The registered protocol with this id, or nullptr.
-const ProtocolInfo* find_protocol(std::uint16_t id);
+SPROCKET_API const ProtocolInfo* find_protocol(std::uint16_t id);
 
 }  // namespace sprocket

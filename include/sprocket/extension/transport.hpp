@@ -13,6 +13,7 @@
 
 #include <asio/any_io_executor.hpp>
 
+#include "sprocket/detail/export.hpp"
 #include "sprocket/detail/unique_function.hpp"
 #include "sprocket/extension/message_queue.hpp"
 #include "sprocket/options.hpp"
@@ -37,7 +38,7 @@ struct PeerLink {
 };
 
 /// The socket, as a transport sees it.
-class SocketPort {
+class SPROCKET_API SocketPort {
  public:
   virtual ~SocketPort() = default;
   virtual std::uint16_t protocol_id() const noexcept = 0;
@@ -57,7 +58,7 @@ using LinkHandler = detail::UniqueFunction<void(std::error_code, PeerLink)>;
 
 /// One dial(): makes connection attempts on request. The core drives
 /// retries and backoff.
-class TransportDialer {
+class SPROCKET_API TransportDialer {
  public:
   virtual ~TransportDialer() = default;
   /// Starts one attempt; `done` is called exactly once, on any thread,
@@ -69,7 +70,7 @@ class TransportDialer {
 };
 
 /// One listen(): binds at once, then hands over every accepted connection.
-class TransportListener {
+class SPROCKET_API TransportListener {
  public:
   virtual ~TransportListener() = default;
   /// Takes the address; errors (address_in_use...) are reported here.
@@ -82,7 +83,7 @@ class TransportListener {
   virtual void close() = 0;
 };
 
-class Transport {
+class SPROCKET_API Transport {
  public:
   virtual ~Transport() = default;
   /// The URL scheme served, such as "tcp".
@@ -99,9 +100,9 @@ class Transport {
 };
 
 /// Adds (or replaces) the transport for its scheme.
-void register_transport(std::shared_ptr<Transport> transport);
+SPROCKET_API void register_transport(std::shared_ptr<Transport> transport);
 
 /// The transport registered for `scheme`, or nullptr.
-std::shared_ptr<Transport> find_transport(std::string_view scheme);
+SPROCKET_API std::shared_ptr<Transport> find_transport(std::string_view scheme);
 
 }  // namespace sprocket
