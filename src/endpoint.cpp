@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <random>
 
+#include <fmt/format.h>
+
+#include "error_detail.hpp"
 #include "socket_core.hpp"
 #include "url.hpp"
 
@@ -23,10 +26,26 @@ std::chrono::milliseconds with_jitter(std::chrono::milliseconds d) {
   return std::chrono::milliseconds(pick(rng));
 }
 
+/// True when every option is in range; otherwise names the first one that
+/// is not, and its allowed range, as the error detail.
 bool valid(const EndpointOptions& o) {
-  auto prio_ok = [](int p) { return p >= 1 && p <= 16; };
-  return prio_ok(o.send_priority) && prio_ok(o.recv_priority) && o.reconnect_min.count() > 0 &&
-         o.reconnect_max >= o.reconnect_min;
+  auto priority_ok = [](const char* name, int p) {
+    if (p >= 1 && p <= 16) return true;
+    set_error_detail(fmt::format("{} {} is outside 1..16", name, p));
+    return false;
+  };
+  if (!priority_ok("send_priority", o.send_priority)) return false;
+  if (!priority_ok("recv_priority", o.recv_priority)) return false;
+  if (o.reconnect_min.count() <= 0) {
+    set_error_detail(fmt::format("reconnect_min {} ms is not positive", o.reconnect_min.count()));
+    return false;
+  }
+  if (o.reconnect_max < o.reconnect_min) {
+    set_error_detail(fmt::format("reconnect_max {} ms is below reconnect_min {} ms",
+                                 o.reconnect_max.count(), o.reconnect_min.count()));
+    return false;
+  }
+  return true;
 }
 
 // ------------------------------------------------------------------ dialer
@@ -70,10 +89,12 @@ class DialerImpl final : public EndpointBase {
     backoff();
   }
 
+  /// The first attempt's result; its detail becomes the calling thread's.
   std::error_code wait_first(std::chrono::nanoseconds timeout) {
     std::unique_lock lock(mu_);
     if (!first_cv_.wait_for(lock, timeout, [&] { return first_.has_value(); }))
       return errc::timed_out;
+    if (*first_) set_error_detail(first_detail_);
     return *first_;
   }
 
@@ -92,6 +113,10 @@ class DialerImpl final : public EndpointBase {
   }
 
   void connected(std::error_code ec, PeerLink link) {
+    // Why the attempt failed, in words, if the transport said so on this
+    // thread just before calling us (src/error_detail.hpp); taken always,
+    // so it never lingers for an unrelated failure.
+    auto detail = take_error_detail();
     auto core = core_.lock();
     if (!core || is_closed()) {
       discard(link);
@@ -102,7 +127,7 @@ class DialerImpl final : public EndpointBase {
     } else {
       ec = core->attach(std::move(link), shared_from_this());
     }
-    record_first(ec);
+    record_first(ec, std::move(detail));
     if (ec) {
       backoff();
       return;
@@ -136,10 +161,11 @@ class DialerImpl final : public EndpointBase {
     return state_ == State::closed;
   }
 
-  void record_first(std::error_code ec) {
+  void record_first(std::error_code ec, std::string detail = {}) {
     std::lock_guard lock(mu_);
     if (first_) return;
     first_ = ec;
+    first_detail_ = std::move(detail);
     first_cv_.notify_all();
   }
 
@@ -149,6 +175,7 @@ class DialerImpl final : public EndpointBase {
   asio::steady_timer timer_;
   std::chrono::milliseconds delay_;
   std::optional<std::error_code> first_;
+  std::string first_detail_;  // why the first attempt failed, in words
   std::condition_variable first_cv_;
 };
 
@@ -207,7 +234,10 @@ std::shared_ptr<Transport> transport_for(std::string_view text, const EndpointOp
     return nullptr;
   }
   auto transport = find_transport(url.scheme);
-  if (!transport) ec = errc::unsupported_transport;
+  if (!transport) {
+    set_error_detail(fmt::format("no transport serves \"{}://\"", url.scheme));
+    ec = errc::unsupported_transport;
+  }
   return transport;
 }
 

@@ -9,6 +9,7 @@
 
 #include <asio/async_result.hpp>
 
+#include "sprocket/detail/export.hpp"
 #include "sprocket/detail/async_op.hpp"
 #include "sprocket/message.hpp"
 #include "sprocket/socket.hpp"
@@ -21,7 +22,7 @@ namespace sprocket {
 /// Context starts with its socket's timeouts and has its own setters. Its
 /// members are thread-safe; closing the socket or the context completes its
 /// pending operations with errc::closed.
-class Context {
+class SPROCKET_API Context {
  public:
   using duration = std::chrono::nanoseconds;
 
@@ -40,9 +41,13 @@ class Context {
   void send(Message&& m, std::error_code& ec);
   void send(std::string_view text);
   void send(std::string_view text, std::error_code& ec);
+  void send(std::span<const std::byte> bytes);
+  void send(std::span<const std::byte> bytes, std::error_code& ec);
   Message recv();
   Message recv(std::error_code& ec);
   void try_send(Message&& m, std::error_code& ec);
+  void try_send(std::string_view text, std::error_code& ec);
+  void try_send(std::span<const std::byte> bytes, std::error_code& ec);
   Message try_recv(std::error_code& ec);
 
   /// As Socket::async_send, on this context.
@@ -50,6 +55,14 @@ class Context {
   auto async_send(Message m, Token&& token) {
     return asio::async_initiate<Token, void(std::error_code)>(detail::InitiateSend{core_, id_},
                                                               token, std::move(m));
+  }
+  template <class Token>
+  auto async_send(std::string_view text, Token&& token) {
+    return async_send(Message(text), std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_send(std::span<const std::byte> bytes, Token&& token) {
+    return async_send(Message(bytes), std::forward<Token>(token));
   }
   /// As Socket::async_recv, on this context.
   template <class Token>

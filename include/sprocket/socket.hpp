@@ -14,6 +14,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/async_result.hpp>
 
+#include "sprocket/detail/export.hpp"
 #include "sprocket/detail/async_op.hpp"
 #include "sprocket/error.hpp"
 #include "sprocket/message.hpp"
@@ -29,7 +30,7 @@ struct SocketAccess;
 
 /// A handle on one dial(). Dropping it leaves the dialer running, owned by
 /// its socket; close() stops it and closes its connection.
-class Dialer {
+class SPROCKET_API Dialer {
  public:
   Dialer() = default;
   /// Stops reconnecting and closes the current connection. Idempotent.
@@ -46,7 +47,7 @@ class Dialer {
 
 /// A handle on one listen(). Dropping it leaves the listener running, owned
 /// by its socket; close() stops accepting and closes its connections.
-class Listener {
+class SPROCKET_API Listener {
  public:
   Listener() = default;
   /// Stops accepting and closes the connections it accepted. Idempotent.
@@ -94,7 +95,7 @@ struct Stats {
 /// A scalability-protocol socket. Every member is safe to call from any
 /// thread at any time, concurrently, including close() while other threads
 /// are blocked in it (they return errc::closed).
-class Socket {
+class SPROCKET_API Socket {
   friend struct detail::SocketAccess;
   friend class Context;
 
@@ -136,6 +137,7 @@ class Socket {
   /// Never block: errc::would_block when the operation cannot complete now.
   void try_send(Message&& m, std::error_code& ec);
   void try_send(std::string_view text, std::error_code& ec);
+  void try_send(std::span<const std::byte> bytes, std::error_code& ec);
   Message try_recv(std::error_code& ec);
 
   /// Sends asynchronously; completes with `void(std::error_code)`. Honours
@@ -144,6 +146,18 @@ class Socket {
   auto async_send(Message m, Token&& token) {
     return asio::async_initiate<Token, void(std::error_code)>(detail::InitiateSend{core_, 0},
                                                               token, std::move(m));
+  }
+  /// Sends a copy of `text` asynchronously (`async_send("hi", use_awaitable)`).
+  /// The text is copied before this returns, so it need not outlive the
+  /// operation.
+  template <class Token>
+  auto async_send(std::string_view text, Token&& token) {
+    return async_send(Message(text), std::forward<Token>(token));
+  }
+  /// Sends a copy of `bytes` asynchronously; copied before this returns.
+  template <class Token>
+  auto async_send(std::span<const std::byte> bytes, Token&& token) {
+    return async_send(Message(bytes), std::forward<Token>(token));
   }
 
   /// Receives asynchronously; completes with `void(std::error_code, Message)`.
