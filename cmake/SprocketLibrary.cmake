@@ -17,7 +17,11 @@
 # A plug-in (protocols/<name>/, transports/<name>/) adds its sources and
 # private dependencies to the objects, in its own CMakeLists.txt:
 #   target_sources(sprocket_objects PRIVATE foo.cpp)
+#   find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+#   set_target_properties(OpenSSL::Crypto PROPERTIES IMPORTED_GLOBAL TRUE)
 #   target_link_libraries(sprocket_objects PRIVATE OpenSSL::Crypto)
+# (IMPORTED_GLOBAL: the libraries are linked at the top level, which must
+# see the dependency too.)
 # sprocket_finish_libraries() then gives both libraries those dependencies;
 # cmake/SprocketInstall.cmake tells the installed package's users how to
 # find them.
@@ -80,7 +84,16 @@ endfunction()
 # records the private ones for the installed package (SPROCKET_PRIVATE_DEPS).
 function(sprocket_finish_libraries)
   get_target_property(deps sprocket_objects LINK_LIBRARIES)
+  # Entries "::@(...)" and "::@" only mark the directory a link was made in.
+  list(FILTER deps EXCLUDE REGEX "^::@")
   list(REMOVE_ITEM deps sprocket_headers Threads::Threads)
+  foreach(dep IN LISTS deps)
+    if(dep MATCHES "::" AND NOT TARGET ${dep})
+      message(FATAL_ERROR "${dep}, linked into sprocket_objects by a plug-in, is not visible at the "
+                          "top level: after its find_package(), mark it global with "
+                          "set_target_properties(${dep} PROPERTIES IMPORTED_GLOBAL TRUE).")
+    endif()
+  endforeach()
   get_property(libraries GLOBAL PROPERTY SPROCKET_LIBRARY_TARGETS)
   foreach(library IN LISTS libraries)
     get_target_property(sources ${library} SOURCES)

@@ -25,6 +25,7 @@ SPROCKET_API void start_device(Socket& a, Socket& b, std::unique_ptr<AsyncOp> op
 /// REQ, raw PUSH... or two of a symmetric protocol: PAIR, BUS).
 /// Throws std::system_error(errc::invalid_argument) otherwise.
 SPROCKET_API void device(Socket& a, Socket& b);
+/// As device(a, b), reporting a failure in `ec` instead of throwing.
 SPROCKET_API void device(Socket& a, Socket& b, std::error_code& ec);
 
 /// The same, asynchronously; completes with `void(std::error_code)` (no

@@ -56,9 +56,10 @@ struct WrappedChunk : BodyChunk {
 /// small messages cost no heap allocation. Larger bodies are
 /// reference-counted and shared: clone() is O(1), and a body adopted with
 /// wrap() crosses inproc without a copy. Move-only; copying is explicit
-/// through clone().
+/// through clone(). A moved-from Message is empty (no body, no header).
 class SPROCKET_API Message {
  public:
+  /// Largest body kept inside the Message (no heap allocation).
   static constexpr std::size_t kInlineBody = 64;
   /// Largest header a message carries: 16 SP words (a TTL of 15 plus the id).
   static constexpr std::size_t kMaxHeader = 64;
@@ -89,7 +90,9 @@ class SPROCKET_API Message {
     return m;
   }
 
+  /// Takes over `other`'s body and header; `other` is left empty.
   Message(Message&& other) noexcept { steal(other); }
+  /// Drops this message's body, then takes over `other`'s; `other` is left empty.
   Message& operator=(Message&& other) noexcept {
     if (this != &other) {
       reset();
@@ -140,6 +143,7 @@ class SPROCKET_API Message {
   std::span<const std::byte> header() const&& = delete;
   /// Replaces the header; false (header unchanged) when it exceeds kMaxHeader.
   bool set_header(std::span<const std::byte> bytes) noexcept;
+  /// Empties the header.
   void clear_header() noexcept { header_size_ = 0; }
   /// Appends a 32-bit big-endian word to the header; false when full.
   bool push_header_word(std::uint32_t word) noexcept;

@@ -35,6 +35,7 @@ struct EndpointOptions {
   int recv_priority = 8;
   /// First reconnect delay; doubles (with jitter) up to reconnect_max.
   std::chrono::milliseconds reconnect_min{100};
+  /// Longest reconnect delay (default 10 s); at least reconnect_min.
   std::chrono::milliseconds reconnect_max{10'000};
   /// dial() only: wait until the first connection is up (or has failed)
   /// and report its error, instead of connecting in the background.

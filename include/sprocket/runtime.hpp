@@ -8,6 +8,7 @@
 
 namespace sprocket {
 
+/// The process-wide I/O runtime's settings (configure_runtime()).
 struct RuntimeOptions {
   /// I/O threads; 0 picks min(2, hardware threads).
   std::size_t io_threads = 0;

@@ -24,12 +24,19 @@ namespace sprocket {
 /// lock held (that is, from inside ProtocolHandler calls).
 class SPROCKET_API Pipe {
  public:
-  enum class Io { ok, would_block, closed };
+  /// The result of send() and recv().
+  enum class Io {
+    ok,           ///< done
+    would_block,  ///< not now: pipe_writable() / pipe_readable() follows when it can be
+    closed,       ///< the connection is going away
+  };
 
   /// Unique within the process, 31 bits, never 0: protocols use it as the
   /// backtrace word that routes replies.
   std::uint32_t id() const noexcept { return id_; }
+  /// The send_priority of the endpoint that made the pipe (1 highest .. 16).
   int send_priority() const noexcept { return send_priority_; }
+  /// The recv_priority of the endpoint that made the pipe (1 highest .. 16).
   int recv_priority() const noexcept { return recv_priority_; }
   /// The peer's SP protocol id.
   std::uint16_t peer_protocol() const noexcept { return peer_protocol_; }
@@ -47,6 +54,7 @@ class SPROCKET_API Pipe {
   void* protocol_data = nullptr;
 
  protected:
+  /// Made by the socket core only.
   Pipe(std::uint32_t id, int send_priority, int recv_priority, std::uint16_t peer) noexcept
       : id_(id), send_priority_(send_priority), recv_priority_(recv_priority),
         peer_protocol_(peer) {}
@@ -77,6 +85,7 @@ class SPROCKET_API ProtocolHost {
   /// Calls ProtocolHandler::on_timer(token) after `delay`, with the socket
   /// lock held. Starting a token that is running restarts it.
   virtual void start_timer(std::uint32_t token, std::chrono::nanoseconds delay) = 0;
+  /// Stops the timer `token`, if running: on_timer(token) will not be called.
   virtual void cancel_timer(std::uint32_t token) = 0;
 };
 
@@ -109,10 +118,14 @@ class SPROCKET_API ProtocolHandler {
   /// success from open_context() and serves context_send/context_recv for
   /// every open id; the defaults support none.
   virtual std::error_code open_context(std::uint32_t /*ctx*/) { return errc_not_supported(); }
+  /// The context `ctx` is closed: forget its state (its pending operations
+  /// have been completed with errc::closed already).
   virtual void close_context(std::uint32_t /*ctx*/) {}
+  /// send() on context `ctx` (0: the socket itself); same rules as send().
   virtual std::error_code context_send(Message& m, std::uint32_t ctx) {
     return ctx == 0 ? send(m) : errc_not_supported();
   }
+  /// recv() on context `ctx` (0: the socket itself); same rules as recv().
   virtual std::error_code context_recv(Message& m, std::uint32_t ctx) {
     return ctx == 0 ? recv(m) : errc_not_supported();
   }
@@ -134,6 +147,7 @@ struct ProtocolInfo {
   std::uint16_t peer_id;     ///< SP wire id of the valid partner
   std::string name;          ///< "pair", "req"...: also the ws subprotocol stem
   std::string peer_name;     ///< the partner's name
+  /// Makes one socket's handler; the host outlives it.
   std::function<std::unique_ptr<ProtocolHandler>(ProtocolHost&)> make;
 };
 

@@ -31,16 +31,17 @@ struct Url {
 /// transport is the producer of `in` and the consumer of `out`; the socket
 /// the other way round.
 struct PeerLink {
-  std::shared_ptr<MessageQueue> in;
-  std::shared_ptr<MessageQueue> out;
-  std::uint16_t peer_protocol = 0;
-  std::string peer_address;
+  std::shared_ptr<MessageQueue> in;   ///< messages from the peer (the transport produces)
+  std::shared_ptr<MessageQueue> out;  ///< messages to the peer (the transport consumes)
+  std::uint16_t peer_protocol = 0;    ///< the SP protocol id the peer announced
+  std::string peer_address;           ///< the peer, for pipe events ("tcp://10.0.0.2:5555")
 };
 
 /// The socket, as a transport sees it.
 class SPROCKET_API SocketPort {
  public:
   virtual ~SocketPort() = default;
+  /// The socket's own SP protocol id, for the handshake.
   virtual std::uint16_t protocol_id() const noexcept = 0;
   /// True when `peer_protocol` is a valid partner of this socket.
   virtual bool accepts_peer(std::uint16_t peer_protocol) const noexcept = 0;
@@ -51,9 +52,11 @@ class SPROCKET_API SocketPort {
   virtual std::chrono::nanoseconds linger() const noexcept = 0;
   /// How long a connection may take to complete its handshake.
   virtual std::chrono::nanoseconds handshake_timeout() const noexcept = 0;
+  /// Where the socket's I/O runs; a transport's connections run there too.
   virtual asio::any_io_executor executor() const = 0;
 };
 
+/// Receives the outcome of one connection attempt: an error, or the link.
 using LinkHandler = detail::UniqueFunction<void(std::error_code, PeerLink)>;
 
 /// One dial(): makes connection attempts on request. The core drives
@@ -80,9 +83,14 @@ class SPROCKET_API TransportListener {
   virtual void accept(detail::UniqueFunction<void(std::error_code, PeerLink)> on_link) = 0;
   /// The bound port for transports that have one (port 0 asks for any).
   virtual std::uint16_t port() const noexcept { return 0; }
+  /// Stops accepting and closes the listening socket; idempotent. The
+  /// connections already handed over belong to the socket.
   virtual void close() = 0;
 };
 
+/// A transport: one URL scheme and the dialers and listeners for it. The
+/// registry holds it in a shared_ptr; its members may be called from any
+/// thread.
 class SPROCKET_API Transport {
  public:
   virtual ~Transport() = default;
@@ -93,6 +101,7 @@ class SPROCKET_API Transport {
                                                        std::shared_ptr<SocketPort> socket,
                                                        const EndpointOptions& options,
                                                        std::error_code& ec) = 0;
+  /// As make_dialer(), for a listener; it binds later, in bind().
   virtual std::unique_ptr<TransportListener> make_listener(const Url& url,
                                                            std::shared_ptr<SocketPort> socket,
                                                            const EndpointOptions& options,
