@@ -18,7 +18,10 @@ set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.."
 build=${1:?usage: tools/lib/deb_test.sh BUILD_DIR}
-packages=(libsprocket0 libsprocket-dev sprocket-utils)
+# The shared library's package is named after its SONAME version.
+runtime=$(sed -n 's/^set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")
+[[ -n $runtime ]] || { echo "deb_test: $build/CPackConfig.cmake names no runtime package" >&2; exit 1; }
+packages=("$runtime" libsprocket-dev sprocket-utils)
 
 sudo=()
 if ((EUID != 0)); then
@@ -87,7 +90,9 @@ check_app() {
   out=$(timeout 60 "$program") || { echo "deb_test: $program failed" >&2; return 1; }
   [[ $out == hello ]] || { echo "deb_test: $program printed '$out', not hello" >&2; return 1; }
   if [[ $linkage == shared ]]; then
-    ldd "$program" | grep -q '/usr/lib/.*libsprocket\.so\.[0-9]' ||
+    local lib
+    lib=$(ldd "$program" | awk '/libsprocket\.so/ { print $3 }')
+    [[ -n $lib && $(dpkg-query -S "$(readlink -f "$lib")" 2>/dev/null) == "$runtime":* ]] ||
       { echo "deb_test: $program does not use the packaged libsprocket:" >&2; ldd "$program" >&2; return 1; }
   else
     ! ldd "$program" | grep -q libsprocket ||
