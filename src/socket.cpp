@@ -1,7 +1,8 @@
 // The public Socket, Dialer and Listener: thin wrappers over SocketCore and
 // the endpoints, adding the throwing overloads and error messages. A
 // moved-from Socket has no core and behaves as a closed one: operations
-// fail with errc::closed, setters do nothing, getters give the defaults.
+// fail with errc::closed, setters do nothing, getters return zero values
+// (timeouts -1 ns: none).
 #include "sprocket/socket.hpp"
 
 #include <fmt/format.h>
