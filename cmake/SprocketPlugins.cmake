@@ -1,5 +1,6 @@
 # Built-in transports and protocols: each lives in its own folder with its own
-# CMakeLists.txt, which adds its sources to the `sprocket` target and its tests.
+# CMakeLists.txt, which adds its sources to `sprocket_objects` (see
+# SprocketLibrary.cmake) and its tests.
 # Registration is generated from the lists in the top-level CMakeLists.txt, so
 # no static self-registering objects are needed (a static library would drop them).
 
@@ -24,7 +25,7 @@ function(sprocket_generate_builtins transports protocols)
   endforeach()
   configure_file(${PROJECT_SOURCE_DIR}/cmake/builtins.cpp.in
                  ${PROJECT_BINARY_DIR}/generated/builtins.cpp @ONLY)
-  target_sources(sprocket PRIVATE ${PROJECT_BINARY_DIR}/generated/builtins.cpp)
+  target_sources(sprocket_objects PRIVATE ${PROJECT_BINARY_DIR}/generated/builtins.cpp)
 endfunction()
 
 # A GoogleTest program registered with CTest, each case bounded in time.

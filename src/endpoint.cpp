@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "endpoint_states.hpp"
+#include "error_detail.hpp"
 #include "socket_core.hpp"
 #include "url.hpp"
 
@@ -24,10 +27,26 @@ std::chrono::milliseconds with_jitter(std::chrono::milliseconds d) {
   return std::chrono::milliseconds(pick(rng));
 }
 
+/// True when every option is in range; otherwise names the first one that
+/// is not, and its allowed range, as the error detail.
 bool valid(const EndpointOptions& o) {
-  auto prio_ok = [](int p) { return p >= 1 && p <= 16; };
-  return prio_ok(o.send_priority) && prio_ok(o.recv_priority) && o.reconnect_min.count() > 0 &&
-         o.reconnect_max >= o.reconnect_min;
+  auto priority_ok = [](const char* name, int p) {
+    if (p >= 1 && p <= 16) return true;
+    set_error_detail(fmt::format("{} {} is outside 1..16", name, p));
+    return false;
+  };
+  if (!priority_ok("send_priority", o.send_priority)) return false;
+  if (!priority_ok("recv_priority", o.recv_priority)) return false;
+  if (o.reconnect_min.count() <= 0) {
+    set_error_detail(fmt::format("reconnect_min {} ms is not positive", o.reconnect_min.count()));
+    return false;
+  }
+  if (o.reconnect_max < o.reconnect_min) {
+    set_error_detail(fmt::format("reconnect_max {} ms is below reconnect_min {} ms",
+                                 o.reconnect_max.count(), o.reconnect_min.count()));
+    return false;
+  }
+  return true;
 }
 
 // ------------------------------------------------------------------ dialer
@@ -67,10 +86,12 @@ class DialerImpl final : public EndpointBase {
 
   void pipe_removed(std::error_code) override { backoff(); }
 
+  /// The first attempt's result; its detail becomes the calling thread's.
   std::error_code wait_first(std::chrono::nanoseconds timeout) {
     std::unique_lock lock(mu_);
     if (!first_cv_.wait_for(lock, timeout, [&] { return first_.has_value(); }))
       return errc::timed_out;
+    if (*first_) set_error_detail(first_detail_);
     return *first_;
   }
 
@@ -93,6 +114,10 @@ class DialerImpl final : public EndpointBase {
   }
 
   void connected(std::error_code ec, PeerLink link) {
+    // Why the attempt failed, in words, if the transport said so on this
+    // thread just before calling us (src/error_detail.hpp); taken always,
+    // so it never lingers for an unrelated failure.
+    auto detail = take_error_detail();
     auto core = core_.lock();
     if (!core || is_closed()) return discard(link);
     if (ec) {
@@ -100,7 +125,7 @@ class DialerImpl final : public EndpointBase {
     } else {
       ec = core->attach(std::move(link), shared_from_this());
     }
-    record_first(ec);
+    record_first(ec, std::move(detail));
     if (ec) return backoff();
     bool closed_meanwhile = false;
     {
@@ -129,10 +154,11 @@ class DialerImpl final : public EndpointBase {
     });
   }
 
-  void record_first(std::error_code ec) {
+  void record_first(std::error_code ec, std::string detail = {}) {
     std::lock_guard lock(mu_);
     if (first_) return;
     first_ = ec;
+    first_detail_ = std::move(detail);
     first_cv_.notify_all();
   }
 
@@ -142,6 +168,7 @@ class DialerImpl final : public EndpointBase {
   asio::steady_timer timer_;
   std::chrono::milliseconds delay_;
   std::optional<std::error_code> first_;
+  std::string first_detail_;  // why the first attempt failed, in words
   std::condition_variable first_cv_;
 };
 
@@ -215,7 +242,10 @@ std::shared_ptr<Transport> transport_for(std::string_view text, const EndpointOp
     return nullptr;
   }
   auto transport = find_transport(url.scheme);
-  if (!transport) ec = errc::unsupported_transport;
+  if (!transport) {
+    set_error_detail(fmt::format("no transport serves \"{}://\"", url.scheme));
+    ec = errc::unsupported_transport;
+  }
   return transport;
 }
 

@@ -78,7 +78,7 @@ TEST(ReliabilityTest, DialCloseStormNeverWedgesAnIoThread) {
   Listener la = a.listen("tcp://127.0.0.1:0");
   b.dial("tcp://127.0.0.1:" + std::to_string(la.port()));
   b.send("still alive");
-  EXPECT_EQ(a.recv().str(), "still alive");
+  EXPECT_EQ(to_string(a.recv()), "still alive");
 }
 
 // ------------------------------------------------------------------ defect 6
@@ -216,7 +216,7 @@ TEST(DeleterTest, DroppedReplyRunsItsDeleterOutsideTheLocks) {
     Message good(std::string_view("answer"));
     good.set_header(q.header());
     rep.send(std::move(good));
-    EXPECT_EQ(req.recv().str(), "answer");
+    EXPECT_EQ(to_string(req.recv()), "answer");
     EXPECT_TRUE(wait_until([&] { return deleted == 1; }));
     EXPECT_EQ(req.stats().drops, 1u);
   });

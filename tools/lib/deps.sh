@@ -9,6 +9,7 @@
 
 SPROCKET_DEPS=(
   cmake ninja-build g++ pkg-config                 # toolchain
+  dpkg-dev file doxygen                            # Debian packages (cpack), API reference
   libasio-dev libfmt-dev libssl-dev                # the library
   libgtest-dev libbenchmark-dev                    # tests and benchmarks
   nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers

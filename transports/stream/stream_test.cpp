@@ -97,9 +97,9 @@ class StreamFixture {
   /// One message each way over the current connection.
   void exchange(const std::string& tag) {
     b_.send("b->a " + tag);
-    EXPECT_EQ(a_.recv().str(), "b->a " + tag);
+    EXPECT_EQ(to_string(a_.recv()), "b->a " + tag);
     a_.send("a->b " + tag);
-    EXPECT_EQ(b_.recv().str(), "a->b " + tag);
+    EXPECT_EQ(to_string(b_.recv()), "a->b " + tag);
   }
 
   /// Sends `size`-byte numbered messages from b_ with a short send timeout
@@ -400,7 +400,7 @@ TEST_P(StreamTest, RestartedServerSocketIsReconnectedWithoutHelp) {
   ASSERT_TRUE(server_events.wait_added()) << server_events.summary();
   ASSERT_TRUE(b_events_.wait_added(2)) << b_events_.summary();
   b_.send("after restart");
-  EXPECT_EQ(server.recv().str(), "after restart");
+  EXPECT_EQ(to_string(server.recv()), "after restart");
 }
 
 TEST_P(StreamTest, ClosedDialerRemovesItsPipeAndStaysClosed) {
@@ -420,7 +420,7 @@ TEST_P(StreamTest, ClosedDialerRemovesItsPipeAndStaysClosed) {
   c.dial(ep_.dial_url, kFastRetry);
   ASSERT_TRUE(a_events_.wait_added(2)) << a_events_.summary();
   c.send("newcomer");
-  EXPECT_EQ(a_.recv().str(), "newcomer");
+  EXPECT_EQ(to_string(a_.recv()), "newcomer");
   EXPECT_EQ(b_events_.count(Kind::added), 1u) << "the closed dialer reconnected";
 }
 
@@ -445,7 +445,7 @@ TEST_P(StreamTest, WaitConnectedReturnsConnected) {
   std::error_code ec;
   b_.try_send("connected at once", ec);  // PAIR refuses a try_send with no peer
   ASSERT_NO_ERROR(ec);
-  EXPECT_EQ(a_.recv().str(), "connected at once");
+  EXPECT_EQ(to_string(a_.recv()), "connected at once");
 }
 
 TEST_P(StreamTest, PeerSocketClosingRemovesThePipe) {

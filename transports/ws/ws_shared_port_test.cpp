@@ -48,9 +48,9 @@ void expect_exchange(Node& server, Node& client, const std::string& url, std::st
   ASSERT_TRUE(server.events.wait_added(added + 1)) << url << ": " << server.events.summary();
   ASSERT_TRUE(client.events.wait_added()) << url << ": " << client.events.summary();
   client.socket.send(text);
-  EXPECT_EQ(server.socket.recv().str(), text);
+  EXPECT_EQ(to_string(server.socket.recv()), text);
   server.socket.send(std::string(text) + " back");
-  EXPECT_EQ(client.socket.recv().str(), std::string(text) + " back");
+  EXPECT_EQ(to_string(client.socket.recv()), std::string(text) + " back");
 }
 
 TEST(WsSharedPort, TwoSocketsServeTwoPathsOfOnePort) {
@@ -198,9 +198,9 @@ TEST(WsSharedPort, ListenersComeAndGoWhileAnotherPathIsServed) {
   });
   for (int i = 0; i < 20; ++i) {
     client.socket.send("ping " + std::to_string(i));
-    EXPECT_EQ(stay.socket.recv().str(), "ping " + std::to_string(i));
+    EXPECT_EQ(to_string(stay.socket.recv()), "ping " + std::to_string(i));
     stay.socket.send("pong");
-    EXPECT_EQ(client.socket.recv().str(), "pong");
+    EXPECT_EQ(to_string(client.socket.recv()), "pong");
   }
   churn.join();
   EXPECT_EQ(stay.socket.stats().refused, 0u);
