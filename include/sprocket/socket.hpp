@@ -237,6 +237,7 @@ class SPROCKET_API Socket {
   /// nowhere. Fails with errc::timed_out after `timeout` (negative: no
   /// limit), errc::closed when the socket closes first.
   void wait_for_pipes(std::size_t n, duration timeout = duration(-1));
+  /// The same, reporting failure through `ec` instead of throwing.
   void wait_for_pipes(std::size_t n, duration timeout, std::error_code& ec);
   /// The same, asynchronously; completes with `void(std::error_code)` and
   /// supports asio per-operation cancellation (errc::canceled).
