@@ -33,6 +33,8 @@ set(SPROCKET_FIND_fmt::fmt "fmt")
 set(SPROCKET_PC_fmt::fmt "fmt")
 set(SPROCKET_FIND_OpenSSL::Crypto "OpenSSL COMPONENTS Crypto")
 set(SPROCKET_PC_OpenSSL::Crypto "libcrypto")
+set(SPROCKET_FIND_OpenSSL::SSL "OpenSSL COMPONENTS SSL")
+set(SPROCKET_PC_OpenSSL::SSL "libssl")
 
 set(SPROCKET_CONFIG_DEPENDENCIES "")
 set(pc_requires "")

@@ -10,6 +10,12 @@ function(sprocket_add_plugins kind names)
   endforeach()
 endfunction()
 
+# Declares the URL schemes the transport in folder `name` registers, when
+# they are not just its name (checked at start-up like the name would be).
+function(sprocket_transport_schemes name)
+  set_property(GLOBAL PROPERTY SPROCKET_SCHEMES_${name} ${ARGN})
+endfunction()
+
 # Writes builtins.cpp: one call per plug-in, checked at start-up.
 function(sprocket_generate_builtins transports protocols)
   set(decls "")
@@ -17,7 +23,15 @@ function(sprocket_generate_builtins transports protocols)
   foreach(name IN LISTS transports)
     string(APPEND decls "void register_builtin_transport_${name}();\n")
     string(APPEND calls "  register_builtin_transport_${name}();\n")
-    string(APPEND calls "  require_transport(\"${name}\");\n")
+    # The schemes a transport serves: its name, unless its folder says
+    # otherwise with sprocket_transport_schemes().
+    get_property(schemes GLOBAL PROPERTY SPROCKET_SCHEMES_${name})
+    if(NOT schemes)
+      set(schemes ${name})
+    endif()
+    foreach(scheme IN LISTS schemes)
+      string(APPEND calls "  require_transport(\"${scheme}\");\n")
+    endforeach()
   endforeach()
   foreach(name IN LISTS protocols)
     string(APPEND decls "void register_builtin_protocol_${name}();\n")

@@ -245,8 +245,22 @@ std::shared_ptr<Transport> transport_for(std::string_view text, const EndpointOp
   if (!transport) {
     set_error_detail(fmt::format("no transport serves \"{}://\"", url.scheme));
     ec = errc::unsupported_transport;
+  } else if (options.tls && !transport->uses_tls()) {
+    set_error_detail(fmt::format("tls options given, but \"{}://\" is not a TLS transport "
+                                 "(tls+tcp:// and wss:// are)", url.scheme));
+    ec = errc::invalid_argument;
+    return nullptr;
   }
   return transport;
+}
+
+/// `options`, with the socket's default TLS settings for a TLS transport
+/// when the endpoint has none of its own.
+EndpointOptions effective(const EndpointOptions& options, const Transport& transport,
+                          const SocketCore& core) {
+  EndpointOptions o = options;
+  if (transport.uses_tls() && !o.tls) o.tls = core.tls();
+  return o;
 }
 
 }  // namespace
@@ -257,9 +271,10 @@ std::shared_ptr<EndpointBase> make_dialer(const std::shared_ptr<SocketCore>& cor
   Url url;
   auto transport = transport_for(text, options, url, ec);
   if (!transport) return nullptr;
-  auto dialer = transport->make_dialer(url, core, options, ec);
+  const EndpointOptions o = effective(options, *transport, *core);
+  auto dialer = transport->make_dialer(url, core, o, ec);
   if (ec || !dialer) return nullptr;
-  return std::make_shared<DialerImpl>(core, std::move(url), options, std::move(dialer));
+  return std::make_shared<DialerImpl>(core, std::move(url), o, std::move(dialer));
 }
 
 std::shared_ptr<EndpointBase> make_listener(const std::shared_ptr<SocketCore>& core,
@@ -268,11 +283,12 @@ std::shared_ptr<EndpointBase> make_listener(const std::shared_ptr<SocketCore>& c
   Url url;
   auto transport = transport_for(text, options, url, ec);
   if (!transport) return nullptr;
-  auto listener = transport->make_listener(url, core, options, ec);
+  const EndpointOptions o = effective(options, *transport, *core);
+  auto listener = transport->make_listener(url, core, o, ec);
   if (ec || !listener) return nullptr;
   ec = listener->bind();
   if (ec) return nullptr;
-  return std::make_shared<ListenerImpl>(core, std::move(url), options, std::move(listener));
+  return std::make_shared<ListenerImpl>(core, std::move(url), o, std::move(listener));
 }
 
 std::error_code wait_first_connection(EndpointBase& dialer, std::chrono::nanoseconds timeout) {

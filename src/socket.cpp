@@ -251,6 +251,13 @@ Socket::duration Socket::handshake_timeout() const {
   return core_ ? core_->handshake_timeout() : duration::zero();
 }
 
+void Socket::set_tls(TlsConfig config) {
+  if (core_) core_->set_tls(std::move(config));
+}
+std::optional<TlsConfig> Socket::tls() const {
+  return core_ ? core_->tls() : std::nullopt;
+}
+
 void Socket::on_pipe_event(std::function<void(const PipeEvent&)> callback) {
   if (core_) core_->set_pipe_callback(std::move(callback));
 }

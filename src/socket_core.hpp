@@ -122,6 +122,15 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
     return std::chrono::nanoseconds(handshake_ns_.load());
   }
   void set_handshake_timeout(std::chrono::nanoseconds d) { handshake_ns_.store(d.count()); }
+  /// The default TLS settings of the socket's TLS endpoints (Socket::set_tls).
+  void set_tls(TlsConfig config) {
+    std::lock_guard lock(tls_mu_);
+    tls_ = std::move(config);
+  }
+  std::optional<TlsConfig> tls() const {
+    std::lock_guard lock(tls_mu_);
+    return tls_;
+  }
   asio::any_io_executor executor() const override { return executor_; }
 
   // ProtocolHost (called with the lock held)
@@ -224,6 +233,8 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::atomic<std::size_t> sndbuf_{128};
   std::atomic<std::size_t> rcvbuf_{128};
   std::atomic<std::size_t> recv_max_{1024 * 1024};
+  mutable std::mutex tls_mu_;  // guards tls_ only; never held while calling out
+  std::optional<TlsConfig> tls_;
 };
 
 /// Holds the core's mutex (and the user-code fence with it); on release

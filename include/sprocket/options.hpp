@@ -3,6 +3,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
+
+#include "sprocket/tls.hpp"
 
 namespace sprocket {
 
@@ -42,6 +45,11 @@ struct EndpointOptions {
   bool wait_connected = false;
   /// tcp/ws: enable TCP keep-alive probes on the connections.
   bool tcp_keepalive = false;
+  /// tls+tcp and wss only: certificates and verification for this
+  /// endpoint (sprocket/tls.hpp); unset: the socket's default
+  /// (Socket::set_tls()). Set on any other transport it is an error of
+  /// dial() or listen().
+  std::optional<TlsConfig> tls;
 
   /// A copy with send_priority = `priority` (1 highest .. 16 lowest).
   constexpr EndpointOptions with_send_priority(int priority) const {
@@ -77,6 +85,12 @@ struct EndpointOptions {
   constexpr EndpointOptions with_tcp_keepalive() const {
     EndpointOptions o = *this;
     o.tcp_keepalive = true;
+    return o;
+  }
+  /// A copy with tls = `config`.
+  EndpointOptions with_tls(TlsConfig config) const {
+    EndpointOptions o = *this;
+    o.tls = std::move(config);
     return o;
   }
 };

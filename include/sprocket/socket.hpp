@@ -310,6 +310,12 @@ class SPROCKET_API Socket {
   void set_handshake_timeout(duration d);
   /// The handshake timeout.
   duration handshake_timeout() const;
+  /// The TLS settings for tls+tcp:// and wss:// endpoints dialed or
+  /// listened on from now on that give none of their own
+  /// (EndpointOptions::tls). Endpoints of other transports ignore it.
+  void set_tls(TlsConfig config);
+  /// The socket's default TLS settings, if set.
+  std::optional<TlsConfig> tls() const;
 
   /// Calls `callback` for every connection added, removed or refused. It
   /// runs on an internal or I/O thread with no lock held and may call back

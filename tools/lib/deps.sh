@@ -11,7 +11,7 @@ SPROCKET_DEPS=(
   cmake ninja-build g++ pkg-config                 # toolchain
   dpkg-dev file doxygen                            # Debian packages (cpack), API reference
   libasio-dev libfmt-dev libssl-dev                # the library
-  libgtest-dev libbenchmark-dev                    # tests and benchmarks
+  libgtest-dev libbenchmark-dev openssl            # tests (openssl makes TLS test certificates), benchmarks
   nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers
   gnuplot-nox                                      # benchmark plots
 )

@@ -96,6 +96,10 @@ class SPROCKET_API Transport {
   virtual ~Transport() = default;
   /// The URL scheme served, such as "tcp".
   virtual std::string_view scheme() const noexcept = 0;
+  /// True when the transport runs over TLS and reads EndpointOptions::tls
+  /// (the socket's default is filled in for it); dial() and listen() refuse
+  /// TLS options for any other transport.
+  virtual bool uses_tls() const noexcept { return false; }
   /// Validates the address; errc::invalid_address when malformed.
   virtual std::unique_ptr<TransportDialer> make_dialer(const Url& url,
                                                        std::shared_ptr<SocketPort> socket,
