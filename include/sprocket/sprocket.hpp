@@ -20,3 +20,4 @@ namespace sprocket {}
 #include "sprocket/protocol.hpp"
 #include "sprocket/runtime.hpp"
 #include "sprocket/socket.hpp"
+#include "sprocket/tls.hpp"

@@ -1,7 +1,9 @@
 // Helpers for the protocol tests (pipeline, reqrep): one name per transport
 // for parameterised suites, and listening on a fresh address of each kind
-// (a unique inproc name, a unique ipc path, tcp and ws port 0) so tests can run in
-// parallel. Builds on the stream transport's test helpers (ipc paths, raw
+// (a unique inproc name, a unique ipc path, tcp, ws, tls+tcp and wss port 0) so
+// tests can run in parallel. TLS listeners use the test certificates
+// (tests/tls_test_pki.hpp), which dialers trust through the system trust
+// store, so a suite dials every transport the same way. Builds on the stream transport's test helpers (ipc paths, raw
 // wire sockets), which stay in one place.
 #pragma once
 
@@ -10,12 +12,13 @@
 #include <vector>
 
 #include "test_util.hpp"
+#include "tls_test_pki.hpp"
 #include "transports/stream/stream_test_util.hpp"
 
 namespace sprocket::test {
 
 /// The transports every protocol suite runs over.
-enum class Via { inproc, ipc, tcp, ws };
+enum class Via { inproc, ipc, tcp, ws, tls };
 
 inline const char* via_name(Via v) {
   switch (v) {
@@ -27,9 +30,14 @@ inline const char* via_name(Via v) {
       return "tcp";
     case Via::ws:
       return "ws";
+    case Via::tls:
+      return "tls";
   }
   return "?";
 }
+
+/// The URL scheme of `v` ("tls+tcp" for tls).
+inline std::string via_scheme(Via v) { return v == Via::tls ? "tls+tcp" : via_name(v); }
 
 /// How gtest prints a parameter (in test names shown by ctest).
 inline void PrintTo(Via v, std::ostream* os) {
@@ -44,7 +52,17 @@ struct ViaName {
   }
 };
 
-inline const auto kAllTransports = ::testing::Values(Via::inproc, Via::ipc, Via::tcp, Via::ws);
+inline const auto kAllTransports =
+    ::testing::Values(Via::inproc, Via::ipc, Via::tcp, Via::ws, Via::tls);
+
+/// The test certificates, made while the program is still single-threaded
+/// (making them sets SSL_CERT_FILE).
+inline const bool kTestPkiReady = (TestPki::get(), true);
+
+/// `options` with the test server certificate unless they carry TLS settings.
+inline EndpointOptions with_test_server_tls(const EndpointOptions& options) {
+  return options.tls ? options : options.with_tls(TestPki::get().server());
+}
 
 /// A socket with its pipe-event recorder, blocking calls bounded by
 /// kEventTimeout.
@@ -106,6 +124,10 @@ inline std::string listen_fresh(Socket& s, Via via, const EndpointOptions& optio
     case Via::ws: {
       Listener l = s.listen("ws://127.0.0.1:0/sp", options);
       return "ws://127.0.0.1:" + std::to_string(l.port()) + "/sp";
+    }
+    case Via::tls: {
+      Listener l = s.listen("tls+tcp://127.0.0.1:0", with_test_server_tls(options));
+      return "tls+tcp://127.0.0.1:" + std::to_string(l.port());
     }
   }
   return {};

@@ -32,7 +32,7 @@ class PairTest : public ::testing::TestWithParam<Via> {
   /// (port 0) is not the one dialed.
   bool is_listen_url(const std::string& url) const {
     if (GetParam() == Via::inproc || GetParam() == Via::ipc) return url == url_;
-    return url.rfind(std::string(via_name(GetParam())) + "://127.0.0.1:0", 0) == 0;
+    return url.rfind(via_scheme(GetParam()) + "://127.0.0.1:0", 0) == 0;
   }
 
   Socket a_{sprocket::pair};

@@ -8,6 +8,7 @@
 
 #include "child_process.hpp"
 #include "test_util.hpp"
+#include "tls_test_pki.hpp"
 #include "transports/stream/stream_test_util.hpp"
 
 namespace sprocket::test {
@@ -16,7 +17,7 @@ namespace {
 class ExitTest : public ::testing::TestWithParam<std::string> {};
 
 INSTANTIATE_TEST_SUITE_P(Transports, ExitTest,
-                         ::testing::Values("inproc", "tcp", "ipc", "ws"),
+                         ::testing::Values("inproc", "tcp", "ipc", "ws", "tls"),
                          [](const auto& info) { return info.param; });
 
 std::string describe_status(int status) {
@@ -28,8 +29,10 @@ std::string describe_status(int status) {
 
 TEST_P(ExitTest, ProgramsThatExitWithLiveSocketsEndCleanly) {
   const std::string dir = ipc_dir().string();
+  const auto& pki = TestPki::get();  // the children inherit its SSL_CERT_FILE
   for (int run = 0; run < SPROCKET_EXIT_RUNS; ++run) {
-    ChildProcess child({SPROCKET_EXIT_PROGRAM, GetParam(), dir});
+    ChildProcess child({SPROCKET_EXIT_PROGRAM, GetParam(), dir, pki.file("srv.pem"),
+                        pki.file("srv.key")});
     ASSERT_TRUE(child.error().empty()) << child.error();
     // Generous: at exit, lingering output may take up to a second.
     const int status = child.wait_exit(std::chrono::seconds(60));

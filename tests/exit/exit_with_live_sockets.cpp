@@ -6,7 +6,10 @@
 // (issue #11): an I/O thread computed SHA-1 for a handshake after OpenSSL's
 // exit-time clean-up. It must exit 0, every time, on every transport.
 //
-//   exit_with_live_sockets <inproc|tcp|ipc|ws> [dir for ipc sockets]
+//   exit_with_live_sockets <inproc|tcp|ipc|ws|tls> [dir for ipc sockets] [cert key]
+//
+// tls (tls+tcp://) listens with the certificate and key given; its dialers
+// trust the system's store (the test points SSL_CERT_FILE at its CA).
 #include <unistd.h>
 
 #include <cstdio>
@@ -32,6 +35,7 @@ std::string listen_url(const std::string& transport, const std::string& dir, int
   if (transport == "inproc") return "inproc://" + name;
   if (transport == "tcp") return "tcp://127.0.0.1:0";
   if (transport == "ipc") return "ipc://" + dir + "/" + name + ".sock";
+  if (transport == "tls") return "tls+tcp://127.0.0.1:0";
   return "ws://127.0.0.1:0/exit";
 }
 
@@ -39,6 +43,7 @@ std::string dial_url(const std::string& transport, const std::string& listen,
                      const sprocket::Listener& l) {
   if (transport == "tcp") return "tcp://127.0.0.1:" + std::to_string(l.port());
   if (transport == "ws") return "ws://127.0.0.1:" + std::to_string(l.port()) + "/exit";
+  if (transport == "tls") return "tls+tcp://127.0.0.1:" + std::to_string(l.port());
   return listen;
 }
 
@@ -46,18 +51,21 @@ std::string dial_url(const std::string& transport, const std::string& listen,
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s <inproc|tcp|ipc|ws> [ipc dir]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s <inproc|tcp|ipc|ws|tls> [ipc dir] [cert key]\n", argv[0]);
     return 2;
   }
   const std::string transport = argv[1];
   const std::string dir = argc > 2 ? argv[2] : "/tmp";
+  // Listeners of a TLS transport need a certificate (dialers use the default).
+  sprocket::EndpointOptions listen_options;
+  if (argc > 4) listen_options.tls = sprocket::TlsConfig{.cert_file = argv[3], .key_file = argv[4]};
   try {
     in_static_storage.emplace(sprocket::pair);
     auto& server = *in_static_storage;
     server.set_recv_timeout(10s);
     server.set_send_timeout(10s);
     const std::string url = listen_url(transport, dir, 0);
-    sprocket::Listener l = server.listen(url);
+    sprocket::Listener l = server.listen(url, listen_options);
     const std::string target = dial_url(transport, url, l);
 
     auto* leaked = new sprocket::Socket(sprocket::pair);  // never destroyed
@@ -80,7 +88,7 @@ int main(int argc, char** argv) {
     // connection lingers while main returns.
     sink.emplace(sprocket::pull);
     const std::string sink_url = listen_url(transport, dir, 1);
-    sprocket::Listener sl = sink->listen(sink_url);
+    sprocket::Listener sl = sink->listen(sink_url, listen_options);
     sprocket::Socket closing{sprocket::push};
     closing.set_send_timeout(10s);
     closing.dial(dial_url(transport, sink_url, sl));
