@@ -3,6 +3,9 @@
 
 #include <optional>
 #include <string>
+#include <system_error>
+
+#include "sprocket/detail/export.hpp"
 
 namespace sprocket {
 
@@ -59,5 +62,13 @@ struct TlsConfig {
   /// The lowest protocol version accepted.
   TlsVersion min_version = TlsVersion::tls1_2;
 };
+
+/// The category of the error a TLS connection is refused with when a
+/// certificate check fails (PipeEvent::reason of a refused event): the value
+/// is OpenSSL's X509_V_ERR_* code, the message its reason ("certificate has
+/// expired", "hostname mismatch", "unable to get local issuer certificate").
+/// Other TLS failures carry asio's SSL category, also with OpenSSL's reason
+/// ("wrong version number", "tlsv1 alert unknown ca").
+SPROCKET_API const std::error_category& tls_verify_category() noexcept;
 
 }  // namespace sprocket

@@ -100,10 +100,6 @@ class VerifyCategory final : public std::error_category {
 
 }  // namespace
 
-const std::error_category& verify_category() noexcept {
-  static const VerifyCategory category;
-  return category;
-}
 
 std::shared_ptr<Context> Context::make(const TlsConfig& config, Side side,
                                        const std::string& url_host, std::error_code& ec) {
@@ -164,9 +160,16 @@ std::error_code handshake_error(TlsStream& stream, std::error_code ec) {
   SSL* ssl = stream.native_handle();
   // Without checks OpenSSL still records what it found: not our reason then.
   const long result = SSL_get_verify_result(ssl);
-  if (result != X509_V_OK && SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE) return {static_cast<int>(result), verify_category()};
+  if (result != X509_V_OK && SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE) return {static_cast<int>(result), tls_verify_category()};
   if (ec == asio::ssl::error::stream_truncated) return errc::connection_reset;
   return ec;
 }
 
 }  // namespace sprocket::tls
+
+namespace sprocket {
+const std::error_category& tls_verify_category() noexcept {
+  static const tls::VerifyCategory category;
+  return category;
+}
+}  // namespace sprocket

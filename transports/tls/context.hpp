@@ -56,8 +56,4 @@ class Context {
 /// on any stream.
 std::error_code handshake_error(TlsStream& stream, std::error_code ec);
 
-/// The category of certificate verification failures; the value is
-/// OpenSSL's X509_V_ERR_* code.
-const std::error_category& verify_category() noexcept;
-
 }  // namespace sprocket::tls
