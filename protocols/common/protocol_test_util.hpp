@@ -18,7 +18,7 @@
 namespace sprocket::test {
 
 /// The transports every protocol suite runs over.
-enum class Via { inproc, ipc, tcp, ws, tls };
+enum class Via { inproc, ipc, tcp, ws, tls, wss };
 
 inline const char* via_name(Via v) {
   switch (v) {
@@ -32,6 +32,8 @@ inline const char* via_name(Via v) {
       return "ws";
     case Via::tls:
       return "tls";
+    case Via::wss:
+      return "wss";
   }
   return "?";
 }
@@ -53,7 +55,7 @@ struct ViaName {
 };
 
 inline const auto kAllTransports =
-    ::testing::Values(Via::inproc, Via::ipc, Via::tcp, Via::ws, Via::tls);
+    ::testing::Values(Via::inproc, Via::ipc, Via::tcp, Via::ws, Via::tls, Via::wss);
 
 /// The test certificates, made while the program is still single-threaded
 /// (making them sets SSL_CERT_FILE).
@@ -128,6 +130,10 @@ inline std::string listen_fresh(Socket& s, Via via, const EndpointOptions& optio
     case Via::tls: {
       Listener l = s.listen("tls+tcp://127.0.0.1:0", with_test_server_tls(options));
       return "tls+tcp://127.0.0.1:" + std::to_string(l.port());
+    }
+    case Via::wss: {
+      Listener l = s.listen("wss://127.0.0.1:0/sp", with_test_server_tls(options));
+      return "wss://127.0.0.1:" + std::to_string(l.port()) + "/sp";
     }
   }
   return {};

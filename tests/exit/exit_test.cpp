@@ -17,7 +17,7 @@ namespace {
 class ExitTest : public ::testing::TestWithParam<std::string> {};
 
 INSTANTIATE_TEST_SUITE_P(Transports, ExitTest,
-                         ::testing::Values("inproc", "tcp", "ipc", "ws", "tls"),
+                         ::testing::Values("inproc", "tcp", "ipc", "ws", "tls", "wss"),
                          [](const auto& info) { return info.param; });
 
 std::string describe_status(int status) {

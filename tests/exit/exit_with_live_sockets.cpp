@@ -6,9 +6,9 @@
 // (issue #11): an I/O thread computed SHA-1 for a handshake after OpenSSL's
 // exit-time clean-up. It must exit 0, every time, on every transport.
 //
-//   exit_with_live_sockets <inproc|tcp|ipc|ws|tls> [dir for ipc sockets] [cert key]
+//   exit_with_live_sockets <inproc|tcp|ipc|ws|tls|wss> [dir for ipc sockets] [cert key]
 //
-// tls (tls+tcp://) listens with the certificate and key given; its dialers
+// tls (tls+tcp://) and wss listen with the certificate and key given; its dialers
 // trust the system's store (the test points SSL_CERT_FILE at its CA).
 #include <unistd.h>
 
@@ -36,6 +36,7 @@ std::string listen_url(const std::string& transport, const std::string& dir, int
   if (transport == "tcp") return "tcp://127.0.0.1:0";
   if (transport == "ipc") return "ipc://" + dir + "/" + name + ".sock";
   if (transport == "tls") return "tls+tcp://127.0.0.1:0";
+  if (transport == "wss") return "wss://127.0.0.1:0/exit";
   return "ws://127.0.0.1:0/exit";
 }
 
@@ -44,6 +45,7 @@ std::string dial_url(const std::string& transport, const std::string& listen,
   if (transport == "tcp") return "tcp://127.0.0.1:" + std::to_string(l.port());
   if (transport == "ws") return "ws://127.0.0.1:" + std::to_string(l.port()) + "/exit";
   if (transport == "tls") return "tls+tcp://127.0.0.1:" + std::to_string(l.port());
+  if (transport == "wss") return "wss://127.0.0.1:" + std::to_string(l.port()) + "/exit";
   return listen;
 }
 
@@ -51,7 +53,7 @@ std::string dial_url(const std::string& transport, const std::string& listen,
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s <inproc|tcp|ipc|ws|tls> [ipc dir] [cert key]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s <inproc|tcp|ipc|ws|tls|wss> [ipc dir] [cert key]\n", argv[0]);
     return 2;
   }
   const std::string transport = argv[1];

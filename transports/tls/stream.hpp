@@ -7,9 +7,11 @@
 #include <memory>
 #include <vector>
 
+#include <asio/awaitable.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "sprocket/extension/transport.hpp"
 #include "transports/stream/stream_ops.hpp"
 #include "transports/tls/context.hpp"
 

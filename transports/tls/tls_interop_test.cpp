@@ -78,7 +78,9 @@ class TlsCliInterop : public ::testing::TestWithParam<TlsCliParam> {
 
 INSTANTIATE_TEST_SUITE_P(Nngcat, TlsCliInterop,
                          ::testing::Values(TlsCliParam{Scheme::tls, Role::sprocket_listens},
-                                           TlsCliParam{Scheme::tls, Role::sprocket_dials}),
+                                           TlsCliParam{Scheme::tls, Role::sprocket_dials},
+                                           TlsCliParam{Scheme::wss, Role::sprocket_listens},
+                                           TlsCliParam{Scheme::wss, Role::sprocket_dials}),
                          param_name);
 
 TEST_P(TlsCliInterop, PairPeerSendsSprocketReceives) {

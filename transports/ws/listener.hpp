@@ -11,13 +11,15 @@ namespace sprocket::ws {
 
 class WsListener final : public TransportListener {
  public:
-  WsListener(WsAddress address, std::shared_ptr<SocketPort> port, const EndpointOptions& options)
-      : address_(std::move(address)), port_(std::move(port)), options_(options) {}
+  /// `tls` (server side) for wss://, nullptr for ws://.
+  WsListener(WsAddress address, std::shared_ptr<SocketPort> port, const EndpointOptions& options,
+             std::shared_ptr<tls::Context> tls)
+      : address_(std::move(address)), port_(std::move(port)), options_(options), tls_(std::move(tls)) {}
   ~WsListener() override { close(); }
 
   std::error_code bind() override {
     std::error_code ec;
-    server_ = WsServer::add(address_, Route{port_, options_, inbox_}, ec);
+    server_ = WsServer::add(address_, Route{port_, options_, inbox_}, tls_, ec);
     if (server_) bound_port_ = server_->port();
     return ec;
   }
@@ -40,6 +42,7 @@ class WsListener final : public TransportListener {
   const WsAddress address_;
   std::weak_ptr<SocketPort> port_;
   const EndpointOptions options_;
+  const std::shared_ptr<tls::Context> tls_;
   std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
   std::shared_ptr<WsServer> server_;
   std::uint16_t bound_port_ = 0;

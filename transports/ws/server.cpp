@@ -4,6 +4,9 @@
 
 #include <asio/bind_executor.hpp>
 #include <asio/post.hpp>
+#include <fmt/format.h>
+
+#include "error_detail.hpp"
 
 #include "transports/ws/reception.hpp"
 
@@ -24,15 +27,17 @@ Registry& registry() {
 
 }  // namespace
 
-WsServer::WsServer(const asio::any_io_executor& ex, std::uint16_t port)
+WsServer::WsServer(const asio::any_io_executor& ex, std::uint16_t port,
+                   std::shared_ptr<tls::Context> tls)
     : executor_(ex),
       strand_(asio::make_strand(ex)),
       acceptor_(strand_),
       retry_(strand_),
-      port_(port) {}
+      port_(port),
+      tls_(std::move(tls)) {}
 
 std::shared_ptr<WsServer> WsServer::add(const WsAddress& address, Route route,
-                                        std::error_code& ec) {
+                                        std::shared_ptr<tls::Context> tls, std::error_code& ec) {
   auto socket = route.port.lock();
   if (!socket) {
     ec = errc::closed;
@@ -48,6 +53,12 @@ std::shared_ptr<WsServer> WsServer::add(const WsAddress& address, Route route,
     auto it = r.servers.find(endpoint);
     if (it != r.servers.end()) {
       if (auto server = it->second.lock()) {
+        if (!server->tls_ != !tls) {
+          detail::set_error_detail(fmt::format("port {} serves {}://", endpoint.port(),
+                                               server->tls_ ? "wss" : "ws"));
+          ec = errc::address_in_use;
+          return nullptr;
+        }
         std::lock_guard route_lock(server->mu_);
         if (!server->routes_.emplace(address.path, std::move(route)).second) {
           ec = errc::address_in_use;
@@ -58,7 +69,7 @@ std::shared_ptr<WsServer> WsServer::add(const WsAddress& address, Route route,
     }
   }
   // Not served yet: bind a new server.
-  auto server = std::make_shared<WsServer>(ex, endpoint.port());
+  auto server = std::make_shared<WsServer>(ex, endpoint.port(), std::move(tls));
   {
     std::lock_guard accept_lock(server->accept_mu_);
     ec = TcpTraits::bind_endpoint(server->acceptor_, endpoint);

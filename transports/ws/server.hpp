@@ -10,6 +10,11 @@
 // are reported to every listener on the port: with one listener that is
 // exactly what a tcp listener does, and with several each sees the trouble
 // at the port it shares.
+//
+// A wss:// server runs the TLS handshake before it reads the request, so
+// the certificate is chosen before the path is known: every wss listener
+// on a port is served with the TLS settings of the one that bound it. A
+// port serves either ws or wss, never both.
 #pragma once
 
 #include <chrono>
@@ -24,6 +29,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 
+#include "transports/tls/context.hpp"
 #include "transports/ws/address.hpp"
 #include "transports/ws/inbox.hpp"
 
@@ -40,9 +46,12 @@ class WsServer final : public std::enable_shared_from_this<WsServer> {
  public:
   /// Adds `route` for `address.path` to the server of `address`'s endpoint,
   /// binding a new one if the port is not served yet (port 0: always a new
-  /// one). errc::address_in_use when the path is served already, or the
-  /// port is taken by something else; errc::invalid_address as tcp.
-  static std::shared_ptr<WsServer> add(const WsAddress& address, Route route, std::error_code& ec);
+  /// one). `tls` (server side) makes a new server a wss one; nullptr a ws
+  /// one. errc::address_in_use when the path is served already, the port
+  /// serves the other of ws and wss, or the port is taken by something
+  /// else; errc::invalid_address as tcp.
+  static std::shared_ptr<WsServer> add(const WsAddress& address, Route route,
+                                       std::shared_ptr<tls::Context> tls, std::error_code& ec);
 
   /// Removes `path`. The last one closes the acceptor: the port is free
   /// when this returns, which never waits for the I/O threads.
@@ -59,8 +68,11 @@ class WsServer final : public std::enable_shared_from_this<WsServer> {
   std::chrono::nanoseconds head_timeout();
   /// Reports a refusal that belongs to no listener to every listener.
   void refuse_unrouted(std::error_code reason, const std::string& peer);
+  /// The TLS settings of a wss server; nullptr for ws.
+  const std::shared_ptr<tls::Context>& tls() const noexcept { return tls_; }
 
-  WsServer(const asio::any_io_executor& ex, std::uint16_t port);  // use add()
+  WsServer(const asio::any_io_executor& ex, std::uint16_t port,
+           std::shared_ptr<tls::Context> tls);  // use add()
 
  private:
   void accept_next();
@@ -77,6 +89,7 @@ class WsServer final : public std::enable_shared_from_this<WsServer> {
   bool stopped_ = false;
   std::uint16_t port_;
   asio::ip::tcp::endpoint key_;  // in the registry under this
+  const std::shared_ptr<tls::Context> tls_;
 
   std::mutex mu_;
   std::map<std::string, Route> routes_;  // by path

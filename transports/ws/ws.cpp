@@ -3,10 +3,15 @@
 // (transports/tcp/tcp_traits.hpp) with the ws wire in place of the SP
 // stream's; the listener is a path on a server shared by every ws
 // listener on its port (listener.hpp, server.hpp).
+//
+// wss://host:port/path — the same inside TLS (transports/tls): the dialer
+// runs the TLS handshake before the upgrade (TlsWire), the server before
+// it reads the request (reception.cpp).
 #include <string>
 
 #include <openssl/crypto.h>
 
+#include "transports/tls/stream.hpp"
 #include "transports/ws/address.hpp"
 #include "transports/ws/connection.hpp"
 #include "transports/ws/listener.hpp"
@@ -39,17 +44,62 @@ struct WsDialTraits {
   }
 };
 
+// wss: the same, inside a TLS session made from the endpoint's settings.
+struct WssAddress : ws::WsAddress {
+  std::shared_ptr<tls::Context> context;
+};
+
+struct WssDialTraits {
+  using protocol_type = asio::ip::tcp;
+  using Address = WssAddress;
+
+  static void connect(asio::ip::tcp::socket& s, const Address& a,
+                      detail::UniqueFunction<void(std::error_code)> done) {
+    TcpTraits::connect(s, a.tcp, std::move(done));
+  }
+  static void configure(asio::ip::tcp::socket& s, const EndpointOptions& o) {
+    TcpTraits::configure(s, o);
+  }
+  static std::string describe(const asio::ip::tcp::socket& s) {
+    return "wss" + ws::describe_peer(s).substr(2);  // "ws://..." -> "wss://..."
+  }
+
+  static void start_connection(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port,
+                               std::string peer, const Address& a, bool, LinkHandler done) {
+    std::error_code ec;
+    auto config = ws::make_config(*port, ws::Side::client, a.host, a.path, ec);
+    if (ec) return done(ec, {});
+    using Wire = tls::TlsWire<ws::WsWire>;
+    stream::Pump<tls::TlsStream, Wire>::start(a.context->wrap(std::move(socket)),
+                                              Wire(ws::WsWire(std::move(config)), a.context),
+                                              std::move(port), std::move(peer), std::move(done));
+  }
+};
+
+// ws:// plain, or wss:// inside TLS.
+enum class Security { plain, tls };
+
 class WsTransport final : public Transport {
  public:
-  std::string_view scheme() const noexcept override { return "ws"; }
+  explicit WsTransport(Security security) : security_(security) {}
+  std::string_view scheme() const noexcept override {
+    return security_ == Security::tls ? "wss" : "ws";
+  }
+  bool uses_tls() const noexcept override { return security_ == Security::tls; }
 
   std::unique_ptr<TransportDialer> make_dialer(const Url& url, std::shared_ptr<SocketPort> socket,
                                                const EndpointOptions& options,
                                                std::error_code& ec) override {
     auto address = ws::parse_address(url, false, ec);
     if (ec) return nullptr;
-    return std::make_unique<stream::StreamDialer<WsDialTraits>>(std::move(address),
-                                                                std::move(socket), options);
+    if (security_ == Security::plain)
+      return std::make_unique<stream::StreamDialer<WsDialTraits>>(std::move(address),
+                                                                  std::move(socket), options);
+    WssAddress secure{std::move(address), nullptr};
+    secure.context = make_context(options, tls::Side::client, secure.tcp.host, ec);
+    if (ec) return nullptr;
+    return std::make_unique<stream::StreamDialer<WssDialTraits>>(std::move(secure),
+                                                                 std::move(socket), options);
   }
 
   std::unique_ptr<TransportListener> make_listener(const Url& url,
@@ -58,8 +108,22 @@ class WsTransport final : public Transport {
                                                    std::error_code& ec) override {
     auto address = ws::parse_address(url, true, ec);
     if (ec) return nullptr;
-    return std::make_unique<ws::WsListener>(std::move(address), std::move(socket), options);
+    std::shared_ptr<tls::Context> context;
+    if (security_ == Security::tls) {
+      context = make_context(options, tls::Side::server, address.tcp.host, ec);
+      if (ec) return nullptr;
+    }
+    return std::make_unique<ws::WsListener>(std::move(address), std::move(socket), options,
+                                            std::move(context));
   }
+
+ private:
+  static std::shared_ptr<tls::Context> make_context(const EndpointOptions& options, tls::Side side,
+                                                    const std::string& host, std::error_code& ec) {
+    return tls::Context::make(options.tls.value_or(TlsConfig{}), side, host, ec);
+  }
+
+  Security security_;
 };
 
 }  // namespace
@@ -77,7 +141,8 @@ void register_builtin_transport_ws() {
   before_runtime_start(&init_openssl);
   // SHA-1 leaves OpenSSL per-thread state on the I/O threads: free it as they end.
   at_io_thread_exit(&OPENSSL_thread_stop);
-  register_transport(std::make_shared<WsTransport>());
+  register_transport(std::make_shared<WsTransport>(Security::plain));
+  register_transport(std::make_shared<WsTransport>(Security::tls));
 }
 }  // namespace detail
 
