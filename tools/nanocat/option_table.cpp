@@ -20,6 +20,7 @@ constexpr std::string_view kSurveyor = "SURVEYOR Socket Options";
 // printed, "Output" what is sent.
 constexpr std::string_view kInput = "Input Options";
 constexpr std::string_view kOutput = "Output Options";
+constexpr std::string_view kTls = "TLS Options (nngcat's; for every tls+tcp:// and wss:// address)";
 
 // A nanomsg nanocat option.
 constexpr OptionSpec nn(OptionId id, std::string_view name, char short_name,
@@ -154,6 +155,18 @@ constexpr auto kTable = std::to_array<OptionSpec>({
           "Keep the connections open SEC seconds after the last send before exiting "
           "(default 0.2), so that the peers get what is in flight",
           0, 0, writeable),
+
+    // TLS, as nngcat spells it
+    added(OptionId::cacert, "cacert", 0, "FILE", kTls,
+          "Trust the CA certificates in FILE (PEM) to sign the peer's certificate (default: the "
+          "system's trusted CAs)",
+          0, 0, 0),
+    added(OptionId::cert, "cert", 'E', "FILE", kTls,
+          "Present the certificate (chain) in FILE (PEM); a listener needs one", 0, 0, 0),
+    added(OptionId::key, "key", 0, "FILE", kTls,
+          "The private key of --cert (default: inside the --cert FILE)", 0, 0, 0),
+    added(OptionId::insecure, "insecure", 'k', {}, kTls,
+          "Do not verify the peer's certificate (testing only)", 0, 0, 0),
 
     // nngcat's spellings
     alias(OptionId::connect, "dial", "ADDR", endpoint, 0, 0),

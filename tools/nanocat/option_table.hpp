@@ -52,6 +52,10 @@ enum class OptionId {
   stdin_lines,
   count,
   sleep,
+  cacert,
+  cert,
+  key,
+  insecure,
 };
 
 /// Bits an option sets (provides), may not meet (conflicts) or needs

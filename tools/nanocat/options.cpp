@@ -320,6 +320,18 @@ class Parser {
       case OptionId::sleep:
         opts_.sleep = std::max(Millis(0), parse_seconds(o, text));
         break;
+      case OptionId::cacert:
+        opts_.tls_cacert = text;
+        break;
+      case OptionId::cert:
+        opts_.tls_cert = text;
+        break;
+      case OptionId::key:
+        opts_.tls_key = text;
+        break;
+      case OptionId::insecure:
+        opts_.tls_insecure = true;
+        break;
       default:
         opts_.type = socket_type_of(o.id);
         break;

@@ -56,6 +56,10 @@ struct Options {
   std::optional<std::string> data;  ///< --data, or the contents of --file
   bool stdin_lines = false;         ///< --stdin
   std::uint64_t count = 0;          ///< 0: no limit
+  std::string tls_cacert;           ///< --cacert
+  std::string tls_cert;             ///< --cert/-E
+  std::string tls_key;              ///< --key
+  bool tls_insecure = false;        ///< --insecure/-k
 };
 
 /// Parses `args` (args[0] is the program name: a name like nn_req implies

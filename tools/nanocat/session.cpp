@@ -97,6 +97,13 @@ void Session::configure(const Options& o) {
   socket_.set_recv_timeout(o.recv_timeout);
   if (o.recv_max_size) socket_.set_recv_max_size(*o.recv_max_size);
   if (o.survey_deadline) socket_.set_survey_deadline(*o.survey_deadline);
+  // The TLS flags are the socket's default: every tls+tcp:// and wss://
+  // endpoint uses them, and other transports ignore them, as with nngcat.
+  if (!o.tls_cacert.empty() || !o.tls_cert.empty() || !o.tls_key.empty() || o.tls_insecure) {
+    sprocket::TlsConfig tls{.ca_file = o.tls_cacert, .cert_file = o.tls_cert, .key_file = o.tls_key};
+    if (o.tls_insecure) tls.verify = sprocket::TlsVerify::none;
+    socket_.set_tls(std::move(tls));
+  }
   if (o.type == SocketType::sub) {
     if (o.subscriptions.empty()) socket_.subscribe("");  // everything, as nanocat does
     for (const auto& prefix : o.subscriptions) socket_.subscribe(prefix);
