@@ -45,20 +45,20 @@ struct TlsConfig {
   /// The certificates of the CAs trusted to sign the peer's certificate (a
   /// PEM bundle). With neither ca_file nor ca_dir, the system's trust store
   /// (OpenSSL's default paths; SSL_CERT_FILE and SSL_CERT_DIR override it).
-  std::string ca_file;
+  std::string ca_file{};
   /// A directory of trusted CA certificates, named by subject hash as
   /// `openssl rehash` makes them; may be given with ca_file.
-  std::string ca_dir;
+  std::string ca_dir{};
   /// Our certificate, followed by any intermediate CA certificates. A
   /// listener needs one; a dialer sends it when the listener asks.
-  std::string cert_file;
+  std::string cert_file{};
   /// The private key of cert_file; empty when cert_file holds the key too.
-  std::string key_file;
+  std::string key_file{};
   /// Peer verification; unset: required for a dialer, none for a listener.
-  std::optional<TlsVerify> verify;
+  std::optional<TlsVerify> verify{};
   /// Dialer: the name sent for SNI and checked against the server's
   /// certificate; empty: the URL's host (an IP address is checked as one).
-  std::string server_name;
+  std::string server_name{};
   /// The lowest protocol version accepted.
   TlsVersion min_version = TlsVersion::tls1_2;
 };

@@ -110,22 +110,33 @@ void Session::configure(const Options& o) {
   }
 }
 
+// Why dial()/listen() failed: the exception's text (which carries the
+// library's detail, such as the TLS file it could not read) without its
+// leading "<verb> <url>: ", which our own message says.
+static std::string endpoint_failure(const std::system_error& e, std::string_view verb,
+                                    std::string_view url) {
+  std::string_view what = e.what();
+  const std::string prefix = fmt::format("{} {}: ", verb, url);
+  if (what.starts_with(prefix)) what.remove_prefix(prefix.size());
+  return std::string(what);
+}
+
 void Session::open_endpoints(const Options& o) {
   for (const Endpoint& e : o.endpoints) {
     sprocket::EndpointOptions eo;
     eo.send_priority = e.send_priority;
     eo.recv_priority = e.recv_priority;
-    std::error_code ec;
     const bool bind = e.kind == Endpoint::Kind::bind;
-    if (bind) {
-      socket_.listen(e.url, eo, ec);
-    } else {
-      socket_.dial(e.url, eo, ec);
-    }
-    if (ec) {
-      throw Error(
-          fmt::format("cannot {} '{}': {}", bind ? "bind to" : "connect to", e.url, ec.message()),
-          kExitFailure);
+    try {
+      if (bind) {
+        socket_.listen(e.url, eo);
+      } else {
+        socket_.dial(e.url, eo);
+      }
+    } catch (const std::system_error& failure) {
+      throw Error(fmt::format("cannot {} '{}': {}", bind ? "bind to" : "connect to", e.url,
+                              endpoint_failure(failure, bind ? "listen" : "dial", e.url)),
+                  kExitFailure);
     }
     if (verbose_ > 0)
       fmt::print(stderr, "nanocat: {} {}\n", bind ? "listening on" : "connecting to", e.url);

@@ -99,7 +99,8 @@ TEST(NanocatTlsErrors, UnreadableFilesAreNamed) {
 
 TEST(NanocatTlsOptions, NngcatSpellingsParse) {
   const char* argv[] = {"nanocat", "--req", "--connect", "tls+tcp://h:1", "--cacert", "ca.pem",
-                        "-E",      "c.pem", "--key",     "k.pem",         "-k"};
+                        "-E",      "c.pem", "--key",     "k.pem",         "-k",       "-D",
+                        "x"};
   Options o = parse_command_line(argv);
   EXPECT_EQ(o.tls_cacert, "ca.pem");
   EXPECT_EQ(o.tls_cert, "c.pem");
