@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <stdexcept>
 #include <utility>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace sprocket::pubsub::radix {
 
@@ -22,6 +27,36 @@ Ref next_of(const std::byte* block) {
   return r;
 }
 
+/// A region of Slab::kRegionBytes aligned to its size, advised for huge
+/// pages. On Linux mapped directly (a 2 MiB-aligned operator new would keep
+/// up to 2 MiB more of address space per region), elsewhere from the heap.
+std::byte* map_region() {
+  constexpr std::size_t kBytes = Slab::kRegionBytes;
+#if defined(__linux__)
+  void* p = ::mmap(nullptr, 2 * kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t aligned = (start + kBytes - 1) & ~(std::uintptr_t{kBytes} - 1);
+  if (aligned != start) ::munmap(p, aligned - start);
+  if (aligned + kBytes != start + 2 * kBytes)
+    ::munmap(reinterpret_cast<void*>(aligned + kBytes), start + 2 * kBytes - (aligned + kBytes));
+#if defined(MADV_HUGEPAGE)
+  ::madvise(reinterpret_cast<void*>(aligned), kBytes, MADV_HUGEPAGE);  // advice: without it, 4 KiB pages
+#endif
+  return reinterpret_cast<std::byte*>(aligned);
+#else
+  return static_cast<std::byte*>(::operator new(kBytes, std::align_val_t{kBytes}));
+#endif
+}
+
+void unmap_region(std::byte* region) noexcept {
+#if defined(__linux__)
+  ::munmap(region, Slab::kRegionBytes);
+#else
+  ::operator delete(region, std::align_val_t{Slab::kRegionBytes});
+#endif
+}
+
 }  // namespace
 
 Slab::Slab() = default;
@@ -36,6 +71,8 @@ Slab& Slab::operator=(Slab&& other) noexcept {
   bases_ = std::exchange(other.bases_, {});
   slot_bytes_ = std::exchange(other.slot_bytes_, {});
   free_slots_ = std::exchange(other.free_slots_, {});
+  regions_ = std::exchange(other.regions_, {});
+  region_used_ = std::exchange(other.region_used_, 0);
   free_ = std::exchange(other.free_, {});
   bump_ = std::exchange(other.bump_, 0);
   bump_end_ = std::exchange(other.bump_end_, 0);
@@ -47,10 +84,14 @@ Slab& Slab::operator=(Slab&& other) noexcept {
 }
 
 void Slab::clear() noexcept {
-  for (std::byte* p : bases_) ::operator delete(p);
+  for (std::size_t s = 0; s < bases_.size(); ++s)
+    if (slot_bytes_[s] != 0) ::operator delete(bases_[s]);  // not a chunk of a region
+  for (std::byte* r : regions_) unmap_region(r);
   std::vector<std::byte*>().swap(bases_);
   std::vector<std::size_t>().swap(slot_bytes_);
   std::vector<std::uint32_t>().swap(free_slots_);
+  std::vector<std::byte*>().swap(regions_);
+  region_used_ = 0;
   free_.fill(0);
   bump_ = bump_end_ = 0;
   chunks_ = heap_bytes_ = live_bytes_ = free_bytes_ = 0;
@@ -74,7 +115,7 @@ std::size_t Slab::class_units(std::size_t size_class) noexcept {
 
 std::size_t Slab::held_bytes() const noexcept {
   return heap_bytes_ + bases_.capacity() * sizeof(std::byte*) + slot_bytes_.capacity() * sizeof(std::size_t) +
-         free_slots_.capacity() * sizeof(std::uint32_t);
+         free_slots_.capacity() * sizeof(std::uint32_t) + regions_.capacity() * sizeof(std::byte*);
 }
 
 std::uint32_t Slab::new_slot() {
@@ -134,20 +175,26 @@ void Slab::push_free(Ref block, std::size_t size_class) noexcept {
 
 void Slab::start_chunk(std::size_t units) {
   const std::size_t doubled = (kFirstChunkBytes / kUnit) << std::min<std::size_t>(chunks_, kChunkShift);
-  const std::size_t size = std::max(units, std::min(kChunkUnits, doubled));
+  std::size_t size = std::max(units, std::min(kChunkUnits, doubled));
   const std::uint32_t slot = new_slot();
   std::byte* mem = nullptr;
+  std::size_t own = 0;  // bytes of a chunk allocated on its own
   try {
-    mem = static_cast<std::byte*>(::operator new(size * kUnit + kSlack));
+    if (size == kChunkUnits && heap_bytes_ >= kRegionsFrom) {
+      mem = chunk_from_region(size);
+    } else {
+      own = size * kUnit + kSlack;
+      mem = static_cast<std::byte*>(::operator new(own));
+      std::memset(mem + size * kUnit, 0, kSlack);
+    }
   } catch (...) {
     free_slots_.push_back(slot);
     throw;
   }
   free_tail();  // only once the new chunk is certain
-  std::memset(mem + size * kUnit, 0, kSlack);
   bases_[slot] = mem;
-  slot_bytes_[slot] = size * kUnit + kSlack;
-  heap_bytes_ += size * kUnit + kSlack;
+  slot_bytes_[slot] = own;
+  heap_bytes_ += own;
   ++chunks_;
   bump_ = slot << kChunkShift;
   bump_end_ = bump_ + static_cast<Ref>(size);
@@ -162,6 +209,26 @@ void Slab::free_tail() noexcept {
     push_free(bump_, c);
     bump_ += static_cast<Ref>(class_units(c));
   }
+}
+
+/// The next 64 KiB of the newest region, after a new region if it is full.
+/// The region's last chunk is shorter by kSlack, its slack; the others'
+/// slack is the start of the next chunk. Changes nothing when it throws.
+std::byte* Slab::chunk_from_region(std::size_t& units) {
+  constexpr std::size_t kChunkBytes = kChunkUnits * kUnit;
+  if (regions_.empty() || region_used_ == kRegionBytes) {
+    regions_.reserve(regions_.size() + 1);  // so that push_back below cannot throw
+    regions_.push_back(map_region());
+    region_used_ = 0;
+    heap_bytes_ += kRegionBytes;
+  }
+  std::byte* mem = regions_.back() + region_used_;
+  region_used_ += kChunkBytes;
+  if (region_used_ == kRegionBytes) {
+    units -= kSlack / kUnit;
+    std::memset(mem + units * kUnit, 0, kSlack);
+  }
+  return mem;
 }
 
 Ref Slab::allocate_large(std::size_t units) {

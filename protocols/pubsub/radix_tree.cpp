@@ -369,6 +369,7 @@ SubscriptionTree::Shape SubscriptionTree::shape() const {
     n.each_child([&](unsigned char, Ref c) { todo.push_back(c); });
   }
   out.held_bytes = slab_.held_bytes();
+  out.region_bytes = slab_.region_bytes();
   out.live_bytes = slab_.live_bytes();
   out.free_bytes = slab_.free_bytes();
   return out;

@@ -57,6 +57,7 @@ class SubscriptionTree {
   struct Shape {
     std::size_t leaves = 0, node4 = 0, node8 = 0, node16 = 0, node32 = 0, node48 = 0, node256 = 0;
     std::size_t held_bytes = 0;  // taken from the heap
+    std::size_t region_bytes = 0;  // of held_bytes, mapped as 2 MiB regions rather than from operator new
     std::size_t live_bytes = 0;  // in nodes
     std::size_t free_bytes = 0;  // freed nodes waiting for reuse
   };

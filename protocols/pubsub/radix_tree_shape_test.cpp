@@ -1,7 +1,7 @@
 // The subscription tree's node kinds and memory: nodes grow through every
 // kind and shrink back, freed nodes return to the slab and are reused,
 // keys longer than the inline prefix length and the slab's size classes,
-// and concurrent matching of one tree.
+// huge-page regions for large trees, and concurrent matching of one tree.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -108,6 +108,30 @@ TEST(RadixTreeShape, MostlyFreeSlabIsCompacted) {
   for (int i = 0; i < 50'000; i += 100) ASSERT_TRUE(t.unsubscribe("sensor/" + std::to_string(i)));
   EXPECT_EQ(t.node_count(), 1u);
   EXPECT_LT(t.memory_bytes(), 2048u);
+}
+
+TEST(RadixTreeShape, LargeTreesUseHugePageRegionsAndGiveThemBack) {
+  SubscriptionTree t;
+  t.subscribe("small");
+  EXPECT_EQ(t.shape().region_bytes, 0u);  // a small tree holds no 2 MiB region
+  constexpr int kKeys = 300'000;        // about 8 MB of nodes
+  for (int i = 0; i < kKeys; ++i) t.subscribe("sensor/" + std::to_string(i * 7919LL % 1'000'003) + "/t");
+  const auto big = t.shape();
+  EXPECT_GT(big.region_bytes, 0u);
+  EXPECT_EQ(big.region_bytes % radix::Slab::kRegionBytes, 0u);
+  EXPECT_LE(big.region_bytes, big.held_bytes);
+  // Less than one region (and the chunks before the first one) unused.
+  EXPECT_LT(big.held_bytes, big.live_bytes + big.free_bytes + radix::Slab::kRegionBytes + radix::Slab::kRegionsFrom);
+  EXPECT_EQ(t.validate(), "");
+  for (int i = 0; i < kKeys; i += 997) {
+    const std::string k = "sensor/" + std::to_string(i * 7919LL % 1'000'003) + "/t";
+    ASSERT_TRUE(t.matches(k + "x")) << k;
+    ASSERT_FALSE(t.matches(k.substr(0, k.size() - 1))) << k;
+  }
+  for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(t.unsubscribe("sensor/" + std::to_string(i * 7919LL % 1'000'003) + "/t"));
+  EXPECT_EQ(t.shape().region_bytes, 0u);  // compaction moved the rest to a fresh slab
+  EXPECT_TRUE(t.matches("small"));
+  EXPECT_EQ(t.validate(), "");
 }
 
 TEST(RadixTreeShape, KeysLongerThanTheInlinePrefixAndTheSizeClasses) {
