@@ -175,9 +175,10 @@ class Socket {
   /// How long close() lets queued output drain in the background.
   void set_linger(duration d);
   duration linger() const;
-  /// REQ/REP and SURVEY: most hops (backtrace words) a message may carry,
-  /// 1..15 (default 8); deeper messages are dropped. errc::invalid_argument
-  /// outside the range.
+  /// REQ/REP and SURVEY: most hops (backtrace words) a message may carry;
+  /// PAIR v1: the largest hop count a received message may have. 1..15
+  /// (default 8); deeper messages are dropped and counted in
+  /// stats().drops. errc::invalid_argument outside the range.
   void set_max_ttl(int hops);
   int max_ttl() const;
   /// REQ: resend a request that got no reply after this long (default 60 s);
