@@ -28,11 +28,7 @@ Hops take_hops(Message& m, int max_ttl) {
   return Hops::ok;
 }
 
-bool outgoing_hops(const Message& m, bool raw, std::uint32_t& hops) {
-  if (!raw) {
-    hops = 0;
-    return true;
-  }
+bool raw_hops(const Message& m, std::uint32_t& hops) {
   if (m.header().size() != 4) return false;
   hops = load_be32(m.header());
   return hops < kMaxHops;

@@ -24,10 +24,10 @@ enum class Hops {
 /// transports leave the word at the front of the body.
 Hops take_hops(Message& m, int max_ttl);
 
-/// The hop count a send starts from, in `hops`: 0 on a cooked socket; on a
-/// raw one the header's single word, which must be below kMaxHops (as in
-/// NNG). False when a raw header is not exactly one such word.
-bool outgoing_hops(const Message& m, bool raw, std::uint32_t& hops);
+/// A raw send's hop count so far, in `hops`: the header's single word,
+/// which must be below kMaxHops (as in NNG). False when the header is not
+/// exactly one such word. (A cooked send starts from 0.)
+bool raw_hops(const Message& m, std::uint32_t& hops);
 
 /// Sends `m` onto `pipe` with the header set to one word, `hops` + 1. On
 /// failure `m` is left with the header holding `hops`, so a retry counts

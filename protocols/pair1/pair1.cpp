@@ -38,8 +38,8 @@ class MonoHandler final : public ProtocolHandler {
   }
 
   std::error_code send(Message& m) override {
-    std::uint32_t hops = 0;
-    if (!outgoing_hops(m, raw_, hops)) return errc::invalid_argument;  // raw header not one hop word
+    std::uint32_t hops = 0;  // where a cooked send starts counting
+    if (raw_ && !raw_hops(m, hops)) return errc::invalid_argument;  // not one hop word below 0xff
     if (!peer_ || !writable_) return errc::would_block;
     if (send_counted(*peer_, m, hops) == Pipe::Io::ok) return {};
     writable_ = false;  // full, or closing: wait for the next writable/peer
