@@ -104,6 +104,8 @@ SocketType socket_type_of(OptionId id) {
       return SocketType::bus;
     case OptionId::pair:
       return SocketType::pair;
+    case OptionId::pair1:
+      return SocketType::pair1;
     default:
       return SocketType::none;
   }
@@ -400,6 +402,8 @@ std::string_view socket_type_name(SocketType type) {
       return "bus";
     case SocketType::pair:
       return "pair";
+    case SocketType::pair1:
+      return "pair1";
   }
   return "?";
 }

@@ -16,7 +16,7 @@
 
 namespace nanocat {
 
-enum class SocketType { none, push, pull, pub, sub, req, rep, surveyor, respondent, bus, pair };
+enum class SocketType { none, push, pull, pub, sub, req, rep, surveyor, respondent, bus, pair, pair1 };
 
 /// The option name of a socket type ("push", ...).
 std::string_view socket_type_name(SocketType type);

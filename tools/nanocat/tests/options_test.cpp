@@ -69,7 +69,8 @@ TEST(NanocatOptions, EverySocketType) {
   }
   for (auto c : {Case{"--pull", SocketType::pull}, Case{"--sub", SocketType::sub},
                  Case{"--rep", SocketType::rep}, Case{"--respondent", SocketType::respondent},
-                 Case{"--bus", SocketType::bus}, Case{"--pair", SocketType::pair}}) {
+                 Case{"--bus", SocketType::bus}, Case{"--pair", SocketType::pair},
+                 Case{"--pair1", SocketType::pair1}}) {
     EXPECT_EQ(parse({c.flag, "--bind", "tcp://127.0.0.1:1"}).type, c.type) << c.flag;
   }
 }
@@ -81,6 +82,8 @@ TEST(NanocatOptions, NngcatProtocolAndAddressSpellings) {
   EXPECT_EQ(o.endpoints[0].kind, Endpoint::Kind::connect);
   EXPECT_EQ(o.endpoints[1].kind, Endpoint::Kind::bind);
   EXPECT_EQ(parse({"--pair0", "-L", "1"}).type, SocketType::pair);
+  EXPECT_EQ(parse({"--pair1", "-L", "1", "-D", "x"}).type, SocketType::pair1);
+  EXPECT_TRUE(usage_error({"--pair", "--pair1", "-L", "1"}, {"--pair1", "conflicts with --pair"}));
   EXPECT_EQ(parse({"--sub0", "-L", "1"}).type, SocketType::sub);
   EXPECT_TRUE(
       usage_error({"--req", "--req0", "-L", "1", "-D", "x"}, {"--req0", "conflicts with --req"}));
