@@ -11,6 +11,7 @@ SPROCKET_DEPS=(
   cmake ninja-build g++ pkg-config                 # toolchain
   libasio-dev libfmt-dev libssl-dev                # the library
   libgtest-dev libbenchmark-dev                    # tests and benchmarks
+  clang libclang-rt-14-dev                         # fuzz targets (libFuzzer; the runtime is only recommended by clang)
   nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers
   gnuplot-nox                                      # benchmark plots
 )

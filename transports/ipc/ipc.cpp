@@ -10,19 +10,13 @@
 
 #include <asio/local/stream_protocol.hpp>
 
+#include "transports/ipc/ipc_address.hpp"
 #include "transports/stream/endpoints.hpp"
 
 namespace sprocket {
 namespace {
 
 using Unix = asio::local::stream_protocol;
-
-struct IpcAddress {
-  std::string path;
-};
-
-// sun_path holds 108 bytes including the terminating zero.
-constexpr std::size_t kMaxPath = 107;
 
 bool is_socket_file(const std::string& path) {
   struct stat st {};
@@ -40,10 +34,7 @@ struct IpcTraits {
   static constexpr stream::Framing framing = stream::Framing::ipc;
 
   static Address parse(const Url& url, bool, std::error_code& ec) {
-    if (url.address.empty() || url.address.size() > kMaxPath ||
-        url.address.find('\0') != std::string::npos)
-      ec = errc::invalid_address;
-    return {url.address};
+    return parse_ipc_address(url.address, ec);
   }
 
   static void connect(Unix::socket& socket, const Address& a,

@@ -9,15 +9,10 @@
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
 
-#include "transports/stream/address.hpp"
 #include "transports/stream/endpoints.hpp"
+#include "transports/tcp/tcp_address.hpp"
 
 namespace sprocket {
-
-struct TcpAddress {
-  std::string host;  // empty: every interface (listen only)
-  std::uint16_t port = 0;
-};
 
 struct TcpTraits {
   using protocol_type = asio::ip::tcp;
@@ -25,13 +20,8 @@ struct TcpTraits {
   static constexpr stream::Framing framing = stream::Framing::tcp;
 
   static Address parse(const Url& url, bool listen, std::error_code& ec) {
-    Address a;
-    if (!stream::split_host_port(url.address, a.host, a.port)) {
-      ec = errc::invalid_address;
-      return a;
-    }
-    if (a.host == "*") a.host.clear();
-    if (!listen && (a.host.empty() || a.port == 0)) ec = errc::invalid_address;
+    Address a = parse_tcp_address(url.address, ec);
+    if (!ec && !listen && !dialable(a)) ec = errc::invalid_address;
     return a;
   }
 
