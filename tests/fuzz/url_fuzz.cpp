@@ -70,6 +70,7 @@ void check_tcp(std::string_view address) {
     return;
   }
   FUZZ_CHECK(a.host != "*");
+  FUZZ_CHECK(clean(a.host));
   std::error_code again_ec;
   const TcpAddress again = parse_tcp_address(canonical(a), again_ec);
   FUZZ_CHECK(!again_ec);
@@ -97,6 +98,7 @@ void check_ws(std::string_view address) {
   FUZZ_CHECK(!(listen_ec && !dial_ec));  // whatever a dialer takes, a listener takes
   if (listen_ec) return;
   FUZZ_CHECK(listen.path.starts_with('/'));
+  FUZZ_CHECK(clean(listen.host) && clean(listen.path));
   FUZZ_CHECK(listen.host + (address.find('/') == std::string_view::npos ? "" : listen.path) ==
              address);
   if (dial_ec) return;

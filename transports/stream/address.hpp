@@ -1,6 +1,7 @@
 // host:port parsing shared by the tcp and ws transports.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -8,7 +9,20 @@
 
 namespace sprocket::stream {
 
-// Splits "host:port" / "[v6]:port"; false when malformed.
+/// A space or a control character (DEL included): never part of a host
+/// name, an address or a URL path, and it would break the ws request head
+/// (a CR LF in the Host line starts a header of the URL's choosing).
+inline bool is_space_or_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u <= 0x20 || u == 0x7F;
+}
+
+inline bool has_space_or_control(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), is_space_or_control);
+}
+
+// Splits "host:port" / "[v6]:port"; false when malformed, or when the host
+// holds a space or a control character.
 inline bool split_host_port(std::string_view text, std::string& host, std::uint16_t& port) {
   auto colon = text.rfind(':');
   if (colon == std::string_view::npos) return false;
@@ -20,6 +34,7 @@ inline bool split_host_port(std::string_view text, std::string& host, std::uint1
   } else if (host_part.find(':') != std::string_view::npos) {
     return false;  // a bare IPv6 address needs brackets
   }
+  if (has_space_or_control(host_part)) return false;
   unsigned value = 0;
   auto [end, err] = std::from_chars(port_part.data(), port_part.data() + port_part.size(), value);
   if (port_part.empty() || err != std::errc{} || end != port_part.data() + port_part.size() ||

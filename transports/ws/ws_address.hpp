@@ -19,7 +19,8 @@ struct WsAddress {
 
 /// Splits the URL into its tcp part and its path; errc::invalid_address
 /// when the tcp part is malformed (or, for a dialer, lacks a host or a
-/// port) or the path holds a space, CR or LF.
+/// port) or the path holds a space or a control character (it goes into
+/// the request line as it is).
 inline WsAddress parse_address(const Url& url, bool listen, std::error_code& ec) {
   WsAddress a;
   std::string_view rest = url.address;
@@ -28,7 +29,7 @@ inline WsAddress parse_address(const Url& url, bool listen, std::error_code& ec)
   a.host = std::string(rest.substr(0, slash));
   a.tcp = parse_tcp_address(a.host, ec);
   if (!ec && !listen && !dialable(a.tcp)) ec = errc::invalid_address;
-  if (a.path.find_first_of(" \r\n") != std::string::npos) ec = errc::invalid_address;
+  if (stream::has_space_or_control(a.path)) ec = errc::invalid_address;
   return a;
 }
 
