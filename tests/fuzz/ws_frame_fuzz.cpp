@@ -1,8 +1,8 @@
 // WebSocket frames (transports/ws/frame.cpp): the input is a stream of
 // frames as a ws connection reads them. Each header decode is compared
 // with a plain reading of RFC 6455 section 5.2 written here (what is an
-// error, how many bytes a header needs); a decoded header encodes back to
-// itself; unmasking a payload in two pieces equals unmasking it byte by
+// error, how many bytes a header needs); every shorter piece of a good
+// header needs more bytes; a decoded header encodes back to itself; unmasking a payload in two pieces equals unmasking it byte by
 // byte, and masking twice gives the original back.
 #include <array>
 #include <cstring>
@@ -115,6 +115,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(h.fin == ((at(rest, 0) & 0x80) != 0) && h.opcode == (at(rest, 0) & 0x0F));
     FUZZ_CHECK(h.masked == ((at(rest, 1) & 0x80) != 0));
     if (h.masked) FUZZ_CHECK(std::memcmp(h.mask.data(), rest.data() + h.size - 4, 4) == 0);
+    // Incremental: any shorter piece of this header needs more bytes.
+    for (std::size_t k = 0; k < h.size; ++k) {
+      FrameHeader part;
+      FUZZ_CHECK(decode_header(rest.first(k), part, code) == Decode::need_more);
+    }
     check_reencoding(rest, h);
     rest = rest.subspan(h.size);
     const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(h.length, rest.size()));
