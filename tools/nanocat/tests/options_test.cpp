@@ -299,6 +299,27 @@ TEST(NanocatOptions, FileIsReadWhole) {
   EXPECT_EQ(dir.code, kExitFile) << dir.message;
 }
 
+// The fuzz target passes its own reader so that no file is touched; the
+// reader's failure ends parsing like a file that cannot be read.
+TEST(NanocatOptions, FileGoesThroughTheGivenReader) {
+  std::vector<std::string> asked;
+  auto reader = [&](const std::string& path) {
+    asked.push_back(path);
+    if (path == "bad") throw Error("cannot open file 'bad'", kExitFile);
+    return "contents of " + path;
+  };
+  std::vector<const char*> argv{"nanocat", "--push", "-L", "1", "--file", "x.txt"};
+  EXPECT_EQ(parse_command_line(argv, reader).data, "contents of x.txt");
+  argv.back() = "bad";
+  try {
+    parse_command_line(argv, reader);
+    ADD_FAILURE() << "a failing reader must fail the parse";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitFile);
+  }
+  EXPECT_EQ(asked, (std::vector<std::string>{"x.txt", "bad"}));
+}
+
 TEST(NanocatOptions, Verbosity) {
   EXPECT_EQ(parse({"--pull", "-L", "1", "-v"}).verbose, 1);
   EXPECT_EQ(parse({"--pull", "-L", "1", "-vv", "--verbose", "-q"}).verbose, 2);
