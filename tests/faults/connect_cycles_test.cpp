@@ -16,6 +16,16 @@ constexpr int kCycles = 10'000;
 // 10 000 cycles: a leak of 1 KiB per cycle would add ~10 MiB.
 constexpr long kMaxRssGrowthKib = 6 * 1024;
 constexpr long long kMaxHeapGrowth = 2 * 1024 * 1024;
+// Under ASan and TSan resident memory follows the sanitizer's allocator
+// (ASan keeps up to 256 MiB of freed blocks in quarantine, spread over
+// per-thread caches no call empties), not the library's use: there the
+// sanitizer's exact count of live heap bytes is the measure, and LSan
+// checks for leaks at exit.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kRssTracksHeap = false;
+#else
+constexpr bool kRssTracksHeap = true;
+#endif
 
 struct Usage {
   int fds = 0;
@@ -79,8 +89,10 @@ TEST_F(ConnectCyclesTest, TenThousandCyclesLeaveNothingBehind) {
   ASSERT_TRUE(wait_until([&] { return open_fd_count() <= baseline_fds; }))
       << "fds before " << baseline_fds << ", now " << open_fd_count();
   const Usage after = usage_now();
-  EXPECT_LE(after.rss_kib - before.rss_kib, kMaxRssGrowthKib)
-      << "RSS " << before.rss_kib << " KiB -> " << after.rss_kib << " KiB";
+  if (kRssTracksHeap) {
+    EXPECT_LE(after.rss_kib - before.rss_kib, kMaxRssGrowthKib)
+        << "RSS " << before.rss_kib << " KiB -> " << after.rss_kib << " KiB";
+  }
   EXPECT_LE(static_cast<long long>(after.heap) - static_cast<long long>(before.heap), kMaxHeapGrowth)
       << "heap in use " << before.heap << " -> " << after.heap << " bytes";
   RecordProperty("fds", after.fds);
@@ -94,6 +106,10 @@ TEST_F(ConnectCyclesTest, TenThousandCyclesLeaveNothingBehind) {
     return ask_stats(probe, server_after) && server_after["fds"] <= server_before["fds"];
   })) << "server fds " << server_before["fds"] << " -> " << server_after["fds"];
   EXPECT_EQ(server_after["distinct"] - server_before["distinct"], kCycles / 2);
+  if (kRssTracksHeap) {  // its 5 000 remembered requests take well under 1 MiB
+    EXPECT_LE(server_after["rss_kib"] - server_before["rss_kib"], kMaxRssGrowthKib)
+        << "server RSS " << server_before["rss_kib"] << " -> " << server_after["rss_kib"] << " KiB";
+  }
   std::cerr << "client: fds " << before.fds << " -> " << after.fds << ", rss " << before.rss_kib
             << " -> " << after.rss_kib << " KiB, heap " << before.heap << " -> " << after.heap
             << "; server: fds " << server_before["fds"] << " -> " << server_after["fds"]

@@ -14,8 +14,9 @@
 #include <stdexcept>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#include <sanitizer/common_interface_defs.h>
 #define SPROCKET_FAULTS_SANITIZER 1
+// From <sanitizer/common_interface_defs.h>, which not every GCC ships.
+extern "C" void __sanitizer_set_death_callback(void (*callback)(void));
 #endif
 
 namespace sprocket::test::faults {

@@ -1,10 +1,12 @@
 #include "faults/netns_lab.hpp"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -172,6 +174,28 @@ std::string ip_output(const std::vector<std::string>& args) {
 }
 
 void run_ip(const std::vector<std::string>& args) { ip_output(args); }
+
+long unacknowledged_bytes_to(const std::string& address, std::uint16_t port) {
+  // /proc/self/net/tcp: "sl local rem st tx_queue:rx_queue ...", addresses
+  // as the kernel's 32-bit word in hex and the port in hex.
+  in_addr a{};
+  if (::inet_pton(AF_INET, address.c_str(), &a) != 1) return -1;
+  char remote[32];
+  std::snprintf(remote, sizeof remote, "%08X:%04X", static_cast<unsigned>(a.s_addr),
+                static_cast<unsigned>(port));
+  std::ifstream table("/proc/self/net/tcp");
+  long most = 0;
+  std::string line;
+  std::getline(table, line);  // the header
+  while (std::getline(table, line)) {
+    std::istringstream words(line);
+    std::string slot, local, rem, state, queues;
+    words >> slot >> local >> rem >> state >> queues;
+    if (rem != remote || state != "01") continue;  // 01: established
+    most = std::max(most, std::stol(queues.substr(0, queues.find(':')), nullptr, 16));
+  }
+  return most;
+}
 
 std::string Host::tcp_url(std::uint16_t port) const {
   return "tcp://" + address + ":" + std::to_string(port);

@@ -86,6 +86,11 @@ class Lab {
   std::map<std::string, std::string> saved_sysctls_;
 };
 
+/// Bytes sent and not yet acknowledged on this process's established TCP
+/// connections to `address`:`port` (the largest, if several): what a cut
+/// link holds back.
+long unacknowledged_bytes_to(const std::string& address, std::uint16_t port);
+
 /// Runs the `ip` program with `args`; throws with its stderr on failure.
 void run_ip(const std::vector<std::string>& args);
 /// Same, returning what it printed.

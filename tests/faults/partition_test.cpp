@@ -4,10 +4,12 @@
 // vanish, nobody is told, until the link comes back.
 //
 // Short partition: the TCP connection outlives it. The request in flight
-// at the cut is resent every 200 ms into the stuck connection; after the
-// heal TCP delivers the original and the resends, the server answers each,
-// the client takes the first answer and drops the rest. Nothing is lost,
-// nothing reconnects, and the server counts the duplicates: the resends.
+// at the cut is resent every 200 ms into the stuck connection; the link
+// stays down until the client's kernel holds at least two copies of it
+// unacknowledged (so at least one resend was made during the cut). After
+// the heal TCP delivers the original and the resends, the server answers
+// each, the client takes the first answer and drops the rest. Nothing is
+// lost, nothing reconnects, and the server counts the duplicates.
 //
 // Long partition: the client's TCP gives up on the connection (the test
 // lowers tcp_retries2 in its own namespace so that this takes seconds, not
@@ -21,9 +23,11 @@ namespace {
 
 enum Phase { before_cut, cut, healed };
 
-// How long the short partition lasts: the scenario, not a wait for an event.
-constexpr auto kShortPartition = std::chrono::milliseconds(1500);
 constexpr std::size_t kRequestsPerPhase = 100;
+// A request on the wire: 8-byte length, 4-byte id, "req-N". Any one frame
+// is shorter than 2 x 19 bytes, so that many bytes unacknowledged means at
+// least two copies.
+constexpr long kTwoCopies = 2 * (8 + 4 + 7);
 
 class PartitionTest : public FaultTest {
  protected:
@@ -68,7 +72,14 @@ TEST_F(PartitionTest, ShortPartitionHealsOnTheSameConnection) {
   lab().cut(*host_);
   loop.set_phase(cut);
   const std::size_t at_cut = loop.answered();
-  std::this_thread::sleep_for(kShortPartition);
+  // The partition lasts until two copies of a request wait in the stuck
+  // connection: the original (or an earlier resend) and a resend.
+  const std::string& address = host_->address;
+  const std::uint16_t port = server_->port();
+  ASSERT_TRUE(wait_until(
+      [&] { return unacknowledged_bytes_to(address, port) >= kTwoCopies; },
+      kHealTimeout))
+      << "unacknowledged: " << unacknowledged_bytes_to(address, port) << '\n' << loop.summary();
   // The cut is real: at most the request whose answer was already in the
   // client's kernel got through.
   EXPECT_LE(loop.answered(), at_cut + 1) << loop.summary();

@@ -10,9 +10,13 @@
 #include <cstddef>
 #include <fstream>
 
+// The sanitizers' allocator interface (GCC ships no header for it).
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#include <sanitizer/allocator_interface.h>
 #define SPROCKET_FAULTS_SANITIZED_HEAP 1
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+extern "C" void __sanitizer_purge_allocator();
 #endif
 
 namespace sprocket::test::faults {
@@ -48,11 +52,12 @@ inline std::size_t heap_in_use() {
 
 /// Gives freed memory back to the system where the allocator allows it
 /// (ASan's quarantine holds freed blocks for a while; glibc keeps free
-/// pages in its arenas), so that RSS reflects memory still in use.
+/// pages in its arenas; TSan's allocator keeps them), so that RSS
+/// reflects memory still in use.
 inline void release_free_memory() {
-#ifdef SPROCKET_FAULTS_SANITIZED_HEAP
+#if defined(__SANITIZE_ADDRESS__)
   __sanitizer_purge_allocator();
-#else
+#elif !defined(__SANITIZE_THREAD__)
   ::malloc_trim(0);
 #endif
 }

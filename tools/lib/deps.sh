@@ -13,6 +13,7 @@ SPROCKET_DEPS=(
   libgtest-dev libbenchmark-dev                    # tests and benchmarks
   nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers
   gnuplot-nox                                      # benchmark plots
+  iproute2                                         # fault tests: ip netns, veth pairs
 )
 
 # Prints, one per line, the packages among "$@" that are not installed.
