@@ -15,6 +15,7 @@ SPROCKET_DEPS=(
   clang libclang-rt-14-dev                         # fuzz targets (libFuzzer; the runtime is only recommended by clang)
   nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers
   gnuplot-nox                                      # benchmark plots
+  iproute2                                         # fault tests: ip netns, veth pairs
 )
 
 # For the tests of the JavaScript client and the browser test of the
