@@ -6,7 +6,7 @@
 // no more than a bound far below what a per-cycle leak would add, the
 // server's descriptors are back at its own baseline, and it still serves.
 #include "faults/fault_test.hpp"
-#include "faults/process_usage.hpp"
+#include "process_usage.hpp"
 
 namespace sprocket::test::faults {
 namespace {

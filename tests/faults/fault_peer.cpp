@@ -24,7 +24,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "faults/process_usage.hpp"
+#include "process_usage.hpp"
 #include "sprocket/sprocket.hpp"
 
 namespace {

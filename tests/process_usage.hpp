@@ -1,5 +1,5 @@
 // What this process holds: open descriptors, resident memory and heap in
-// use. The connect/close test compares them before and after thousands of
+// use. Tests compare them before and after floods and thousands of
 // connections; fault_peer reports its own in its stats answer.
 #pragma once
 
@@ -12,14 +12,14 @@
 
 // The sanitizers' allocator interface (GCC ships no header for it).
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SPROCKET_FAULTS_SANITIZED_HEAP 1
+#define SPROCKET_TEST_SANITIZED_HEAP 1
 extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #endif
 #if defined(__SANITIZE_ADDRESS__)
 extern "C" void __sanitizer_purge_allocator();
 #endif
 
-namespace sprocket::test::faults {
+namespace sprocket::test {
 
 /// Entries in /proc/self/fd, less the one opendir() itself holds.
 inline int open_fd_count() {
@@ -43,7 +43,7 @@ inline long rss_kib() {
 /// Bytes the allocator has handed out and not had back: the sanitizers'
 /// own count in sanitizer builds, glibc's otherwise.
 inline std::size_t heap_in_use() {
-#ifdef SPROCKET_FAULTS_SANITIZED_HEAP
+#ifdef SPROCKET_TEST_SANITIZED_HEAP
   return __sanitizer_get_current_allocated_bytes();
 #else
   return mallinfo2().uordblks;
@@ -62,4 +62,4 @@ inline void release_free_memory() {
 #endif
 }
 
-}  // namespace sprocket::test::faults
+}  // namespace sprocket::test
