@@ -85,7 +85,7 @@ class Server {
   }
 
   std::string stats() const {
-    namespace f = sprocket::test::faults;
+    namespace f = sprocket::test;
     return "requests=" + std::to_string(requests_) + " distinct=" + std::to_string(seen_.size()) +
            " duplicates=" + std::to_string(duplicates_) +
            " fds=" + std::to_string(f::open_fd_count()) + " rss_kib=" + std::to_string(f::rss_kib());
