@@ -12,8 +12,10 @@ SPROCKET_DEPS=(
   dpkg-dev file doxygen                            # Debian packages (cpack), API reference
   libasio-dev libfmt-dev libssl-dev                # the library
   libgtest-dev libbenchmark-dev openssl            # tests (openssl makes TLS test certificates), benchmarks
+  clang libclang-rt-14-dev                         # fuzz targets (libFuzzer; the runtime is only recommended by clang)
   nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers
   gnuplot-nox                                      # benchmark plots
+  iproute2                                         # fault tests: ip netns, veth pairs
 )
 
 # For the tests of the JavaScript client and the browser test of the
