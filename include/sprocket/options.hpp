@@ -57,7 +57,7 @@ struct EndpointOptions {
   /// endpoint (sprocket/tls.hpp); unset: the socket's default
   /// (Socket::set_tls()). Set on any other transport it is an error of
   /// dial() or listen().
-  std::optional<TlsConfig> tls;
+  std::optional<TlsConfig> tls{};
 
   /// A copy with send_priority = `priority` (1 highest .. 16 lowest).
   constexpr EndpointOptions with_send_priority(int priority) const {
