@@ -16,10 +16,7 @@ int NnSocket::add_endpoint(const char* address, bool bind) {
   int eid = 0;
   {
     std::lock_guard lock(mu_);
-    if (int err = translate_address({address, bind, options_.ipv4only == 1}, url)) {
-      if (bind) ++counters_.bind_errors;
-      return fail(err);
-    }
+    if (int err = translate_address({address, bind, options_.ipv4only == 1}, url)) return fail(err);
     eo = endpoint_options(options_);
     eid = next_eid_++;
     Endpoint& ep = endpoints_[eid];  // before the endpoint exists: its first events find it
@@ -39,7 +36,7 @@ int NnSocket::add_endpoint(const char* address, bool bind) {
   auto it = endpoints_.find(eid);
   if (ec || it == endpoints_.end()) {
     if (it != endpoints_.end()) endpoints_.erase(it);
-    if (bind) ++counters_.bind_errors;
+    if (next_eid_ == eid + 1) --next_eid_;  // a failed call uses no id
     if (!ec) ec = errc::closed;
     return fail(ec, Action::endpoint);
   }
@@ -102,6 +99,8 @@ std::uint64_t NnSocket::statistic(int which, int& err) {
     case NN_STAT_DROPPED_CONNECTIONS: return counters_.dropped;
     case NN_STAT_BROKEN_CONNECTIONS: return counters_.broken;
     case NN_STAT_CONNECT_ERRORS: return counters_.connect_errors;
+    // Binding is synchronous: a failure is nn_bind's error, and (as in
+    // nanomsg) no background bind ever fails later.
     case NN_STAT_BIND_ERRORS: return counters_.bind_errors;
     case NN_STAT_ACCEPT_ERRORS: return counters_.accept_errors;
     case NN_STAT_CURRENT_CONNECTIONS: return s.pipes;

@@ -132,9 +132,10 @@ int NnSocket::set_option(int level, int option, const void* value, std::size_t s
       return 0;
     case NN_IPC:
       if (option == NN_IPC_SEC_ATTR) {
+        // Windows security attributes: the option value *is* the structure,
+        // remembered by address (as nanomsg does) and unused here.
         if (!value) return fail(EFAULT);
-        options_.ipc_sec_attr = nullptr;
-        std::memcpy(&options_.ipc_sec_attr, value, std::min(size, sizeof(void*)));
+        options_.ipc_sec_attr = value;
         return 0;
       }
       if (option == NN_IPC_OUTBUFSZ) return int_value(-kAny - 1, kAny, options_.ipc_outbufsz);
@@ -257,7 +258,7 @@ int NnSocket::get_option(int level, int option, void* value, std::size_t* size) 
       return write_int(value, size, options_.ws_msg_type);
     case NN_IPC:
       if (option == NN_IPC_SEC_ATTR)
-        return write_value(value, size, &options_.ipc_sec_attr, sizeof(void*));
+        return write_value(value, size, &options_.ipc_sec_attr, sizeof options_.ipc_sec_attr);
       if (option == NN_IPC_OUTBUFSZ) return write_int(value, size, options_.ipc_outbufsz);
       if (option == NN_IPC_INBUFSZ) return write_int(value, size, options_.ipc_inbufsz);
       return fail(ENOPROTOOPT);

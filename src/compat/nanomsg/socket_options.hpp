@@ -29,12 +29,13 @@ struct SocketOptionValues {
   // Protocol levels
   int req_resend_ivl = 60'000;
   int surveyor_deadline = 1'000;
-  // Transport levels
+  // Transport levels. The NN_IPC ones size Windows named pipes: kept and
+  // reported, with no effect on UNIX domain sockets (as in nanomsg).
   int tcp_nodelay = 0;
   int ws_msg_type = 0x02;  // NN_WS_MSG_TYPE_BINARY
   int ipc_outbufsz = 4096;
   int ipc_inbufsz = 4096;
-  void* ipc_sec_attr = nullptr;
+  const void* ipc_sec_attr = nullptr;
 };
 
 /// Longest NN_SOCKET_NAME, in bytes.
