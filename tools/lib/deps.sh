@@ -12,6 +12,7 @@ SPROCKET_DEPS=(
   libasio-dev libfmt-dev libssl-dev                # the library
   libgtest-dev libbenchmark-dev                    # tests and benchmarks
   nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers
+  perl libnanomsg-raw-perl                         # a binding run on libnanomsg.so.5
   gnuplot-nox                                      # benchmark plots
 )
 

@@ -28,7 +28,7 @@ struct Polled {
 int collect(nn_pollfd* fds, const std::vector<Polled>& polled) {
   int ready = 0;
   for (std::size_t i = 0; i < polled.size(); ++i) {
-    fds[i].revents = polled[i].socket ? polled[i].socket->ready_events(fds[i].events) : 0;
+    fds[i].revents = polled[i].socket->ready_events(fds[i].events);
     if (fds[i].revents) ++ready;
   }
   return ready;
@@ -71,8 +71,11 @@ int nn_poll(struct nn_pollfd* fds, int nfds, int timeout) {
     if (p.socket->prepare_poll(fds[i].events, p.rcv_fd, p.snd_fd) < 0) return -1;
   }
   for (;;) {
-    int ready = collect(fds, polled);
+    // A socket closed (or the library terminated) while we waited.
     if (terminating()) return fail(ETERM);
+    for (const Polled& p : polled)
+      if (p.socket->closed()) return fail(EBADF);
+    int ready = collect(fds, polled);
     if (ready || (deadline && Clock::now() >= *deadline)) return ready;
     std::vector<pollfd> waits;
     for (const Polled& p : polled) {
@@ -91,7 +94,9 @@ int nn_device(int s1, int s2) {
   if ((a && a->closed()) || (b && b->closed())) return fail(terminating() ? ETERM : EBADF);
   if (!a || !b) {
     auto& one = a ? a : b;
-    if (!one->raw() || !one->traits().sends || !one->traits().receives) return fail(EINVAL);
+    if (!one->raw()) return fail(EINVAL);
+    // nanomsg fails the loop's first receive or send on a one-way socket.
+    if (!one->traits().sends || !one->traits().receives) return fail(ENOTSUP);
     loopback(one->sprocket_socket());
     return fail(terminating() ? ETERM : EBADF);
   }

@@ -19,10 +19,12 @@
 // receives on a fresh Context each time, so a request taken from the slot
 // keeps its route while the next one is being received.
 //
-// Locking: mu_ guards everything below it; it is never held while a
-// sprocket call blocks, and sprocket never calls back into this class with
-// its own locks held (completions and pipe events are posted), so mu_ may
-// be held around sprocket's non-blocking calls.
+// Locking: mu_ guards the transfer state, options and endpoint handles; it
+// is never held while a sprocket call blocks. Sprocket calls back into this
+// class only from async completions (posted, so never inside a call made
+// under mu_) and pipe events, which may run at the end of any sprocket call
+// (deferred actions) and so take only stats_mu_, a leaf lock guarding the
+// statistics.
 #pragma once
 
 #include <atomic>
@@ -95,13 +97,17 @@ class NnSocket : public std::enable_shared_from_this<NnSocket> {
 
  private:
   struct Endpoint {
+    Dialer dialer;
+    Listener listener;
+  };
+
+  /// What the statistics know of an endpoint (under stats_mu_).
+  struct EndpointState {
     bool listener = false;
-    std::string url;  // as given to sprocket
+    std::string url;  // as given to sprocket: pipe events name it
     int send_priority = 8;
     int pipes = 0;
     bool failing = false;  // the last connection attempt failed
-    Dialer dialer;
-    Listener listener_handle;
   };
 
   struct Counters {
@@ -191,7 +197,6 @@ class NnSocket : public std::enable_shared_from_this<NnSocket> {
   SocketOptionValues options_;
   std::map<int, Endpoint> endpoints_;
   int next_eid_ = 1;
-  Counters counters_;
   RecvSlot rslot_;
   std::uint64_t next_token_ = 1;
   bool send_busy_ = false;  // the send slot holds a message
@@ -201,6 +206,10 @@ class NnSocket : public std::enable_shared_from_this<NnSocket> {
   std::shared_ptr<Context> reply_context_;
   std::unique_ptr<SignalFd> rcv_fd_;
   std::unique_ptr<SignalFd> snd_fd_;
+
+  mutable std::mutex stats_mu_;  // a leaf: nothing is called while holding it
+  std::map<int, EndpointState> endpoint_states_;  // by endpoint id
+  Counters counters_;
 };
 
 }  // namespace sprocket::nanomsg

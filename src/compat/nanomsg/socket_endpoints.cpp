@@ -19,29 +19,38 @@ int NnSocket::add_endpoint(const char* address, bool bind) {
     if (int err = translate_address({address, bind, options_.ipv4only == 1}, url)) return fail(err);
     eo = endpoint_options(options_);
     eid = next_eid_++;
-    Endpoint& ep = endpoints_[eid];  // before the endpoint exists: its first events find it
-    ep.listener = bind;
-    ep.url = url;
-    ep.send_priority = options_.sndprio;
+    endpoints_[eid];  // reserves the id
+  }
+  {
+    // Known before the endpoint exists: its first events find it.
+    std::lock_guard lock(stats_mu_);
+    endpoint_states_[eid] = EndpointState{bind, url, eo.send_priority};
   }
   std::error_code ec;
-  Dialer dialer;
-  Listener listener;
+  Endpoint made;
   if (bind) {
-    listener = socket_.listen(url, eo, ec);
+    made.listener = socket_.listen(url, eo, ec);
   } else {
-    dialer = socket_.dial(url, eo, ec);  // connects in the background, as nanomsg does
+    made.dialer = socket_.dial(url, eo, ec);  // connects in the background, as nanomsg does
+  }
+  if (ec) {
+    {
+      std::lock_guard lock(stats_mu_);
+      endpoint_states_.erase(eid);
+    }
+    std::lock_guard lock(mu_);
+    endpoints_.erase(eid);
+    if (next_eid_ == eid + 1) --next_eid_;  // a failed call uses no id
+    return fail(ec, Action::endpoint);
   }
   std::lock_guard lock(mu_);
   auto it = endpoints_.find(eid);
-  if (ec || it == endpoints_.end()) {
-    if (it != endpoints_.end()) endpoints_.erase(it);
-    if (next_eid_ == eid + 1) --next_eid_;  // a failed call uses no id
-    if (!ec) ec = errc::closed;
-    return fail(ec, Action::endpoint);
+  if (it == endpoints_.end()) {  // shut down (or the socket closed) meanwhile
+    made.dialer.close();
+    made.listener.close();
+    return closed_ ? fail_closed() : eid;
   }
-  it->second.dialer = std::move(dialer);
-  it->second.listener_handle = std::move(listener);
+  it->second = std::move(made);
   return eid;
 }
 
@@ -55,15 +64,21 @@ int NnSocket::shutdown(int eid) {
     ep = std::move(it->second);
     endpoints_.erase(it);
   }
+  {
+    std::lock_guard lock(stats_mu_);
+    endpoint_states_.erase(eid);
+  }
   ep.dialer.close();
-  ep.listener_handle.close();
+  ep.listener.close();
   return 0;
 }
 
+// Runs on whatever thread sprocket reports from, possibly at the end of a
+// call this class made with mu_ held: it takes stats_mu_ only.
 void NnSocket::on_pipe_event(const PipeEvent& e) {
-  std::lock_guard lock(mu_);
-  Endpoint* ep = nullptr;
-  for (auto& [eid, candidate] : endpoints_) {
+  std::lock_guard lock(stats_mu_);
+  EndpointState* ep = nullptr;
+  for (auto& [eid, candidate] : endpoint_states_) {
     if (candidate.url == e.url) {
       ep = &candidate;
       break;
@@ -91,7 +106,7 @@ void NnSocket::on_pipe_event(const PipeEvent& e) {
 
 std::uint64_t NnSocket::statistic(int which, int& err) {
   Stats s = socket_.stats();
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(stats_mu_);
   err = 0;
   switch (which) {
     case NN_STAT_ESTABLISHED_CONNECTIONS: return counters_.established;
@@ -105,11 +120,11 @@ std::uint64_t NnSocket::statistic(int which, int& err) {
     case NN_STAT_ACCEPT_ERRORS: return counters_.accept_errors;
     case NN_STAT_CURRENT_CONNECTIONS: return s.pipes;
     case NN_STAT_INPROGRESS_CONNECTIONS:
-      return std::count_if(endpoints_.begin(), endpoints_.end(), [](const auto& e) {
+      return std::count_if(endpoint_states_.begin(), endpoint_states_.end(), [](const auto& e) {
         return !e.second.listener && e.second.pipes == 0 && !e.second.failing;
       });
     case NN_STAT_CURRENT_EP_ERRORS:
-      return std::count_if(endpoints_.begin(), endpoints_.end(), [](const auto& e) {
+      return std::count_if(endpoint_states_.begin(), endpoint_states_.end(), [](const auto& e) {
         return !e.second.listener && e.second.pipes == 0 && e.second.failing;
       });
     case NN_STAT_MESSAGES_SENT: return s.messages_sent;
@@ -121,7 +136,7 @@ std::uint64_t NnSocket::statistic(int which, int& err) {
       // sockets (0 when none is connected, or for other protocols).
       if (!traits_.load_balanced) return 0;
       int best = 0;
-      for (const auto& [eid, ep] : endpoints_)
+      for (const auto& [eid, ep] : endpoint_states_)
         if (ep.pipes > 0 && (best == 0 || ep.send_priority < best)) best = ep.send_priority;
       return static_cast<std::uint64_t>(best);
     }

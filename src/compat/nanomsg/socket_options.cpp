@@ -42,6 +42,10 @@ EndpointOptions endpoint_options(const SocketOptionValues& v) noexcept {
   o.reconnect_max = v.reconnect_ivl_max > v.reconnect_ivl
                         ? std::chrono::milliseconds(v.reconnect_ivl_max)
                         : o.reconnect_min;
+  // NN_WS_MSG_TYPE picks the frames this endpoint sends; like nanomsg it
+  // takes text frames from peers whatever it sends.
+  o.ws_send_text = v.ws_msg_type == 0x01;  // NN_WS_MSG_TYPE_TEXT
+  o.ws_recv_text = true;
   return o;
 }
 
