@@ -9,6 +9,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "cost.hpp"
+
 namespace bench {
 
 /// The q-quantile (nearest rank) of samples in nanoseconds, in
@@ -21,8 +23,11 @@ inline double percentile_us(std::vector<std::int64_t>& ns, double q) {
   return static_cast<double>(*nth) / 1000;
 }
 
-/// The usual google-benchmark main, for programs that register by hand.
+/// The usual google-benchmark main, for programs that register by hand;
+/// with SPROCKET_BENCH_SYSCALLS=1, system calls are counted (cost.hpp) from
+/// the start, before any library starts a thread.
 inline int run(int argc, char** argv) {
+  cost::enable_syscall_counting_if_requested();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

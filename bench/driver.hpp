@@ -22,6 +22,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_common.hpp"
+#include "cost.hpp"
 
 namespace bench {
 
@@ -71,6 +72,34 @@ inline std::int64_t batch_for(std::size_t size) {
   return std::clamp<std::int64_t>(by_bytes, 4 * kQueueDepth, 16384);
 }
 
+/// What the process spent from `a` to `b` (both threads of a link, and the
+/// library's own) per message (throughput) or round trip (latency), as the
+/// counters cpu_us_per_msg (user+sys: µs per message = s per million),
+/// csw_per_msg (context switches), cores (CPU ÷ wall time) and, when
+/// counting, syscalls_per_msg and syscalls_<group>_per_msg (cost.hpp).
+inline void set_cost_counters(benchmark::State& state, const cost::Usage& a, const cost::Usage& b,
+                              std::int64_t messages) {
+  if (messages <= 0) return;
+  const auto n = static_cast<double>(messages);
+  const double cpu = (b.user_s - a.user_s) + (b.sys_s - a.sys_s);
+  state.counters["cpu_us_per_msg"] = cpu / n * 1e6;
+  state.counters["csw_per_msg"] =
+      static_cast<double>((b.voluntary_switches - a.voluntary_switches) +
+                          (b.involuntary_switches - a.involuntary_switches)) / n;
+  state.counters["ivcsw_per_msg"] = static_cast<double>(b.involuntary_switches - a.involuntary_switches) / n;
+  if (b.wall_s > a.wall_s) state.counters["cores"] = cpu / (b.wall_s - a.wall_s);
+  if (!a.counted || !b.counted) return;
+  std::uint64_t grouped = 0;
+  state.counters["syscalls_per_msg"] = static_cast<double>(b.syscalls - a.syscalls) / n;
+  for (std::size_t g = 0; g < cost::kGroups; ++g) {
+    const auto count = b.groups[g] - a.groups[g];
+    grouped += count;
+    state.counters[std::string("syscalls_") + cost::to_string(static_cast<cost::SyscallGroup>(g)) + "_per_msg"] =
+        static_cast<double>(count) / n;
+  }
+  state.counters["syscalls_other_per_msg"] = static_cast<double>(b.syscalls - a.syscalls - grouped) / n;
+}
+
 /// One-way throughput: this thread makes and sends messages of
 /// state.range(0) bytes from side 0, a second thread receives and drops them
 /// at side 1. An iteration is a batch of batch_for(size) messages and ends
@@ -98,6 +127,7 @@ void throughput(benchmark::State& state) {
   });
 
   std::int64_t sent = 0;
+  const auto used = cost::now();
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     for (std::int64_t i = 0; i < batch; ++i) link.send(0, link.make(size));
@@ -108,6 +138,7 @@ void throughput(benchmark::State& state) {
     }
     state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
+  set_cost_counters(state, used, cost::now(), sent);
   link.send(0, link.make(0));  // stop the receiver
   receiver.join();
 
@@ -144,6 +175,7 @@ void round_trip(benchmark::State& state) {
   link.send(0, std::move(msg));  // warm-up
   msg = link.recv(0);
 
+  const auto used = cost::now();
   std::vector<std::int64_t> samples;  // nanoseconds per round trip, the first 2^21
   samples.reserve(static_cast<std::size_t>(std::min<benchmark::IterationCount>(state.max_iterations, 1 << 21)));
   const auto start = std::chrono::steady_clock::now();
@@ -158,6 +190,7 @@ void round_trip(benchmark::State& state) {
     t0 = t1;
   }
   const std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
+  set_cost_counters(state, used, cost::now(), state.iterations());
   link.send(0, link.make(0));  // stop the echo thread
   echo.join();
 

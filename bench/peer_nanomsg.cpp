@@ -5,7 +5,9 @@
 // messages (NN_RCVMAXSIZE -1); TCP_NODELAY set (NN_TCP_NODELAY; nanomsg's
 // default is off, unlike every other library here). Buffers are left at
 // nanomsg's defaults (NN_SNDBUF/NN_RCVBUF 128 KiB): it counts bytes, not
-// messages.
+// messages; fanout's PUB and SUB get Setup::queue_depth × the message size
+// (0: the defaults).
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <stdexcept>
@@ -75,6 +77,13 @@ class NanomsgEndpoint {
     }
     if (s.transport == Transport::tcp && nn_setsockopt(socket_, NN_TCP, NN_TCP_NODELAY, &one, sizeof one) != 0) {
       fail("NN_TCP_NODELAY");
+    }
+    if (s.pattern == Pattern::pub_sub && s.queue_depth > 0) {
+      const int bytes = static_cast<int>(s.queue_depth * std::max<std::size_t>(s.size, 1));
+      if (nn_setsockopt(socket_, NN_SOL_SOCKET, NN_SNDBUF, &bytes, sizeof bytes) != 0 ||
+          nn_setsockopt(socket_, NN_SOL_SOCKET, NN_RCVBUF, &bytes, sizeof bytes) != 0) {
+        fail("NN_SNDBUF/NN_RCVBUF");
+      }
     }
     if (protocol == NN_SUB && nn_setsockopt(socket_, NN_SUB, NN_SUB_SUBSCRIBE, "", 0) != 0) {
       fail("NN_SUB_SUBSCRIBE");

@@ -3,6 +3,9 @@
 // and ws for bench_stream (the same sockets, and pub0/sub0 for fanout). Every socket gets sprocket's queue
 // depth as NNG_OPT_SENDBUF/RECVBUF (where the protocol has them) and no limit
 // on received messages (NNG_OPT_RECVMAXSZ 0); tcp is TCP_NODELAY by default.
+// fanout's pub0 and sub0 take Setup::queue_depth instead, capped at NNG's
+// maximum of 8192 (0: NNG's defaults).
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <stdexcept>
@@ -51,8 +54,12 @@ class NngMsg {
 
 enum class Kind { push, pull, pair, req, rep, pub, sub };
 
-/// An open socket of `kind`, configured as described above.
-nng_socket open_socket(Kind kind) {
+/// The largest NNG_OPT_SENDBUF / NNG_OPT_RECVBUF NNG accepts.
+constexpr std::size_t kMaxBuffer = 8192;
+
+/// An open socket of `kind`, configured as described above, with buffers
+/// of `depth` messages (0: NNG's defaults).
+nng_socket open_socket(Kind kind, int depth = bench::kQueueDepth) {
   nng_socket s = NNG_SOCKET_INITIALIZER;
   switch (kind) {
     case Kind::push: check(nng_push0_open(&s), "nng_push0_open"); break;
@@ -67,8 +74,10 @@ nng_socket open_socket(Kind kind) {
       break;
   }
   check(nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, 0), "NNG_OPT_RECVMAXSZ");
-  nng_socket_set_int(s, NNG_OPT_SENDBUF, bench::kQueueDepth);  // not every protocol has them
-  nng_socket_set_int(s, NNG_OPT_RECVBUF, bench::kQueueDepth);
+  if (depth > 0) {
+    nng_socket_set_int(s, NNG_OPT_SENDBUF, depth);  // not every protocol has them
+    nng_socket_set_int(s, NNG_OPT_RECVBUF, depth);
+  }
   return s;
 }
 
@@ -134,7 +143,10 @@ class NngEndpoint {
       case Pattern::push_pull: socket_ = open_socket(listener ? Kind::pull : Kind::push); break;
       case Pattern::pair: socket_ = open_socket(Kind::pair); break;
       case Pattern::req_rep: socket_ = open_socket(listener ? Kind::rep : Kind::req); break;
-      case Pattern::pub_sub: socket_ = open_socket(listener ? Kind::pub : Kind::sub); break;
+      case Pattern::pub_sub:
+        socket_ = open_socket(listener ? Kind::pub : Kind::sub,
+                              static_cast<int>(std::min<std::size_t>(s.queue_depth, kMaxBuffer)));
+        break;
       case Pattern::many: socket_ = open_socket(listener ? Kind::pull : Kind::push); break;
     }
     if (listener) {

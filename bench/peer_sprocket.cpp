@@ -3,7 +3,8 @@
 // bench_stream). Bodies of any size are accepted (set_recv_max_size(0));
 // everything else is left at its default: 128 messages of send and receive
 // buffer per connection, TCP_NODELAY; PUB drops for a subscriber whose
-// buffer is full.
+// buffer is full. fanout's PUB and SUB take Setup::queue_depth as their
+// send and receive buffers (0: the defaults).
 #include <atomic>
 #include <cstddef>
 #include <string>
@@ -61,6 +62,10 @@ class SprocketEndpoint {
 
   explicit SprocketEndpoint(const Setup& s) : socket_(protocol_for(s)) {
     socket_.set_recv_max_size(0);
+    if (s.pattern == Pattern::pub_sub && s.queue_depth > 0) {
+      socket_.set_send_buffer(s.queue_depth);
+      socket_.set_recv_buffer(s.queue_depth);
+    }
     if (s.pattern == Pattern::pub_sub && s.side == Side::dialer) socket_.subscribe("");
     if (s.side == Side::listener) {
       socket_.listen(s.url);

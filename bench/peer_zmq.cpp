@@ -3,6 +3,12 @@
 // and ipc for bench_stream (the same sockets, and PUB/SUB for fanout). Every socket gets sprocket's
 // queue depth as its high-water marks and no linger; message size is
 // unlimited by default (ZMQ_MAXMSGSIZE -1); tcp always sets TCP_NODELAY.
+// fanout's PUB and SUB take Setup::queue_depth as their high-water marks
+// instead (0: ZeroMQ's default, 1000). That matters more for ZeroMQ than
+// for the others: a publisher sending in a tight loop learns that a
+// subscriber's pipe has room again only when it processes its commands,
+// which zmq_send does at most about once a millisecond, so each subscriber
+// gets at most about one high-water mark of messages per millisecond.
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
@@ -60,13 +66,16 @@ class ZmqContext {
     return s;
   }
 
-  /// A socket of `type` in `ctx`, configured as described above.
-  static void* open_socket(void* ctx, int type) {
+  /// A socket of `type` in `ctx`, configured as described above, with
+  /// high-water marks `hwm` (0: ZeroMQ's default).
+  static void* open_socket(void* ctx, int type, int hwm = bench::kQueueDepth) {
     void* s = zmq_socket(ctx, type);
     if (s == nullptr) fail("zmq_socket");
-    const int hwm = bench::kQueueDepth, linger = 0;
-    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    const int linger = 0;
+    if (hwm > 0 && (zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
+                    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0)) {
+      fail("ZMQ_SNDHWM/ZMQ_RCVHWM");
+    }
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     return s;
   }
@@ -144,7 +153,8 @@ class ZmqEndpoint {
     if (s.pattern == Pattern::push_pull || s.pattern == Pattern::many) type = listener ? ZMQ_PULL : ZMQ_PUSH;
     if (s.pattern == Pattern::req_rep) type = listener ? ZMQ_REP : ZMQ_REQ;
     if (s.pattern == Pattern::pub_sub) type = listener ? ZMQ_PUB : ZMQ_SUB;
-    socket_ = ZmqContext::open_socket(process_context(), type);
+    const int hwm = s.pattern == Pattern::pub_sub ? static_cast<int>(s.queue_depth) : bench::kQueueDepth;
+    socket_ = ZmqContext::open_socket(process_context(), type, hwm);
     if (type == ZMQ_SUB && zmq_setsockopt(socket_, ZMQ_SUBSCRIBE, "", 0) != 0) fail("ZMQ_SUBSCRIBE");
     if (listener ? zmq_bind(socket_, s.url.c_str()) : zmq_connect(socket_, s.url.c_str())) {
       fail(listener ? "zmq_bind" : "zmq_connect");

@@ -225,12 +225,15 @@ void raise_fd_limit() {
 }
 
 // argv: --child LIBRARY listener|dialer PATTERN TRANSPORT SIZE DURATION URL COUNT INDEX
+//        EXPERIMENT QUEUE_DEPTH
 int child_main(const std::vector<Library>& libraries, int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
   Control ctl;
   try {
-    if (argc != 11) throw std::runtime_error("bad --child arguments");
+    // Before the library starts any thread: the counters are inherited.
+    cost::enable_syscall_counting_if_requested();
+    if (argc != 13) throw std::runtime_error("bad --child arguments");
     const Library& lib = find_library(libraries, argv[2]);
     ChildArgs args;
     args.setup.side = std::string(argv[3]) == "listener" ? Side::listener : Side::dialer;
@@ -241,6 +244,8 @@ int child_main(const std::vector<Library>& libraries, int argc, char** argv) {
     set_url(args.setup, argv[8]);
     args.setup.count = std::stoul(argv[9]);
     args.setup.index = std::stoul(argv[10]);
+    args.experiment = argv[11];
+    args.setup.queue_depth = std::stoul(argv[12]);
     // A backstop: the parent stops us earlier than this.
     ::alarm(static_cast<unsigned>(args.duration) + kGraceSeconds + 10);
     lib.run_child(args, ctl);

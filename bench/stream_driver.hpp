@@ -19,8 +19,17 @@
 //   latency     pair       PAIR, echoes                 PAIR, pings (yes)
 //   latency     req_rep    REP, echoes                  REQ, pings (yes)
 //   fanout      pub_sub    PUB, publishes for D s       4 SUB processes, count (yes)
+//               (twice: queues of 10 000 messages per subscriber, and each
+//               library's defaults, "pub_sub_defaults")
 //   connect     many       PULL, waits for all (yes)    2 processes of 500 PUSH
 //                                                       sockets, one message each
+//   idle        pair       PAIR, echoes one, idles      PAIR, pings once, idles
+//               (both report their CPU; every library's pair at once, --idle S)
+//
+// Every measuring end also reports what its process spent over its window
+// (cost.hpp: CPU, context switches, system calls when counted), and so does
+// the other end; the parent turns them into costs per message
+// (stream_parent.hpp: per_message_cost).
 //
 // Each message carries its sequence number in its first 8 bytes, checked on
 // receipt, so a library that loses, reorders or truncates is caught (in
@@ -30,7 +39,8 @@
 //
 // The experiments with more than two processes (fanout, connect) need the
 // parent to speak too: it writes lines on the control socket ("go",
-// "stop", "measure"), which the children read with Control::next_line().
+// "stop", "measure"), which the children read with Control::next_line();
+// so does a throughput sender, told "report" for its cost.
 #pragma once
 
 #include <algorithm>
@@ -98,6 +108,10 @@ struct Setup {
   /// (listener) or made by this process (dialer).
   std::size_t count = 1;
   std::size_t index = 0;    ///< dialers: which one of several (0-based)
+  /// pub_sub: messages the PUB may queue per subscriber, and each SUB on
+  /// its side; 0 leaves the library's defaults. Adapters map it onto the
+  /// library's own options (and say how in their file's comment).
+  std::size_t queue_depth = 0;
 };
 
 /// One end of a connection over one library, living in a child process:
@@ -159,298 +173,17 @@ std::int64_t now_ns();
 /// A child's whole assignment, parsed from its command line.
 struct ChildArgs {
   Setup setup;
-  double duration = 0.5;  ///< seconds of measured sending or pinging
+  double duration = 0.5;   ///< seconds of measured sending or pinging (idle: of idling)
+  std::string experiment;  ///< "throughput", "latency", "fanout", "connect" or "idle"
 };
 
 using Clock = std::chrono::steady_clock;
 
-/// Messages sent before the receiver starts its clock: enough to open the
-/// path end to end and fill the buffers on the way (about 4 MiB).
-inline std::uint64_t warmup_messages(std::size_t size) {
-  return std::clamp<std::uint64_t>((std::uint64_t{4} << 20) / std::max<std::size_t>(size, 1), 8, 20000);
-}
+}  // namespace bench::stream
 
-/// The sequence number carried in a message's first 8 bytes.
-template <Endpoint E>
-void put_seq(typename E::Msg& m, std::uint64_t seq) {
-  if (E::size(m) >= sizeof seq) std::memcpy(E::data(m), &seq, sizeof seq);
-}
+#include "stream_roles.hpp"  // the roles: what each child does
 
-/// Throws unless `m` is the expected message: `size` bytes carrying `seq`.
-template <Endpoint E>
-void check(typename E::Msg& m, std::size_t size, std::uint64_t seq) {
-  std::uint64_t got = seq;
-  if (E::size(m) >= sizeof got) std::memcpy(&got, E::data(m), sizeof got);
-  if (E::size(m) != size || got != seq) {
-    throw std::runtime_error("wrong data: message " + std::to_string(seq) + " of " +
-                             std::to_string(size) + " B arrived as " + std::to_string(E::size(m)) +
-                             " B carrying sequence number " + std::to_string(got));
-  }
-}
-
-template <Endpoint E>
-void flush(E& e) {
-  if constexpr (requires { e.flush(); }) e.flush();
-}
-
-/// PULL side: receives until the empty message, timing everything after the
-/// warm-up. Reports messages, bytes and seconds.
-template <Endpoint E>
-void receive_stream(E& e, const ChildArgs& args, Control& ctl) {
-  const std::size_t size = args.setup.size;
-  const std::uint64_t warmup = warmup_messages(size);
-  Clock::time_point start;
-  std::uint64_t n = 0;
-  for (;; ++n) {
-    auto m = e.recv();
-    if (E::size(m) == 0) break;
-    check<E>(m, size, n);
-    if (n + 1 == warmup) start = Clock::now();
-  }
-  const std::chrono::duration<double> elapsed = Clock::now() - start;
-  if (n <= warmup) throw std::runtime_error("the run was too short to measure");
-  const auto counted = n - warmup;
-  ctl.say("result messages=" + std::to_string(counted) + " bytes=" + std::to_string(counted * size) +
-          " seconds=" + std::to_string(elapsed.count()));
-}
-
-/// PUSH side: the warm-up messages, then messages for args.duration
-/// seconds, then the empty message; then waits for the parent.
-template <Endpoint E>
-void send_stream(E& e, const ChildArgs& args, Control& ctl) {
-  const std::size_t size = args.setup.size;
-  const std::uint64_t per_check = std::clamp<std::size_t>((std::size_t{256} << 10) / size, 1, 64);
-  auto send_one = [&](std::uint64_t seq) {
-    auto m = e.make(size);
-    put_seq<E>(m, seq);
-    e.send(std::move(m));
-  };
-  std::uint64_t seq = 0;
-  for (const auto warmup = warmup_messages(size); seq < warmup; ++seq) send_one(seq);
-  const auto deadline = Clock::now() + std::chrono::duration<double>(args.duration);
-  do {
-    for (std::uint64_t i = 0; i < per_check; ++i) send_one(seq++);
-  } while (Clock::now() < deadline);
-  e.send(e.make(0));
-  flush(e);
-  ctl.wait_for_parent();  // closing earlier could discard what is still queued
-}
-
-/// Echo side (PAIR, REP): sends every message back, the empty one too, and
-/// stops after that one; then waits for the parent.
-template <Endpoint E>
-void echo(E& e, Control& ctl) {
-  for (;;) {
-    auto m = e.recv();
-    const bool last = E::size(m) == 0;
-    e.send(std::move(m));
-    flush(e);
-    if (last) break;
-  }
-  ctl.wait_for_parent();
-}
-
-/// Per-round-trip samples (nanoseconds) summarised as the one-way time.
-std::string latency_result(std::vector<std::int64_t>& round_trips_ns);
-
-/// Ping side (PAIR, REQ): one message goes back and forth; round trips
-/// during a short warm-up are dropped, then each one is timed for
-/// args.duration seconds. Reports one-way percentiles (round trip / 2).
-template <Endpoint E>
-void ping(E& e, const ChildArgs& args, Control& ctl) {
-  const std::size_t size = args.setup.size;
-  auto m = e.make(size);
-  auto round_trip = [&](std::uint64_t seq) {
-    put_seq<E>(m, seq);
-    e.send(std::move(m));
-    flush(e);
-    m = e.recv();
-    check<E>(m, size, seq);
-  };
-  std::uint64_t seq = 0;
-  const auto warm = Clock::now() + std::chrono::duration<double>(std::min(0.05, args.duration / 4));
-  while (seq < 10 || Clock::now() < warm) round_trip(seq++);
-
-  std::vector<std::int64_t> samples;
-  samples.reserve(1 << 16);
-  const auto deadline = Clock::now() + std::chrono::duration<double>(args.duration);
-  for (auto t0 = Clock::now(); t0 < deadline;) {
-    round_trip(seq++);
-    const auto t1 = Clock::now();
-    samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
-    t0 = t1;
-  }
-  e.send(e.make(0));  // stop the echo, and wait for it to answer
-  flush(e);
-  if (E::size(e.recv()) != 0) throw std::runtime_error("the echo did not answer the stop message");
-  ctl.say(latency_result(samples));
-}
-
-/// PUB side of fanout: probes (one message a millisecond) until the parent
-/// says "go" (every subscriber has received one), then messages as fast as
-/// the library takes them for args.duration seconds, then end markers for a
-/// while (PUB may drop any one of them). Reports messages sent and seconds.
-template <Endpoint E>
-void publish(E& e, const ChildArgs& args, Control& ctl) {
-  const std::size_t size = args.setup.size;
-  auto send_one = [&](std::uint64_t seq) {
-    auto m = e.make(size);
-    put_seq<E>(m, seq);
-    e.send(std::move(m));
-  };
-  for (;;) {
-    send_one(kProbeSeq);
-    flush(e);
-    if (auto line = ctl.next_line(1); line && *line == "go") break;
-  }
-  std::uint64_t seq = 0;
-  const auto start = Clock::now();
-  const auto deadline = start + std::chrono::duration<double>(args.duration);
-  do {
-    for (int i = 0; i < 64; ++i) send_one(seq++);
-  } while (Clock::now() < deadline);
-  flush(e);
-  const std::chrono::duration<double> elapsed = Clock::now() - start;
-  const auto ends = Clock::now() + std::chrono::duration<double>(std::clamp(args.duration, 0.05, 0.2));
-  do {
-    send_one(kEndSeq);
-    flush(e);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  } while (Clock::now() < ends);
-  ctl.say("result sent=" + std::to_string(seq) + " seconds=" + std::to_string(elapsed.count()));
-  ctl.wait_for_parent();
-}
-
-/// SUB side of fanout: says "subscribed" at the first probe, then counts the
-/// messages that arrive until an end marker, or until the parent says
-/// "stop" (every end marker was dropped). Losses are expected; a message
-/// out of order or of the wrong size is an error. Reports messages received
-/// and the seconds from the first to the last of them.
-template <Endpoint E>
-void subscribe_and_count(E& e, const ChildArgs& args, Control& ctl) {
-  std::atomic<std::uint64_t> received{0};
-  std::atomic<std::int64_t> first_ns{0}, last_ns{0};
-  std::atomic<bool> reported{false}, done{false};
-  auto report = [&](bool ended) {
-    if (reported.exchange(true)) return;
-    const auto n = received.load();
-    const double seconds = n > 1 ? static_cast<double>(last_ns.load() - first_ns.load()) / 1e9 : 0.0;
-    ctl.say("result received=" + std::to_string(n) + " seconds=" + std::to_string(seconds) +
-            " ended=" + (ended ? "1" : "0"));
-  };
-  // Reads the parent's lines: "stop" reports what has arrived; the end of
-  // the control socket ends the process, even while recv() still waits.
-  std::thread watchdog([&] {
-    try {
-      while (auto line = ctl.next_line()) {
-        if (*line == "stop") report(false);
-      }
-    } catch (const std::exception&) {
-    }
-    if (!done.load()) std::_Exit(0);
-  });
-  try {
-    const std::size_t size = args.setup.size;
-    bool subscribed = false;
-    std::uint64_t last_seq = 0;
-    for (;;) {
-      auto m = e.recv();
-      std::uint64_t seq = kProbeSeq;
-      if (E::size(m) >= sizeof seq) std::memcpy(&seq, E::data(m), sizeof seq);
-      if (E::size(m) != size) check<E>(m, size, seq);  // throws: wrong size
-      if (seq == kProbeSeq) {
-        if (!subscribed) ctl.say("subscribed");
-        subscribed = true;
-        continue;
-      }
-      if (seq == kEndSeq) break;
-      const auto n = received.load(std::memory_order_relaxed);
-      if (n > 0 && seq <= last_seq) {
-        throw std::runtime_error("wrong data: message " + std::to_string(seq) + " arrived after " +
-                                 std::to_string(last_seq));
-      }
-      last_seq = seq;
-      if (n == 0) first_ns = now_ns();
-      if (n % 16 == 0) last_ns.store(now_ns(), std::memory_order_relaxed);
-      received.store(n + 1, std::memory_order_relaxed);
-    }
-    last_ns = now_ns();
-  } catch (...) {
-    reported = true;
-    watchdog.detach();  // the process ends with the error
-    throw;
-  }
-  done = true;
-  report(true);
-  watchdog.join();
-}
-
-/// PULL side of connect: says "armed" (memory taken), then receives until
-/// every one of setup.count connections has sent its number. Reports when
-/// (now_ns) and the resident memory before and after.
-template <Endpoint E>
-void accept_many(E& e, const ChildArgs& args, Control& ctl) {
-  const std::size_t total = args.setup.count;
-  const auto before = resident_bytes();
-  ctl.say("armed");
-  std::vector<bool> seen(total);
-  for (std::size_t n = 0; n < total;) {
-    auto m = e.recv();
-    std::uint64_t id = total;
-    if (E::size(m) == kHelloSize) std::memcpy(&id, E::data(m), sizeof id);
-    if (id >= total) throw std::runtime_error("wrong data: a hello message of " + std::to_string(E::size(m)) + " B");
-    if (!seen[id]) ++n;
-    seen[id] = true;
-  }
-  const auto end = now_ns();
-  ctl.say("result end_ns=" + std::to_string(end) + " rss_before=" + std::to_string(before) +
-          " rss_after=" + std::to_string(resident_bytes()));
-  ctl.wait_for_parent();
-}
-
-/// PUSH side of connect: when the parent says "go", opens setup.count
-/// endpoints (each one connection), then sends one message on each
-/// carrying its number. Waits for "measure" (the listener has them all),
-/// then reports when it started dialing, had opened every endpoint and
-/// had sent every message, and the resident memory.
-template <Endpoint E>
-void dial_many(const ChildArgs& args, Control& ctl) {
-  const std::size_t count = args.setup.count;
-  const auto before = resident_bytes();
-  ctl.say("ready");
-  if (ctl.next_line() != "go") throw std::runtime_error("expected go from the parent");
-  const auto start = now_ns();
-  std::vector<std::unique_ptr<E>> endpoints;
-  endpoints.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) endpoints.push_back(std::make_unique<E>(args.setup));
-  const auto opened = now_ns();
-  for (std::size_t i = 0; i < count; ++i) {
-    auto m = endpoints[i]->make(kHelloSize);
-    put_seq<E>(m, args.setup.index * count + i);
-    endpoints[i]->send(std::move(m));
-    flush(*endpoints[i]);
-  }
-  const auto sent = now_ns();
-  if (ctl.next_line() != "measure") throw std::runtime_error("expected measure from the parent");
-  ctl.say("result start_ns=" + std::to_string(start) + " opened_ns=" + std::to_string(opened) +
-          " sent_ns=" + std::to_string(sent) + " rss_before=" + std::to_string(before) +
-          " rss_after=" + std::to_string(resident_bytes()));
-  ctl.wait_for_parent();
-  std::_Exit(0);  // the system closes the connections faster than the libraries would one by one
-}
-
-/// Runs one child's part of a measurement with endpoint E (made by the
-/// caller: a listener reports "ready" first).
-template <Endpoint E>
-void run_role(E& e, const ChildArgs& args, Control& ctl) {
-  const bool listener = args.setup.side == Side::listener;
-  switch (args.setup.pattern) {
-    case Pattern::push_pull: listener ? receive_stream(e, args, ctl) : send_stream(e, args, ctl); break;
-    case Pattern::pub_sub: listener ? publish(e, args, ctl) : subscribe_and_count(e, args, ctl); break;
-    case Pattern::many: accept_many(e, args, ctl); break;  // the dialers: dial_many()
-    default: listener ? echo(e, ctl) : ping(e, args, ctl); break;
-  }
-}
+namespace bench::stream {
 
 /// A library as bench_stream sees it: a name and two functions.
 struct Library {

@@ -1,5 +1,6 @@
 # Built-in transports and protocols: each lives in its own folder with its own
-# CMakeLists.txt, which adds its sources to the `sprocket` target and its tests.
+# CMakeLists.txt, which adds its sources to `sprocket_objects` (see
+# SprocketLibrary.cmake) and its tests.
 # Registration is generated from the lists in the top-level CMakeLists.txt, so
 # no static self-registering objects are needed (a static library would drop them).
 
@@ -24,7 +25,7 @@ function(sprocket_generate_builtins transports protocols)
   endforeach()
   configure_file(${PROJECT_SOURCE_DIR}/cmake/builtins.cpp.in
                  ${PROJECT_BINARY_DIR}/generated/builtins.cpp @ONLY)
-  target_sources(sprocket PRIVATE ${PROJECT_BINARY_DIR}/generated/builtins.cpp)
+  target_sources(sprocket_objects PRIVATE ${PROJECT_BINARY_DIR}/generated/builtins.cpp)
 endfunction()
 
 # A GoogleTest program registered with CTest, each case bounded in time.
@@ -70,4 +71,18 @@ function(sprocket_add_interop_test name)
       target_compile_definitions(${name} PRIVATE SPROCKET_HAVE_NANOMSG)
     endif()
   endif()
+endfunction()
+
+# A Node.js test — `node --test FILES...` run in WORKING_DIRECTORY with
+# ENVIRONMENT — registered with CTest, bounded by TIMEOUT, labelled `js`.
+# Without node the test fails and says what to install (tools/test.sh does).
+function(sprocket_add_node_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT;WORKING_DIRECTORY" "FILES;ENVIRONMENT" ${ARGN})
+  find_program(SPROCKET_NODE node)
+  if(SPROCKET_NODE)
+    add_test(NAME ${name} COMMAND ${SPROCKET_NODE} --test ${ARG_FILES} WORKING_DIRECTORY ${ARG_WORKING_DIRECTORY})
+  else()
+    add_test(NAME ${name} COMMAND sh -c "echo 'node not found: apt-get install nodejs node-ws (tools/test.sh installs them)' >&2; exit 1")
+  endif()
+  set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS js ENVIRONMENT "${ARG_ENVIRONMENT}")
 endfunction()

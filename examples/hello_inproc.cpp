@@ -28,12 +28,12 @@ int main() try {
   fmt::print("server received: {}\n", m.str());
 
   server.send("hello from the server");
-  fmt::print("client received: {}\n", client.recv().str());
+  fmt::print("client received: {}\n", to_string(client.recv()));
 
   // The async API takes any asio completion token: here a std::future.
   std::future<sprocket::Message> reply = client.async_recv(asio::use_future);
   server.send("and an asynchronous hello");
-  fmt::print("client received (async): {}\n", reply.get().str());
+  fmt::print("client received (async): {}\n", to_string(reply.get()));
 } catch (const std::exception& e) {
   fmt::print(stderr, "hello_inproc: {}\n", e.what());
   return 1;

@@ -5,14 +5,18 @@
 
 namespace sprocket {
 
-Context::Context(Socket& socket, std::error_code& ec)
-    : core_(detail::SocketAccess::core(socket)), id_(core_->open_context(ec)) {
+Context::Context(Socket& socket, std::error_code& ec) : core_(detail::SocketAccess::core(socket)) {
+  if (!core_) {  // a moved-from socket
+    ec = errc::closed;
+    return;
+  }
+  id_ = core_->open_context(ec);
   if (ec) core_.reset();
 }
 
-Context::Context(Socket& socket) : core_(detail::SocketAccess::core(socket)) {
+Context::Context(Socket& socket) {
   std::error_code ec;
-  id_ = core_->open_context(ec);
+  *this = Context(socket, ec);
   if (ec == errc::not_supported) {
     throw std::system_error(ec, "context: this socket's protocol (or raw mode) has no contexts");
   }
@@ -33,9 +37,11 @@ Context& Context::operator=(Context&& other) noexcept {
   return *this;
 }
 
+// Keeps core_: other threads may be in send/recv on this context right
+// now, reading it. The core forgets the id, so they (and later calls) get
+// errc::closed; only destruction or a move releases the core.
 void Context::close() {
   if (core_) core_->close_context(id_);
-  core_.reset();
 }
 
 void Context::send(Message&& m, std::error_code& ec) {
@@ -48,6 +54,10 @@ void Context::send(Message&& m) {
 }
 void Context::send(std::string_view text, std::error_code& ec) { send(Message(text), ec); }
 void Context::send(std::string_view text) { send(Message(text)); }
+void Context::send(std::span<const std::byte> bytes, std::error_code& ec) {
+  send(Message(bytes), ec);
+}
+void Context::send(std::span<const std::byte> bytes) { send(Message(bytes)); }
 
 Message Context::recv(std::error_code& ec) {
   Message m;
@@ -62,6 +72,10 @@ Message Context::recv() {
 }
 void Context::try_send(Message&& m, std::error_code& ec) {
   ec = core_ ? core_->send(m, false, id_) : make_error_code(errc::closed);
+}
+void Context::try_send(std::string_view text, std::error_code& ec) { try_send(Message(text), ec); }
+void Context::try_send(std::span<const std::byte> bytes, std::error_code& ec) {
+  try_send(Message(bytes), ec);
 }
 Message Context::try_recv(std::error_code& ec) {
   Message m;

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <random>
 
+#include <fmt/format.h>
+
+#include "endpoint_states.hpp"
+#include "error_detail.hpp"
 #include "socket_core.hpp"
 #include "url.hpp"
 
@@ -23,21 +27,39 @@ std::chrono::milliseconds with_jitter(std::chrono::milliseconds d) {
   return std::chrono::milliseconds(pick(rng));
 }
 
+/// True when every option is in range; otherwise names the first one that
+/// is not, and its allowed range, as the error detail.
 bool valid(const EndpointOptions& o) {
-  auto prio_ok = [](int p) { return p >= 1 && p <= 16; };
-  return prio_ok(o.send_priority) && prio_ok(o.recv_priority) && o.reconnect_min.count() > 0 &&
-         o.reconnect_max >= o.reconnect_min;
+  auto priority_ok = [](const char* name, int p) {
+    if (p >= 1 && p <= 16) return true;
+    set_error_detail(fmt::format("{} {} is outside 1..16", name, p));
+    return false;
+  };
+  if (!priority_ok("send_priority", o.send_priority)) return false;
+  if (!priority_ok("recv_priority", o.recv_priority)) return false;
+  if (o.reconnect_min.count() <= 0) {
+    set_error_detail(fmt::format("reconnect_min {} ms is not positive", o.reconnect_min.count()));
+    return false;
+  }
+  if (o.reconnect_max < o.reconnect_min) {
+    set_error_detail(fmt::format("reconnect_max {} ms is below reconnect_min {} ms",
+                                 o.reconnect_max.count(), o.reconnect_min.count()));
+    return false;
+  }
+  return true;
 }
 
 // ------------------------------------------------------------------ dialer
 //
-// idle -> connecting -> connected -> backoff -> connecting ...; any -> closed.
-// A failed attempt or a lost pipe goes to backoff; the delay doubles from
-// reconnect_min to reconnect_max and resets after a successful connection.
+// idle -> connecting -> connected -> backoff -> connecting ...; any -> closed
+// (src/endpoint_states.hpp). A failed attempt or a lost pipe goes to
+// backoff; the delay doubles from reconnect_min to reconnect_max and resets
+// after a successful connection. The state is decided under mu_ and acted on
+// after it: nothing that takes the socket's lock (attach, close_pipes_of)
+// runs with mu_ held, since the socket calls back (pipe_removed) with its own
+// deferred work, on whatever thread released its lock.
 class DialerImpl final : public EndpointBase {
  public:
-  enum class State { idle, connecting, connected, backoff, closed };
-
   DialerImpl(const std::shared_ptr<SocketCore>& core, Url url, const EndpointOptions& options,
              std::unique_ptr<TransportDialer> transport)
       : EndpointBase(core, std::move(url), options),
@@ -45,13 +67,13 @@ class DialerImpl final : public EndpointBase {
         timer_(core->executor()),
         delay_(options.reconnect_min) {}
 
-  void start() override { attempt(State::idle); }
+  void start() override { attempt(DialerState::idle); }
 
   void close() override {
     {
       std::lock_guard lock(mu_);
-      if (state_ == State::closed) return;
-      state_ = State::closed;
+      if (lifecycle_.is(DialerState::closed)) return;
+      lifecycle_.to(DialerState::closed);
       timer_.cancel();
     }
     transport_->close();
@@ -62,28 +84,23 @@ class DialerImpl final : public EndpointBase {
     record_first(errc::closed);
   }
 
-  void pipe_removed(std::error_code) override {
-    {
-      std::lock_guard lock(mu_);
-      if (state_ != State::connected && state_ != State::connecting) return;
-    }
-    backoff();
-  }
+  void pipe_removed(std::error_code) override { backoff(); }
 
+  /// The first attempt's result; its detail becomes the calling thread's.
   std::error_code wait_first(std::chrono::nanoseconds timeout) {
     std::unique_lock lock(mu_);
     if (!first_cv_.wait_for(lock, timeout, [&] { return first_.has_value(); }))
       return errc::timed_out;
+    if (*first_) set_error_detail(first_detail_);
     return *first_;
   }
 
  private:
   // Starts an attempt if the dialer is still in state `from`.
-  void attempt(State from) {
+  void attempt(DialerState from) {
     {
       std::lock_guard lock(mu_);
-      if (state_ != from) return;
-      state_ = State::connecting;
+      if (!lifecycle_.advance(from, DialerState::connecting)) return;
     }
     transport_->connect([self = std::static_pointer_cast<DialerImpl>(shared_from_this())](
                             std::error_code ec, PeerLink link) {
@@ -91,35 +108,41 @@ class DialerImpl final : public EndpointBase {
     });
   }
 
+  bool is_closed() {
+    std::lock_guard lock(mu_);
+    return lifecycle_.is(DialerState::closed);
+  }
+
   void connected(std::error_code ec, PeerLink link) {
+    // Why the attempt failed, in words, if the transport said so on this
+    // thread just before calling us (src/error_detail.hpp); taken always,
+    // so it never lingers for an unrelated failure.
+    auto detail = take_error_detail();
     auto core = core_.lock();
-    if (!core || is_closed()) {
-      discard(link);
-      return;
-    }
+    if (!core || is_closed()) return discard(link);
     if (ec) {
       core->report_refused(url(), link.peer_address, ec);
     } else {
       ec = core->attach(std::move(link), shared_from_this());
     }
-    record_first(ec);
-    if (ec) {
-      backoff();
-      return;
+    record_first(ec, std::move(detail));
+    if (ec) return backoff();
+    bool closed_meanwhile = false;
+    {
+      std::lock_guard lock(mu_);
+      closed_meanwhile = lifecycle_.is(DialerState::closed);
+      // (A pipe already lost again has moved the dialer to backoff.)
+      if (lifecycle_.advance(DialerState::connecting, DialerState::connected))
+        delay_ = options_.reconnect_min;
     }
-    std::lock_guard lock(mu_);
-    if (state_ == State::closed) {
-      core->close_pipes_of(this);  // closed while we attached
-    } else if (state_ == State::connecting) {
-      state_ = State::connected;
-      delay_ = options_.reconnect_min;
-    }
+    if (closed_meanwhile) core->close_pipes_of(this);  // close() ran while we attached
   }
 
+  // After a failed attempt, a refused pipe or a lost one: waits, then tries again.
   void backoff() {
     std::lock_guard lock(mu_);
-    if (state_ == State::closed) return;
-    state_ = State::backoff;
+    if (!lifecycle_.is_any(DialerState::connecting, DialerState::connected)) return;
+    lifecycle_.to(DialerState::backoff);
     timer_.expires_after(with_jitter(delay_));
     delay_ = std::min(delay_ * 2, options_.reconnect_max);
     timer_.async_wait([weak = weak_from_this()](std::error_code ec) {
@@ -127,35 +150,33 @@ class DialerImpl final : public EndpointBase {
       auto self = std::static_pointer_cast<DialerImpl>(weak.lock());
       if (!self) return;
       if (auto core = self->core_.lock()) core->count_reconnect();
-      self->attempt(State::backoff);
+      self->attempt(DialerState::backoff);
     });
   }
 
-  bool is_closed() {
-    std::lock_guard lock(mu_);
-    return state_ == State::closed;
-  }
-
-  void record_first(std::error_code ec) {
+  void record_first(std::error_code ec, std::string detail = {}) {
     std::lock_guard lock(mu_);
     if (first_) return;
     first_ = ec;
+    first_detail_ = std::move(detail);
     first_cv_.notify_all();
   }
 
   std::unique_ptr<TransportDialer> transport_;
   std::mutex mu_;
-  State state_ = State::idle;
+  Lifecycle<DialerState> lifecycle_;
   asio::steady_timer timer_;
   std::chrono::milliseconds delay_;
   std::optional<std::error_code> first_;
+  std::string first_detail_;  // why the first attempt failed, in words
   std::condition_variable first_cv_;
 };
 
 // ------------------------------------------------------------------ listener
 //
-// bound -> accepting -> closed. Each accepted link becomes a pipe unless the
-// protocol refuses it; failed handshakes are reported and counted.
+// bound -> accepting -> closed (src/endpoint_states.hpp). Each accepted link
+// becomes a pipe unless the protocol refuses it; failed handshakes are
+// reported and counted.
 class ListenerImpl final : public EndpointBase {
  public:
   ListenerImpl(const std::shared_ptr<SocketCore>& core, Url url, const EndpointOptions& options,
@@ -163,6 +184,10 @@ class ListenerImpl final : public EndpointBase {
       : EndpointBase(core, std::move(url), options), transport_(std::move(transport)) {}
 
   void start() override {
+    {
+      std::lock_guard lock(mu_);
+      if (!lifecycle_.advance(ListenerState::bound, ListenerState::accepting)) return;
+    }
     transport_->accept([weak = weak_from_this()](std::error_code ec, PeerLink link) {
       auto self = std::static_pointer_cast<ListenerImpl>(weak.lock());
       if (!self) return discard(link);
@@ -171,7 +196,11 @@ class ListenerImpl final : public EndpointBase {
   }
 
   void close() override {
-    if (closed_.exchange(true)) return;
+    {
+      std::lock_guard lock(mu_);
+      if (lifecycle_.is(ListenerState::closed)) return;
+      lifecycle_.to(ListenerState::closed);
+    }
     transport_->close();
     if (auto core = core_.lock()) {
       core->close_pipes_of(this);
@@ -182,20 +211,26 @@ class ListenerImpl final : public EndpointBase {
   std::uint16_t port() const override { return transport_->port(); }
 
  private:
+  bool is_closed() {
+    std::lock_guard lock(mu_);
+    return lifecycle_.is(ListenerState::closed);
+  }
+
   void accepted(std::error_code ec, PeerLink link) {
     auto core = core_.lock();
-    if (!core || closed_) return discard(link);
+    if (!core || is_closed()) return discard(link);
     if (ec) {
       discard(link);
       core->report_refused(url(), link.peer_address, ec);
       return;
     }
     core->attach(std::move(link), shared_from_this());
-    if (closed_) core->close_pipes_of(this);  // closed while we attached
+    if (is_closed()) core->close_pipes_of(this);  // close() ran while we attached
   }
 
   std::unique_ptr<TransportListener> transport_;
-  std::atomic<bool> closed_{false};
+  std::mutex mu_;
+  Lifecycle<ListenerState> lifecycle_;
 };
 
 std::shared_ptr<Transport> transport_for(std::string_view text, const EndpointOptions& options,
@@ -207,7 +242,10 @@ std::shared_ptr<Transport> transport_for(std::string_view text, const EndpointOp
     return nullptr;
   }
   auto transport = find_transport(url.scheme);
-  if (!transport) ec = errc::unsupported_transport;
+  if (!transport) {
+    set_error_detail(fmt::format("no transport serves \"{}://\"", url.scheme));
+    ec = errc::unsupported_transport;
+  }
   return transport;
 }
 

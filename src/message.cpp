@@ -4,7 +4,11 @@
 #include <limits>
 #include <new>
 
+#include <utility>
+#include <vector>
+
 #include "body_cache.hpp"
+#include "user_code_fence.hpp"
 
 namespace sprocket {
 namespace detail {
@@ -34,6 +38,33 @@ BodyChunk* allocate_owned_chunk(std::size_t size, std::byte*& data) {
   chunk->block_bytes = bytes;
   data = static_cast<std::byte*>(raw) + kChunkPrefix;
   return chunk;
+}
+
+namespace {
+struct SetAside {
+  int depth = 0;
+  std::vector<std::pair<BodyChunk*, void (*)(BodyChunk*) noexcept>> chunks;
+};
+thread_local SetAside set_aside;
+}  // namespace
+
+void enter_locked_region() noexcept { ++set_aside.depth; }
+
+void leave_locked_region() noexcept {
+  if (--set_aside.depth != 0 || set_aside.chunks.empty()) return;
+  // Deleters may release more wrapped bodies (run at once: depth is 0).
+  auto chunks = std::move(set_aside.chunks);
+  set_aside.chunks.clear();
+  for (auto [chunk, destroy] : chunks) destroy(chunk);
+}
+
+void release_user_chunk(BodyChunk* chunk, void (*destroy)(BodyChunk*) noexcept) noexcept {
+  if (set_aside.depth == 0) return destroy(chunk);
+  try {
+    set_aside.chunks.emplace_back(chunk, destroy);
+  } catch (const std::bad_alloc&) {
+    destroy(chunk);  // no memory to defer it: late user code beats a leak
+  }
 }
 
 }  // namespace detail

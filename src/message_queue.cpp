@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <bit>
 
+#include "user_code_fence.hpp"
+
 namespace sprocket {
 
 MessageQueue::MessageQueue(std::size_t max_messages, std::size_t max_bytes)
     : max_messages_(std::max<std::size_t>(max_messages, 1)), max_bytes_(max_bytes) {}
 
 MessageQueue::Push MessageQueue::push(Message& m, bool& notify) {
-  std::lock_guard lock(mu_);
+  detail::FencedLock lock(mu_);
   notify = false;
   if (consumer_closed_ || producer_closed_) return Push::closed;
   bool over_bytes = max_bytes_ != 0 && count_ != 0 && bytes_ + m.size() > max_bytes_;
@@ -40,7 +42,7 @@ Message MessageQueue::take_front_locked() {
 }
 
 MessageQueue::Pop MessageQueue::pop(Message& out, bool& notify) {
-  std::lock_guard lock(mu_);
+  detail::FencedLock lock(mu_);
   notify = false;
   if (count_ == 0) return producer_closed_ || consumer_closed_ ? Pop::closed : Pop::empty;
   out = take_front_locked();
@@ -50,7 +52,7 @@ MessageQueue::Pop MessageQueue::pop(Message& out, bool& notify) {
 
 MessageQueue::Pop MessageQueue::pop_batch(std::vector<Message>& out, std::size_t max,
                                           bool& notify, std::size_t max_bytes) {
-  std::lock_guard lock(mu_);
+  detail::FencedLock lock(mu_);
   notify = false;
   if (count_ == 0) return producer_closed_ || consumer_closed_ ? Pop::closed : Pop::empty;
   std::size_t bytes = 0;
@@ -64,7 +66,7 @@ MessageQueue::Pop MessageQueue::pop_batch(std::vector<Message>& out, std::size_t
 
 void MessageQueue::close_producer(std::error_code reason) {
   {
-    std::lock_guard lock(mu_);
+    detail::FencedLock lock(mu_);
     if (producer_closed_) return;
     close_reason_ = reason;
     producer_closed_ = true;
@@ -72,20 +74,33 @@ void MessageQueue::close_producer(std::error_code reason) {
   notify_consumer();
 }
 
-void MessageQueue::close_consumer() {
-  std::vector<Message> dropped;  // destroyed outside the lock: deleters are user code
+void MessageQueue::close_consumer(std::vector<Message> unsent) {
   {
-    std::lock_guard lock(mu_);
+    detail::FencedLock lock(mu_);
     if (consumer_closed_) return;
     consumer_closed_ = true;
-    dropped.swap(ring_);
-    head_ = count_ = bytes_ = 0;
+    if (!unsent.empty()) {
+      // Older than anything queued: they go in front.
+      while (count_ != 0) unsent.push_back(take_front_locked());
+      std::size_t slots = std::bit_ceil(std::max<std::size_t>(unsent.size(), 8));
+      ring_ = std::vector<Message>(slots);
+      head_ = 0;
+      for (Message& m : unsent) {
+        bytes_ += m.size();
+        ring_[count_++] = std::move(m);
+      }
+    }
   }
   notify_producer();
 }
 
+void MessageQueue::reclaim(std::vector<Message>& out) {
+  detail::FencedLock lock(mu_);
+  while (count_ != 0) out.push_back(take_front_locked());
+}
+
 std::error_code MessageQueue::close_reason() const {
-  std::lock_guard lock(mu_);
+  detail::FencedLock lock(mu_);
   return close_reason_;
 }
 
@@ -94,24 +109,24 @@ bool MessageQueue::consumer_closed() const { return consumer_closed_.load(); }
 bool MessageQueue::producer_closed() const { return producer_closed_.load(); }
 
 bool MessageQueue::drained() const {
-  std::lock_guard lock(mu_);
+  detail::FencedLock lock(mu_);
   return count_ == 0 && (producer_closed_ || consumer_closed_);
 }
 
 void MessageQueue::set_consumer(std::weak_ptr<QueueListener> listener) {
-  std::lock_guard lock(mu_);
+  detail::FencedLock lock(mu_);
   consumer_ = std::move(listener);
 }
 
 void MessageQueue::set_producer(std::weak_ptr<QueueListener> listener) {
-  std::lock_guard lock(mu_);
+  detail::FencedLock lock(mu_);
   producer_ = std::move(listener);
 }
 
 void MessageQueue::notify_consumer() {
   std::shared_ptr<QueueListener> listener;
   {
-    std::lock_guard lock(mu_);
+    detail::FencedLock lock(mu_);
     listener = consumer_.lock();
   }
   if (listener) listener->on_queue_readable();
@@ -120,7 +135,7 @@ void MessageQueue::notify_consumer() {
 void MessageQueue::notify_producer() {
   std::shared_ptr<QueueListener> listener;
   {
-    std::lock_guard lock(mu_);
+    detail::FencedLock lock(mu_);
     listener = producer_.lock();
   }
   if (listener) listener->on_queue_writable();
@@ -129,7 +144,7 @@ void MessageQueue::notify_producer() {
 void MessageQueue::set_limits(std::size_t max_messages, std::size_t max_bytes) {
   bool wake;
   {
-    std::lock_guard lock(mu_);
+    detail::FencedLock lock(mu_);
     max_messages_ = std::max<std::size_t>(max_messages, 1);
     max_bytes_ = max_bytes;
     wake = refused_ && count_ < max_messages_;
@@ -139,7 +154,7 @@ void MessageQueue::set_limits(std::size_t max_messages, std::size_t max_bytes) {
 }
 
 std::size_t MessageQueue::size() const {
-  std::lock_guard lock(mu_);
+  detail::FencedLock lock(mu_);
   return count_;
 }
 

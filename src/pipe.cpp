@@ -41,7 +41,12 @@ Pipe::Io PipeImpl::recv(Message& m) {
   auto result = link_.in->pop(m, notify);
   if (notify) core_.defer([q = link_.in] { q->notify_producer(); });
   switch (result) {
-    case MessageQueue::Pop::ok: return Io::ok;
+    case MessageQueue::Pop::ok:
+      // The peer may have left while this was queued: its last message
+      // taken, nothing else will say that the pipe is done.
+      if (link_.in->producer_closed() && link_.in->drained())
+        core_.schedule_removal(*this, close_reason());
+      return Io::ok;
     case MessageQueue::Pop::empty: return Io::would_block;
     case MessageQueue::Pop::closed: break;
   }

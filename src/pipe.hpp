@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 
+#include "pipe_state.hpp"
 #include "sprocket/extension/protocol.hpp"
 #include "sprocket/extension/transport.hpp"
 
@@ -13,8 +14,8 @@ namespace sprocket::detail {
 class SocketCore;
 class EndpointBase;
 
-/// States: attached (in the protocol) -> detached (removed, queues closed).
-/// A pipe refused by the protocol goes straight to detached.
+/// Its lifecycle is pipe_state.hpp: offered, then attached (in the
+/// protocol) or refused, and at last detached.
 class PipeImpl final : public Pipe,
                        public QueueListener,
                        public std::enable_shared_from_this<PipeImpl> {
@@ -38,11 +39,19 @@ class PipeImpl final : public Pipe,
   std::error_code close_reason() const;
   /// True once the peer is gone and everything it sent was taken.
   bool drained() const { return link_.in->drained(); }
+  /// When the connection stopped taking our output (it failed): moves what
+  /// it never sent, oldest first, to `out`.
+  void reclaim_unsent(std::vector<Message>& out) {
+    if (link_.out->consumer_closed()) link_.out->reclaim(out);
+  }
 
   /// Set while a readiness notice for this pipe waits in the socket's
   /// mailbox, so a busy queue posts at most one of each kind.
   std::atomic<bool> read_posted{false};
   std::atomic<bool> write_posted{false};
+
+  /// Changed by the socket core only, with its lock held.
+  Lifecycle<PipeState> lifecycle;
 
   const std::string& peer_address() const { return link_.peer_address; }
   EndpointBase* owner() const { return owner_.get(); }

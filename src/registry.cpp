@@ -22,9 +22,11 @@ struct Registry {
   std::map<std::uint16_t, ProtocolInfo> protocols;
 };
 
+// Never destroyed: a socket destroyed during static destruction may still
+// look a protocol up.
 Registry& registry() {
-  static Registry r;
-  return r;
+  static auto* r = new Registry;
+  return *r;
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
 #include "runtime.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <vector>
 
@@ -18,14 +18,32 @@ namespace sprocket {
 namespace detail {
 namespace {
 
-std::mutex exit_mu;
+// Hooks and counters are plain statics of this file: constant-initialised
+// or constructed before any socket exists, so they outlive the runtime.
+std::mutex hooks_mu;
 std::vector<void (*)()> exit_hooks;
+std::vector<void (*)()> start_hooks;
+bool runtime_started = false;  // under hooks_mu
+
+std::mutex linger_mu;
+std::condition_variable linger_cv;
+int lingering = 0;  // under linger_mu
 
 void run_exit_hooks() {
   std::vector<void (*)()> hooks;
   {
-    std::lock_guard lock(exit_mu);
+    std::lock_guard lock(hooks_mu);
     hooks = exit_hooks;
+  }
+  for (auto fn : hooks) fn();
+}
+
+void run_start_hooks() {
+  std::vector<void (*)()> hooks;
+  {
+    std::lock_guard lock(hooks_mu);
+    runtime_started = true;
+    hooks = start_hooks;
   }
   for (auto fn : hooks) fn();
 }
@@ -37,47 +55,58 @@ class Runtime {
       threads_.emplace_back([this] {
         io_.run();
         run_exit_hooks();
-        std::lock_guard lock(done_mu_);
-        ++done_;
-        done_cv_.notify_all();
       });
     }
   }
-  // Runs at exit. Queued teardown (connections closing after their sockets)
-  // gets a short grace period to run; operations that would wait forever
-  // (a listener's accept) are then stopped.
-  ~Runtime() {
-    work_.reset();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  asio::any_io_executor executor() { return io_.get_executor(); }
+
+  // At exit: lingering connections get up to a second, then the threads
+  // stop. Whatever is still queued stays queued (the io_context lives on).
+  void stop() {
     {
-      std::unique_lock lock(done_mu_);
-      done_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return done_ == threads_.size(); });
+      std::unique_lock lock(linger_mu);
+      linger_cv.wait_for(lock, std::chrono::seconds(1), [] { return lingering == 0; });
     }
+    work_.reset();
     io_.stop();
     for (auto& t : threads_) t.join();
+    threads_.clear();
   }
-  asio::any_io_executor executor() { return io_.get_executor(); }
 
  private:
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::vector<std::thread> threads_;
-  std::mutex done_mu_;
-  std::condition_variable done_cv_;
-  std::size_t done_ = 0;
+};
+
+/// Destroyed at exit, before the libraries initialised by the start hooks
+/// clean up (they registered their clean-up before this was constructed).
+struct RuntimeStop {
+  Runtime& runtime;
+  ~RuntimeStop() { runtime.stop(); }
 };
 
 std::mutex config_mu;
 RuntimeOptions config;
-bool started = false;
+bool configured_started = false;
 
 Runtime& runtime() {
-  static Runtime rt([] {
-    std::lock_guard lock(config_mu);
-    started = true;
-    std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
-    return config.io_threads ? config.io_threads : std::min<std::size_t>(2, hw);
-  }());
-  return rt;
+  static Runtime* rt = [] {
+    run_start_hooks();
+    std::size_t threads;
+    {
+      std::lock_guard lock(config_mu);
+      configured_started = true;
+      std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
+      threads = config.io_threads ? config.io_threads : std::min<std::size_t>(2, hw);
+    }
+    return new Runtime(threads);  // never destroyed: see runtime.hpp
+  }();
+  static RuntimeStop stop{*rt};
+  return *rt;
 }
 
 }  // namespace
@@ -85,16 +114,39 @@ Runtime& runtime() {
 asio::any_io_executor runtime_executor() { return runtime().executor(); }
 
 void at_io_thread_exit(void (*fn)()) {
-  std::lock_guard lock(exit_mu);
+  std::lock_guard lock(hooks_mu);
   if (std::find(exit_hooks.begin(), exit_hooks.end(), fn) == exit_hooks.end())
     exit_hooks.push_back(fn);
+}
+
+void before_runtime_start(void (*fn)()) {
+  {
+    std::lock_guard lock(hooks_mu);
+    if (std::find(start_hooks.begin(), start_hooks.end(), fn) != start_hooks.end()) return;
+    start_hooks.push_back(fn);
+    if (!runtime_started) return;
+  }
+  fn();  // too late to order its clean-up; better than not at all
+}
+
+void lingering_started() noexcept {
+  std::lock_guard lock(linger_mu);
+  ++lingering;
+}
+
+void lingering_ended() noexcept {
+  {
+    std::lock_guard lock(linger_mu);
+    --lingering;
+  }
+  linger_cv.notify_all();
 }
 
 }  // namespace detail
 
 std::error_code configure_runtime(const RuntimeOptions& options) {
   std::lock_guard lock(detail::config_mu);
-  if (detail::started) return errc::bad_state;
+  if (detail::configured_started) return errc::bad_state;
   detail::config = options;
   return {};
 }

@@ -146,7 +146,7 @@ bool SocketCore::spin_briefly(Lock& lock, Waiter& w) {
   for (int i = 1;; ++i) {
     if (w.done_hint.load(std::memory_order_acquire)) return true;
     if (has_ready_.load(std::memory_order_relaxed)) {
-      lock.native().lock();
+      lock.relock();
       drain_ready();
       lock.release();  // settles: may complete w
       continue;
@@ -156,7 +156,7 @@ bool SocketCore::spin_briefly(Lock& lock, Waiter& w) {
     __builtin_ia32_pause();
 #endif
   }
-  lock.native().lock();
+  lock.relock();
   drain_ready();
   return false;
 }
@@ -228,7 +228,36 @@ void SocketCore::settle() {
       remove_pipe(pipe, reason);
     }
     service_waiters();
+    service_pipe_waiters();
   } while (!removals_.empty());
+}
+
+void SocketCore::service_pipe_waiters() {
+  for (Waiter* w = pipe_waiters_.front(); w;) {
+    Waiter* next = WaiterList::next(w);
+    if (pipes_.size() >= w->want_pipes) {
+      pipe_waiters_.remove(w);
+      finish(w, {});
+    }
+    w = next;
+  }
+}
+
+std::error_code SocketCore::wait_for_pipes(std::size_t n, std::chrono::nanoseconds timeout) {
+  Lock lock(*this);
+  if (state_ != State::open) return errc::closed;
+  if (pipes_.size() >= n) return {};
+  Waiter w;
+  w.want_pipes = n;
+  pipe_waiters_.push_back(&w);
+  std::optional<Clock::time_point> until;
+  if (timeout.count() >= 0) until = Clock::now() + timeout;
+  wait(lock, w, until);
+  if (!w.done) {
+    pipe_waiters_.remove(&w);
+    return errc::timed_out;
+  }
+  return w.result;
 }
 
 void SocketCore::close() {
@@ -239,6 +268,10 @@ void SocketCore::close() {
     state_ = State::closed;
     fail_channel(socket_channel_, errc::closed);
     for (auto& [id, ch] : contexts_) fail_channel(*ch, errc::closed);
+    while (Waiter* w = pipe_waiters_.front()) {
+      pipe_waiters_.remove(w);
+      finish(w, errc::closed);
+    }
     // The protocol is finished: no pipe-loss logic (a REQ must not resend
     // its requests to the pipes not yet removed).
     while (!pipes_.empty()) remove_pipe(pipes_.begin()->second, errc::closed, false);
@@ -256,11 +289,13 @@ std::error_code SocketCore::attach(PeerLink link, const std::shared_ptr<Endpoint
   Lock lock(*this);
   std::error_code ec = state_ == State::open ? proto_->add_pipe(*pipe) : errc::closed;
   if (ec) {
+    pipe->lifecycle.to(PipeState::refused);
     ++stats_.refused;
     emit({PipeEvent::Kind::refused, 0, owner->url(), pipe->peer_address(), ec});
     deferred_.push([pipe] { pipe->close_queues(); });
     return ec;
   }
+  pipe->lifecycle.to(PipeState::attached);
   pipes_.emplace(pipe->id(), pipe);
   ++stats_.pipes_added;
   emit({PipeEvent::Kind::added, pipe->id(), owner->url(), pipe->peer_address(), {}});
@@ -278,10 +313,19 @@ void SocketCore::schedule_removal(PipeImpl& pipe, std::error_code reason) {
 
 void SocketCore::remove_pipe(std::shared_ptr<PipeImpl> pipe, std::error_code reason,
                              bool tell_protocol) {
-  auto it = pipes_.find(pipe->id());
-  if (it == pipes_.end() || it->second != pipe) return;  // already removed
-  pipes_.erase(it);
-  if (tell_protocol) proto_->remove_pipe(*pipe);
+  if (!pipe->lifecycle.is(PipeState::attached)) return;  // already removed
+  pipe->lifecycle.to(PipeState::detached);
+  pipes_.erase(pipe->id());
+  if (tell_protocol) {
+    proto_->remove_pipe(*pipe);
+    // What the dead connection never sent goes elsewhere if the protocol
+    // can send it; the rest is counted. (Bytes already in the kernel of a
+    // peer that closes without reading them are lost, uncounted.)
+    std::vector<Message> unsent;
+    pipe->reclaim_unsent(unsent);
+    if (!unsent.empty()) proto_->reroute(unsent);
+    stats_.drops += unsent.size();
+  }
   if (reason == errc::message_too_large || reason == errc::protocol_error) ++stats_.protocol_errors;
   emit({PipeEvent::Kind::removed, pipe->id(), pipe->owner()->url(), pipe->peer_address(), reason});
   deferred_.push([pipe, reason] {
@@ -393,22 +437,27 @@ void SocketCore::count_reconnect() {
 void SocketCore::emit(PipeEvent event) {
   stats_.pipes = pipes_.size();
   if (!pipe_callback_) return;
-  deferred_.push([cb = pipe_callback_, ev = std::make_shared<PipeEvent>(std::move(event))] {
-    (*cb)(*ev);
+  deferred_.push([slot = pipe_callback_, ev = std::make_shared<PipeEvent>(std::move(event))] {
+    slot->run(*ev);
   });
 }
 
 void SocketCore::set_pipe_callback(std::function<void(const PipeEvent&)> cb) {
-  Lock lock(*this);
-  if (cb) {
-    pipe_callback_ = std::make_shared<const std::function<void(const PipeEvent&)>>(std::move(cb));
-  } else {
-    pipe_callback_.reset();
+  std::shared_ptr<CallbackSlot> old;
+  {
+    Lock lock(*this);
+    old = std::exchange(pipe_callback_, cb ? std::make_shared<CallbackSlot>(std::move(cb)) : nullptr);
   }
+  if (old) old->retire();  // unlocked: a running call may be calling into the socket
 }
 
+// Takes the full lock, so notices waiting in the mailbox are acted on first:
+// what has arrived is counted (a late survey answer, a dropped reply) even
+// when nobody reads.
 Stats SocketCore::stats() const {
-  std::lock_guard lock(mu_);
+  auto& self = const_cast<SocketCore&>(*this);
+  Lock lock(self);
+  self.settle();
   Stats s = stats_;
   s.pipes = pipes_.size();
   return s;

@@ -21,12 +21,14 @@
 
 #include <asio/steady_timer.hpp>
 
+#include "callback_slot.hpp"
 #include "deferred.hpp"
 #include "sprocket/detail/spin_mutex.hpp"
 #include "sprocket/detail/async_op.hpp"
 #include "sprocket/extension/protocol.hpp"
 #include "sprocket/extension/transport.hpp"
 #include "sprocket/socket.hpp"
+#include "user_code_fence.hpp"
 #include "waiter.hpp"
 
 namespace sprocket::detail {
@@ -56,6 +58,13 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   void start_async(bool is_send, std::uint64_t id, Message m, std::unique_ptr<AsyncOp> op,
                    std::uint32_t ctx = 0);
   void cancel_async(std::uint64_t id, std::error_code reason);
+
+  // --- waiting for peers (socket_core_async.cpp for the async form) ---
+  /// Waits until `n` pipes are attached: timed_out after `timeout`
+  /// (negative: none), closed when the socket closes.
+  std::error_code wait_for_pipes(std::size_t n, std::chrono::nanoseconds timeout);
+  void start_async_wait_for_pipes(std::size_t n, std::chrono::nanoseconds timeout,
+                                  std::uint64_t id, std::unique_ptr<AsyncOp> op);
 
   // --- contexts (context.cpp) ---
   /// Opens a context; errc::not_supported if the protocol has none.
@@ -93,6 +102,8 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   void set_buffer(bool send, std::size_t messages);
   void set_recv_max(std::size_t bytes) { recv_max_.store(bytes, std::memory_order_relaxed); }
   void set_linger(std::chrono::nanoseconds d) { linger_ns_.store(d.count()); }
+  /// Replaces the pipe-event callback; returns once the old one is not
+  /// running on another thread and never will again (callback_slot.hpp).
   void set_pipe_callback(std::function<void(const PipeEvent&)> cb);
   Stats stats() const;
   Protocol protocol() const noexcept { return Protocol{info_.id}; }
@@ -154,6 +165,7 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   void drain_ready();
   void settle();
   void service_waiters();
+  void service_pipe_waiters();
   void finish(Waiter* w, std::error_code ec);
   void remove_pipe(std::shared_ptr<PipeImpl> pipe, std::error_code reason,
                    bool tell_protocol = true);
@@ -181,6 +193,7 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::vector<std::pair<std::shared_ptr<PipeImpl>, std::error_code>> removals_;
   std::vector<std::shared_ptr<EndpointBase>> endpoints_;
   Channel socket_channel_;
+  WaiterList pipe_waiters_;  // waits for peers
   std::unordered_map<std::uint32_t, std::unique_ptr<Channel>> contexts_;
   std::uint32_t next_context_ = 1;
   DeferredActions deferred_;
@@ -195,7 +208,7 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   // poster must take the lock and act on its notice itself.
   std::atomic<int> need_wake_{0};
   alignas(64) char pad_end_ = 0;  // keeps the fields after this class off that line
-  std::shared_ptr<const std::function<void(const PipeEvent&)>> pipe_callback_;
+  std::shared_ptr<CallbackSlot> pipe_callback_;
   Stats stats_;
   struct ProtocolTimer {
     std::unique_ptr<asio::steady_timer> timer;
@@ -213,11 +226,15 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::atomic<std::size_t> recv_max_{1024 * 1024};
 };
 
-/// Holds the core's mutex; on release settles pending work under the lock,
-/// then runs the deferred actions unlocked.
+/// Holds the core's mutex (and the user-code fence with it); on release
+/// settles pending work under the lock, then runs the deferred actions
+/// unlocked.
 class SocketCore::Lock {
  public:
-  explicit Lock(SocketCore& core) : core_(core), lock_(core.mu_) { core_.drain_ready(); }
+  explicit Lock(SocketCore& core) : core_(core), lock_(core.mu_) {
+    enter_locked_region();
+    core_.drain_ready();
+  }
   ~Lock() { release(); }
   Lock(const Lock&) = delete;
   Lock& operator=(const Lock&) = delete;
@@ -228,7 +245,12 @@ class SocketCore::Lock {
     core_.settle();
     if (core_.deferred_.empty()) return;
     release();
+    relock();
+  }
+  /// Locks again after release().
+  void relock() {
     lock_.lock();
+    enter_locked_region();
   }
   std::unique_lock<std::mutex>& native() { return lock_; }
 
@@ -239,6 +261,7 @@ class SocketCore::Lock {
     DeferredActions actions;
     core_.deferred_.transfer_to(actions);
     lock_.unlock();
+    leave_locked_region();
     actions.run();
   }
 

@@ -34,6 +34,25 @@ void SocketCore::start_async(bool is_send, std::uint64_t id, Message m,
   ch->waiters(is_send).push_back(w.release());
 }
 
+void SocketCore::start_async_wait_for_pipes(std::size_t n, std::chrono::nanoseconds timeout,
+                                            std::uint64_t id, std::unique_ptr<AsyncOp> op) {
+  Lock lock(*this);
+  std::error_code ec = state_ != State::open ? make_error_code(errc::closed)
+                       : pipes_.size() >= n  ? std::error_code{}
+                                             : make_error_code(errc::would_block);
+  if (ec != errc::would_block) {
+    deferred_.push([op = std::move(op), ec]() mutable { op->complete(ec, Message{}); });
+    return;
+  }
+  auto w = std::make_unique<Waiter>();
+  w->want_pipes = n;
+  w->op = std::move(op);
+  w->id = id;
+  if (timeout.count() >= 0) arm_timer(*w, timeout);
+  need_wake_.fetch_add(1);  // finish() counts it down, as for any async operation
+  pipe_waiters_.push_back(w.release());
+}
+
 void SocketCore::arm_timer(Waiter& w, std::chrono::nanoseconds timeout) {
   w.timer = std::make_unique<asio::steady_timer>(executor_, timeout);
   w.timer->async_wait([core = weak_from_this(), id = w.id](std::error_code ec) {
@@ -81,6 +100,10 @@ void SocketCore::cancel_async(std::uint64_t id, std::error_code reason) {
   if (cancel_in(socket_channel_)) return;
   for (auto& [ctx, ch] : contexts_)
     if (cancel_in(*ch)) return;
+  if (Waiter* w = pipe_waiters_.find(id)) {
+    pipe_waiters_.remove(w);
+    finish(w, reason);
+  }
 }
 
 std::uint64_t next_async_id() noexcept {
@@ -100,6 +123,12 @@ void start_async_send(const std::shared_ptr<SocketCore>& core, std::uint64_t id,
 void start_async_recv(const std::shared_ptr<SocketCore>& core, std::uint64_t id,
                       std::unique_ptr<AsyncOp> op, std::uint32_t ctx) {
   core->start_async(false, id, Message{}, std::move(op), ctx);
+}
+
+void start_async_wait_for_pipes(const std::shared_ptr<SocketCore>& core, std::size_t n,
+                                std::chrono::nanoseconds timeout, std::uint64_t id,
+                                std::unique_ptr<AsyncOp> op) {
+  core->start_async_wait_for_pipes(n, timeout, id, std::move(op));
 }
 
 asio::any_io_executor core_executor(const std::shared_ptr<SocketCore>& core) {

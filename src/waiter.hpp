@@ -30,6 +30,7 @@ struct Waiter {
   std::unique_ptr<AsyncOp> op;            // set for async operations
   std::uint64_t id = 0;
   std::uint32_t ctx = 0;  // the context (0: the socket) the operation runs on
+  std::size_t want_pipes = 0;  // a wait for peers: done once this many pipes are attached
   std::unique_ptr<asio::steady_timer> timer;  // async timeout
 };
 
@@ -51,6 +52,9 @@ class WaiterList {
     (w->next ? w->next->prev : tail_) = w->prev;
     w->prev = w->next = nullptr;
   }
+
+  /// The waiter after `w` (nullptr at the end).
+  static Waiter* next(const Waiter* w) noexcept { return w->next; }
 
   Waiter* find(std::uint64_t id) const noexcept {
     for (Waiter* w = head_; w; w = w->next)

@@ -59,6 +59,19 @@ class ChildProcess {
     return true;
   }
 
+  /// Waits up to `timeout` for the child to end, reading its output
+  /// meanwhile; its wait status (see waitpid), or -1 if it is still running.
+  int wait_exit(std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (pid_ > 0 && !exited_) {
+      if (reap(false)) break;
+      if (Clock::now() >= deadline) return -1;
+      if (!pump(std::min(deadline, Clock::now() + std::chrono::milliseconds(1))))
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return exited_ ? status_ : -1;
+  }
+
   /// What the child printed so far (stdout, stderr).
   const std::string& output() const { return out_; }
   const std::string& errors() {
@@ -162,6 +175,7 @@ class ChildProcess {
   bool reap(bool block) {
     int status = 0;
     pid_t r = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
+    if (r == pid_) status_ = status;
     if (r == pid_ || (r < 0 && errno == ECHILD)) exited_ = true;
     return exited_;
   }
@@ -174,6 +188,7 @@ class ChildProcess {
   std::vector<std::string> argv_;
   pid_t pid_ = -1;
   bool exited_ = false;
+  int status_ = 0;
   int out_fd_ = -1;
   int err_fd_ = -1;
   std::string out_;

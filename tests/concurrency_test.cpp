@@ -113,22 +113,18 @@ TEST(ConcurrencyTest, CloseWakesBlockedRecv) {
   std::atomic<bool> started{false};
   std::atomic<bool> finished{false};
   std::error_code result;
-  Clock::time_point returned_at;
   std::jthread t([&] {
     started = true;
     std::error_code ec;
     (void)c.b.recv(ec);
     result = ec;
-    returned_at = Clock::now();
     finished = true;
   });
   ASSERT_TRUE(wait_until([&] { return started.load(); }));
-  const auto closed_at = Clock::now();
   c.b.close();
-  EXPECT_TRUE(wait_until([&] { return finished.load(); }));
+  EXPECT_TRUE(wait_until([&] { return finished.load(); })) << "close() did not wake the blocked recv";
   t.join();
   EXPECT_ERRC(result, errc::closed);
-  EXPECT_LT(to_ms(returned_at - closed_at), 10'000);
 }
 
 TEST(ConcurrencyTest, CloseWakesSendBlockedByBackpressure) {

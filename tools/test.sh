@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Installs what is missing, then configures, builds and runs every test in
 # three builds: Release, ASan+UBSan and TSan. All three run even when one
-# fails; the exit status is non-zero if any failed.
+# fails; the exit status is non-zero if any failed. The Release pass also
+# runs the JavaScript client's tests and the browser test, builds the API
+# reference (the `docs` target, failing on an undocumented public member)
+# and tests the Debian packages (tools/lib/deb_test.sh: build, install,
+# build the README example against them, remove them). The ASan+UBSan
+# build is a static one (BUILD_SHARED_LIBS=OFF), so both library
+# configurations are built, tested and installed.
 #
 #   tools/test.sh                 # all three builds
 #   tools/test.sh --only tsan     # one of release | asan | tsan
@@ -15,7 +21,7 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source tools/lib/deps.sh
 
 usage() {
-  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 builds=(release asan tsan)
@@ -44,7 +50,7 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:supp
 cmake_args_for() {
   case $1 in
     release) echo "-DCMAKE_BUILD_TYPE=Release" ;;
-    asan) echo "-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPROCKET_SANITIZE=address,undefined -DSPROCKET_BUILD_BENCH=OFF" ;;
+    asan) echo "-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPROCKET_SANITIZE=address,undefined -DSPROCKET_BUILD_BENCH=OFF -DBUILD_SHARED_LIBS=OFF" ;;
     tsan) echo "-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPROCKET_SANITIZE=thread -DSPROCKET_BUILD_BENCH=OFF" ;;
   esac
 }
@@ -89,14 +95,42 @@ run_build() {
   # CTest's own summary: the pass-rate line and the list of failures.
   summary[$name]=$(sed -n -e '/tests passed, /p' -e '/Total Test time/p' -e '/The following tests FAILED/,$p' "$log" |
     grep -v '^Errors while running CTest' || true)
-  if ((rc != 0)); then
-    result[$name]="FAIL (tests)"
+  local failed=()
+  ((rc == 0)) || failed+=(tests)
+  [[ $name == release ]] && release_extras "$dir" failed
+  if ((${#failed[@]})); then
+    result[$name]="FAIL ($(IFS=,; echo "${failed[*]}"))"
     return 1
   fi
   result[$name]="PASS"
 }
 
-sprocket_install_deps
+# Once per run, in the Release pass: the API reference and the Debian
+# packages. Appends what failed to the array named by $2.
+release_extras() {
+  local dir=$1 t0=$SECONDS
+  local -n failures=$2
+  echo "==> [release] docs: API reference (Doxygen, fails on undocumented members)"
+  if cmake --build "$dir" --target docs; then
+    echo "    docs: $((SECONDS - t0)) s, $dir/docs/html/index.html"
+  else
+    failures+=(docs)
+  fi
+  t0=$SECONDS
+  echo "==> [release] Debian packages (tools/lib/deb_test.sh)"
+  if tools/lib/deb_test.sh "$dir"; then
+    echo "    packages: $((SECONDS - t0)) s"
+  else
+    failures+=(packages)
+  fi
+}
+
+# The JavaScript and browser tests run in the Release build only.
+if [[ " ${builds[*]} " == *" release "* ]]; then
+  sprocket_install_deps "${SPROCKET_JS_TEST_DEPS[@]}"
+else
+  sprocket_install_deps
+fi
 
 status=0
 start=$SECONDS

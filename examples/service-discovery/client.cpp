@@ -16,7 +16,7 @@ std::string resolve(const std::string& name) {
   req.set_send_timeout(2s);
   req.dial(discovery::resolver_addr());
   req.send(name);
-  return std::string(req.recv().str());
+  return to_string(req.recv());
 }
 
 }  // namespace
@@ -35,7 +35,7 @@ int main() {
     req.dial(addr);
     req.send("What is the answer?");
     std::printf("client: %s at %s says: %s\n", name.c_str(), addr.c_str(),
-                std::string(req.recv().str()).c_str());
+                to_string(req.recv()).c_str());
     return 0;
   } catch (const std::system_error& e) {
     std::fprintf(stderr, "client: %s\n", e.what());

@@ -7,6 +7,7 @@
 
 #include <asio/async_result.hpp>
 
+#include "sprocket/detail/export.hpp"
 #include "sprocket/detail/async_op.hpp"
 #include "sprocket/socket.hpp"
 
@@ -16,15 +17,16 @@ namespace detail {
 /// Starts forwarding; `op` completes when it stops. Validation errors
 /// (errc::invalid_argument: a socket is not raw, or the two protocols are
 /// not partners) complete it at once.
-void start_device(Socket& a, Socket& b, std::unique_ptr<AsyncOp> op);
+SPROCKET_API void start_device(Socket& a, Socket& b, std::unique_ptr<AsyncOp> op);
 }  // namespace detail
 
 /// Forwards a→b and b→a until either socket is closed, then returns
 /// normally. Both sockets must be raw and partners (a raw REP and a raw
 /// REQ, raw PUSH... or two of a symmetric protocol: PAIR, BUS).
 /// Throws std::system_error(errc::invalid_argument) otherwise.
-void device(Socket& a, Socket& b);
-void device(Socket& a, Socket& b, std::error_code& ec);
+SPROCKET_API void device(Socket& a, Socket& b);
+/// As device(a, b), reporting a failure in `ec` instead of throwing.
+SPROCKET_API void device(Socket& a, Socket& b, std::error_code& ec);
 
 /// The same, asynchronously; completes with `void(std::error_code)` (no
 /// error when a socket was closed). Supports asio per-operation

@@ -4,6 +4,8 @@
 #include <string>
 #include <system_error>
 
+#include "sprocket/detail/export.hpp"
+
 namespace sprocket {
 
 /// Every failure sprocket reports. Values that have a standard equivalent
@@ -31,7 +33,7 @@ enum class errc {
 };
 
 /// The category of sprocket::errc; its name is "sprocket".
-const std::error_category& error_category() noexcept;
+SPROCKET_API const std::error_category& error_category() noexcept;
 
 /// Makes an error_code in sprocket's category (found by ADL).
 inline std::error_code make_error_code(errc e) noexcept {
@@ -39,7 +41,7 @@ inline std::error_code make_error_code(errc e) noexcept {
 }
 
 /// Throws std::system_error carrying `ec` and `what` when ec is set.
-void throw_if(const std::error_code& ec, const char* what);
+SPROCKET_API void throw_if(const std::error_code& ec, const char* what);
 
 }  // namespace sprocket
 

@@ -7,9 +7,12 @@
 #include <cstring>
 #include <new>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+
+#include "sprocket/detail/export.hpp"
 
 namespace sprocket {
 
@@ -28,7 +31,12 @@ struct BodyChunk {
   }
 };
 
-BodyChunk* allocate_owned_chunk(std::size_t size, std::byte*& data);
+SPROCKET_API BodyChunk* allocate_owned_chunk(std::size_t size, std::byte*& data);
+
+/// Calls `destroy(chunk)` (which runs a user's deleter) now, or, when this
+/// thread is inside one of the library's locked regions, right after it
+/// leaves the outermost one: user code never runs under a library lock.
+SPROCKET_API void release_user_chunk(BodyChunk* chunk, void (*destroy)(BodyChunk*) noexcept) noexcept;
 
 template <class Deleter>
 struct WrappedChunk : BodyChunk {
@@ -36,11 +44,13 @@ struct WrappedChunk : BodyChunk {
   Deleter deleter;
 
   WrappedChunk(void* p, Deleter&& d) : ptr(p), deleter(std::move(d)) {
-    release = [](BodyChunk* self) noexcept {
-      auto* me = static_cast<WrappedChunk*>(self);
-      me->deleter(me->ptr);
-      delete me;
-    };
+    release = [](BodyChunk* self) noexcept { release_user_chunk(self, &destroy); };
+  }
+
+  static void destroy(BodyChunk* self) noexcept {
+    auto* me = static_cast<WrappedChunk*>(self);
+    me->deleter(me->ptr);
+    delete me;
   }
 };
 
@@ -53,9 +63,10 @@ struct WrappedChunk : BodyChunk {
 /// small messages cost no heap allocation. Larger bodies are
 /// reference-counted and shared: clone() is O(1), and a body adopted with
 /// wrap() crosses inproc without a copy. Move-only; copying is explicit
-/// through clone().
-class Message {
+/// through clone(). A moved-from Message is empty (no body, no header).
+class SPROCKET_API Message {
  public:
+  /// Largest body kept inside the Message (no heap allocation).
   static constexpr std::size_t kInlineBody = 64;
   /// Largest header a message carries: 16 SP words (a TTL of 15 plus the id).
   static constexpr std::size_t kMaxHeader = 64;
@@ -86,7 +97,9 @@ class Message {
     return m;
   }
 
+  /// Takes over `other`'s body and header; `other` is left empty.
   Message(Message&& other) noexcept { steal(other); }
+  /// Drops this message's body, then takes over `other`'s; `other` is left empty.
   Message& operator=(Message&& other) noexcept {
     if (this != &other) {
       reset();
@@ -102,23 +115,42 @@ class Message {
   /// copy of the header.
   Message clone() const;
 
-  /// The body's bytes.
-  std::byte* data() noexcept { return chunk_ ? data_ : inline_; }
-  const std::byte* data() const noexcept { return chunk_ ? data_ : inline_; }
+  /// The body's first byte, writable: fill a Message(size) through it.
+  /// Valid while the message lives and its body is not changed.
+  ///
+  /// The accessors that return a pointer or a view into the message
+  /// (data(), body(), str(), header()) are deleted on temporaries:
+  /// `std::string_view s = sock.recv().str();` would point into a message
+  /// destroyed at the end of the statement, so it does not compile. Keep
+  /// the Message in a variable, or copy the text out with to_string().
+  std::byte* data() & noexcept { return chunk_ ? data_ : inline_; }
+  /// The body's first byte, read-only.
+  const std::byte* data() const& noexcept { return chunk_ ? data_ : inline_; }
+  std::byte* data() && = delete;
+  const std::byte* data() const&& = delete;
+  /// The body's length in bytes.
   std::size_t size() const noexcept { return size_; }
+  /// True when the body has no bytes.
   bool empty() const noexcept { return size_ == 0; }
-  std::span<std::byte> body() noexcept { return {data(), size_}; }
-  std::span<const std::byte> body() const noexcept { return {data(), size_}; }
-  /// The body viewed as text.
-  std::string_view str() const noexcept {
+  /// The body as a writable span of bytes.
+  std::span<std::byte> body() & noexcept { return {data(), size_}; }
+  /// The body as a read-only span of bytes.
+  std::span<const std::byte> body() const& noexcept { return {data(), size_}; }
+  std::span<std::byte> body() && = delete;
+  std::span<const std::byte> body() const&& = delete;
+  /// The body viewed as text (no copy; valid while the message lives).
+  std::string_view str() const& noexcept {
     return {reinterpret_cast<const char*>(data()), size_};
   }
+  std::string_view str() const&& = delete;
 
   /// The protocol header (SP backtrace). On raw sockets the user reads and
   /// writes it; cooked sockets replace it on send.
-  std::span<const std::byte> header() const noexcept { return {header_, header_size_}; }
+  std::span<const std::byte> header() const& noexcept { return {header_, header_size_}; }
+  std::span<const std::byte> header() const&& = delete;
   /// Replaces the header; false (header unchanged) when it exceeds kMaxHeader.
   bool set_header(std::span<const std::byte> bytes) noexcept;
+  /// Empties the header.
   void clear_header() noexcept { header_size_ = 0; }
   /// Appends a 32-bit big-endian word to the header; false when full.
   bool push_header_word(std::uint32_t word) noexcept;
@@ -152,5 +184,9 @@ class Message {
   std::byte header_[kMaxHeader];
   std::byte inline_[kInlineBody];
 };
+
+/// A copy of the body as a std::string: what to use on a temporary, whose
+/// str() view would dangle (`std::cout << to_string(sock.recv())`).
+inline std::string to_string(const Message& m) { return std::string(m.str()); }
 
 }  // namespace sprocket

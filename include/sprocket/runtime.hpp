@@ -4,8 +4,11 @@
 #include <cstddef>
 #include <system_error>
 
+#include "sprocket/detail/export.hpp"
+
 namespace sprocket {
 
+/// The process-wide I/O runtime's settings (configure_runtime()).
 struct RuntimeOptions {
   /// I/O threads; 0 picks min(2, hardware threads).
   std::size_t io_threads = 0;
@@ -13,6 +16,6 @@ struct RuntimeOptions {
 
 /// Sets the runtime's options. Only before the first socket starts it;
 /// afterwards returns errc::bad_state and changes nothing.
-std::error_code configure_runtime(const RuntimeOptions& options);
+SPROCKET_API std::error_code configure_runtime(const RuntimeOptions& options);
 
 }  // namespace sprocket

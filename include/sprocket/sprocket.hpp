@@ -3,6 +3,15 @@
 // SP wire protocols of nanomsg and NNG. Include this one header.
 #pragma once
 
+/// @file
+/// The one header to include: everything below.
+
+/// sprocket's public API: sockets (Socket, Context), messages (Message),
+/// options (SocketOptions, EndpointOptions, RuntimeOptions), errors (errc),
+/// devices (device(), async_device()), and the extension seams for new
+/// protocols (register_protocol()) and transports (register_transport()).
+namespace sprocket {}
+
 #include "sprocket/context.hpp"
 #include "sprocket/device.hpp"
 #include "sprocket/error.hpp"

@@ -60,9 +60,9 @@ TEST_P(PairTest, SecondPeerIsRefusedWhileFirstIsConnected) {
   std::error_code ec;
   c.try_send("from the refused peer", ec);  // may fail; must never arrive
   a_.send("to the first peer");
-  EXPECT_EQ(b_.recv().str(), "to the first peer");
+  EXPECT_EQ(to_string(b_.recv()), "to the first peer");
   b_.send("from the first peer");
-  EXPECT_EQ(a_.recv().str(), "from the first peer");
+  EXPECT_EQ(to_string(a_.recv()), "from the first peer");
   (void)a_.try_recv(ec);
   EXPECT_ERRC(ec, errc::would_block) << "a message from the refused peer arrived";
   (void)c.try_recv(ec);
@@ -80,9 +80,9 @@ TEST_P(PairTest, SecondPeerConnectsWhenFirstLeaves) {
   // c retries every 10-50 ms and now gets in.
   ASSERT_TRUE(a_events_.wait_added(2)) << a_events_.summary();
   a_.send("to the second peer");
-  EXPECT_EQ(c.recv().str(), "to the second peer");
+  EXPECT_EQ(to_string(c.recv()), "to the second peer");
   c.send("from the second peer");
-  EXPECT_EQ(a_.recv().str(), "from the second peer");
+  EXPECT_EQ(to_string(a_.recv()), "from the second peer");
   EXPECT_EQ(a_.stats().pipes, 1u);
 }
 
@@ -94,7 +94,7 @@ TEST_P(PairTest, RefusalAppliesOnTheDialingSideToo) {
   ASSERT_TRUE(b_events_.wait_refused()) << b_events_.summary();
   EXPECT_ERRC(b_events_.events(Kind::refused).at(0).reason, errc::peer_limit);
   a_.send("still paired");
-  EXPECT_EQ(b_.recv().str(), "still paired");
+  EXPECT_EQ(to_string(b_.recv()), "still paired");
 }
 
 TEST(PairNoPeerTest, SendWithoutPeerWaitsForOne) {
@@ -121,7 +121,7 @@ TEST(PairNoPeerTest, SendBeforeConnectionIsDelivered) {
   server.listen(url);
   client.dial(url);
   client.send("hello");
-  EXPECT_EQ(server.recv().str(), "hello");
+  EXPECT_EQ(to_string(server.recv()), "hello");
 }
 
 class PairRawTest : public ::testing::TestWithParam<Via> {};
@@ -140,9 +140,9 @@ TEST_P(PairRawTest, RawSocketsPassMessagesThrough) {
   Message m = b.recv();
   EXPECT_EQ(m.str(), "raw");
   EXPECT_TRUE(m.header().empty()) << "PAIR v0 has no header";
-  EXPECT_EQ(b.recv().str(), large);
+  EXPECT_EQ(to_string(b.recv()), large);
   b.send("raw back");
-  EXPECT_EQ(a.recv().str(), "raw back");
+  EXPECT_EQ(to_string(a.recv()), "raw back");
 }
 
 TEST_P(PairRawTest, RawAndCookedInteroperate) {
@@ -153,9 +153,9 @@ TEST_P(PairRawTest, RawAndCookedInteroperate) {
   PipeEventRecorder er(raw), ec(cooked);
   ASSERT_TRUE(connect_via(raw, er, cooked, ec, GetParam()));
   raw.send("from raw");
-  EXPECT_EQ(cooked.recv().str(), "from raw");
+  EXPECT_EQ(to_string(cooked.recv()), "from raw");
   cooked.send("from cooked");
-  EXPECT_EQ(raw.recv().str(), "from cooked");
+  EXPECT_EQ(to_string(raw.recv()), "from cooked");
 }
 
 // A protocol that is nobody's partner but its own, added through the same

@@ -200,7 +200,7 @@ TEST(PipelinePriorityTest, SendFallsToPriorityTwoWhenOneIsFull) {
   EXPECT_EQ(drain_now(rig.second.socket), (std::vector<std::string>{"2", "3", "4"}))
       << "priority 2 gets only what priority 1 had no room for";
   // Once priority 1 has room again it is preferred again.
-  EXPECT_EQ(rig.first.socket.recv().str(), "0");
+  EXPECT_EQ(to_string(rig.first.socket.recv()), "0");
   rig.push.socket.send("5");
   EXPECT_EQ(drain_now(rig.first.socket), (std::vector<std::string>{"1", "5"}));
   EXPECT_TRUE(nothing_waiting(rig.second.socket));
@@ -210,7 +210,7 @@ TEST_P(PipelineTest, SendFallsToPriorityTwoWhenOneIsGone) {
   PriorityRig rig(GetParam());
   ASSERT_TRUE(rig.connected());
   rig.push.socket.send("before");
-  EXPECT_EQ(rig.first.socket.recv().str(), "before");
+  EXPECT_EQ(to_string(rig.first.socket.recv()), "before");
   rig.first.socket.close();
   ASSERT_TRUE(rig.push.events.wait_removed()) << rig.push.events.summary();
   for (int i = 0; i < 3; ++i) rig.push.socket.send("after-" + std::to_string(i));

@@ -97,7 +97,7 @@ TEST_P(NngPubSub, NngPubToSprocketSub) {
   ASSERT_NO_FATAL_FAILURE(pub.open(nng_pub0_open));
   ASSERT_NO_FATAL_FAILURE(connect(sub, events, pub));
   for (const auto& text : kPublished) ASSERT_NO_FATAL_FAILURE(pub.send(text));
-  for (const auto& expected : kMatching) EXPECT_EQ(sub.recv().str(), expected);
+  for (const auto& expected : kMatching) EXPECT_EQ(to_string(sub.recv()), expected);
   std::error_code ec;
   Message extra = sub.try_recv(ec);
   EXPECT_ERRC(ec, errc::would_block) << "unexpected message '" << extra.str() << "'";

@@ -1,20 +1,25 @@
 // REQ (0x30): sends a request to one REP peer (load-balanced by priority)
 // and returns the reply whose id matches. Each context (0: the socket) has
-// at most one request in flight; it is kept (an O(1) clone) so it can be
-// sent again: after resend_interval without a reply, at once when the pipe
-// that carried it goes away, and as soon as a pipe can take it when none
-// could. A reply that arrives for another context waits in that context's
-// slot until it asks.
+// at most one request; its lifecycle is request_state.hpp. The request is
+// kept (an O(1) clone) so it can be sent again: after resend_interval
+// without a reply, at once when the connection that carried it goes away
+// (with resending disabled, that fails the request's recv with
+// connection_reset instead, as NNG does), and as soon as a connection can
+// take it when none could. A reply read by another context's recv is kept
+// for its own context until it asks.
 #include <random>
 #include <unordered_map>
 
 #include "protocols/common/backtrace.hpp"
 #include "protocols/common/routing.hpp"
 #include "protocols/reqrep/reqrep.hpp"
+#include "protocols/reqrep/request_state.hpp"
 #include "sprocket/error.hpp"
 
 namespace sprocket::reqrep {
 namespace {
+
+using State = RequestState;
 
 class ReqHandler final : public ProtocolHandler {
  public:
@@ -31,13 +36,24 @@ class ReqHandler final : public ProtocolHandler {
   void remove_pipe(Pipe& pipe) override {
     lb_.remove(pipe);
     fq_.remove(pipe);
-    // Requests that died with their pipe go out again now, elsewhere.
+    // Requests that died with their connection go out again now, elsewhere
+    // (or fail, when resending is disabled).
     for (auto& [ctx, r] : requests_) {
-      if (r.sent_on == &pipe) {
-        r.sent_on = nullptr;
+      if (r.sent_on != &pipe) continue;
+      r.sent_on = nullptr;
+      if (resending()) {
         resend(ctx, r);
+      } else {
+        r.lifecycle.to(State::failed);
+        host_.cancel_timer(ctx + 1);
       }
     }
+  }
+
+  // Queued copies of requests that died with their connection: remove_pipe()
+  // dealt with each live one already.
+  void reroute(std::vector<Message>& unsent) override {
+    if (!raw_) unsent.clear();
   }
 
   void pipe_readable(Pipe& pipe) override { fq_.set_ready(pipe, true); }
@@ -54,10 +70,7 @@ class ReqHandler final : public ProtocolHandler {
     return raw_ ? make_error_code(errc::not_supported) : std::error_code{};
   }
 
-  void close_context(std::uint32_t ctx) override {
-    abandon(ctx);
-    replies_.erase(ctx);
-  }
+  void close_context(std::uint32_t ctx) override { abandon(ctx); }
 
   std::error_code context_send(Message& m, std::uint32_t ctx) override {
     if (raw_) return routing::send_balanced(lb_, m);  // a device's header passes through
@@ -69,8 +82,11 @@ class ReqHandler final : public ProtocolHandler {
     if (auto ec = routing::send_balanced(lb_, m, &to)) return ec;
     // A new request abandons the context's previous one: its late reply is dropped.
     abandon(ctx);
-    replies_.erase(ctx);
-    requests_[ctx] = Request{id, std::move(copy), to};
+    Request& r = requests_[ctx];
+    r.id = id;
+    r.copy = std::move(copy);
+    r.sent_on = to;
+    r.lifecycle.to(State::sent);
     by_id_[id] = ctx;
     arm_resend(ctx);
     return {};
@@ -78,12 +94,41 @@ class ReqHandler final : public ProtocolHandler {
 
   std::error_code context_recv(Message& m, std::uint32_t ctx) override {
     if (raw_) return recv_raw(m);
-    if (auto it = replies_.find(ctx); it != replies_.end()) {
-      m = std::move(it->second);
-      replies_.erase(it);
-      return {};
+    auto it = requests_.find(ctx);
+    if (it == requests_.end()) return errc::bad_state;
+    switch (it->second.lifecycle.state()) {
+      case State::replied:
+        m = std::move(it->second.reply);
+        finish(it);
+        return {};
+      case State::failed:
+        finish(it);
+        return errc::connection_reset;
+      default:
+        return read_replies(m, ctx);
     }
-    if (!requests_.count(ctx)) return errc::bad_state;
+  }
+
+  void on_timer(std::uint32_t token) override {
+    auto it = requests_.find(token - 1);
+    if (it != requests_.end() && it->second.lifecycle.is(State::sent)) resend(it->first, it->second);
+  }
+
+ private:
+  struct Request {
+    std::uint32_t id = 0;
+    Message copy;             // header and body, shared with what was sent
+    Pipe* sent_on = nullptr;  // sent: the connection that carried the last copy
+    Message reply;            // replied: the reply, for recv
+    detail::Lifecycle<State> lifecycle;
+  };
+  using Requests = std::unordered_map<std::uint32_t, Request>;
+
+  bool resending() const { return host_.resend_interval().count() >= 0; }
+
+  // Reads replies until one for `ctx` comes; replies for other contexts
+  // are kept for them, strays are dropped and counted.
+  std::error_code read_replies(Message& m, std::uint32_t ctx) {
     for (;;) {
       if (auto ec = routing::recv_fair(fq_, m)) return ec;
       // A reply to an end-point REQ carries exactly the id word.
@@ -96,25 +141,19 @@ class ReqHandler final : public ProtocolHandler {
         host_.count_drop();  // a reply to an abandoned request, or a stranger's
         continue;
       }
-      std::uint32_t for_ctx = owner->second;
-      abandon(for_ctx);
+      auto it = requests_.find(owner->second);
       m.clear_header();
-      if (for_ctx == ctx) return {};
-      replies_[for_ctx] = std::move(m);  // another context's: it takes it when it asks
+      if (owner->second == ctx) {
+        finish(it);
+        return {};
+      }
+      Request& r = it->second;  // another context's: it takes it when it asks
+      by_id_.erase(owner);
+      host_.cancel_timer(it->first + 1);
+      r.lifecycle.to(State::replied);
+      r.reply = std::move(m);
     }
   }
-
-  void on_timer(std::uint32_t token) override {
-    auto it = requests_.find(token - 1);
-    if (it != requests_.end()) resend(it->first, it->second);
-  }
-
- private:
-  struct Request {
-    std::uint32_t id;
-    Message copy;             // header and body, shared with what was sent
-    Pipe* sent_on = nullptr;  // null: waiting for a writable pipe
-  };
 
   std::error_code recv_raw(Message& m) {
     for (;;) {
@@ -124,29 +163,39 @@ class ReqHandler final : public ProtocolHandler {
     }
   }
 
+  // The request is over (answered, failed or abandoned): back to idle.
+  void finish(Requests::iterator it) {
+    by_id_.erase(it->second.id);
+    host_.cancel_timer(it->first + 1);
+    it->second.lifecycle.to(State::idle);
+    requests_.erase(it);
+  }
+
   void abandon(std::uint32_t ctx) {
     auto it = requests_.find(ctx);
-    if (it == requests_.end()) return;
-    by_id_.erase(it->second.id);
-    requests_.erase(it);
-    host_.cancel_timer(ctx + 1);
+    if (it != requests_.end()) finish(it);
   }
 
   void resend(std::uint32_t ctx, Request& r) {
     Message m = r.copy.clone();
     Pipe* to = nullptr;
-    r.sent_on = routing::send_balanced(lb_, m, &to) ? nullptr : to;
-    if (r.sent_on) arm_resend(ctx);
+    if (routing::send_balanced(lb_, m, &to)) {
+      r.sent_on = nullptr;
+      if (!r.lifecycle.is(State::parked)) r.lifecycle.to(State::parked);
+      return;
+    }
+    r.sent_on = to;
+    r.lifecycle.to(State::sent);
+    arm_resend(ctx);
   }
 
   void resend_parked() {
     for (auto& [ctx, r] : requests_)
-      if (!r.sent_on) resend(ctx, r);
+      if (r.lifecycle.is(State::parked)) resend(ctx, r);
   }
 
   void arm_resend(std::uint32_t ctx) {
-    auto interval = host_.resend_interval();
-    if (interval.count() >= 0) host_.start_timer(ctx + 1, interval);
+    if (resending()) host_.start_timer(ctx + 1, host_.resend_interval());
   }
 
   ProtocolHost& host_;
@@ -154,9 +203,8 @@ class ReqHandler final : public ProtocolHandler {
   std::uint32_t next_id_;
   routing::PriorityList lb_;
   routing::PriorityList fq_;
-  std::unordered_map<std::uint32_t, Request> requests_;  // by context
-  std::unordered_map<std::uint32_t, std::uint32_t> by_id_;  // request id -> context
-  std::unordered_map<std::uint32_t, Message> replies_;  // arrived for a context not asking yet
+  Requests requests_;                                        // by context
+  std::unordered_map<std::uint32_t, std::uint32_t> by_id_;  // id of a sent request -> context
 };
 
 }  // namespace

@@ -92,7 +92,7 @@ TEST(ReqRepBadInputTest, RepDropsMalformedRequestsFromARawReq) {
     raw_req.socket.send(bad.make());
     // Same pipe, so the REP met the bad one first; it must have dropped it.
     raw_req.socket.send(with_words({kIdBit | n}, "legit-" + std::to_string(n)));
-    EXPECT_EQ(rep.socket.recv().str(), "legit-" + std::to_string(n));
+    EXPECT_EQ(to_string(rep.socket.recv()), "legit-" + std::to_string(n));
     EXPECT_EQ(rep.socket.stats().drops, n);
     rep.socket.send("ok-" + std::to_string(n));
     Message reply = raw_req.socket.recv();
@@ -107,7 +107,7 @@ TEST(ReqRepBadInputTest, RepServesExactlyMaxTtlWords) {
   ASSERT_TRUE(connect_via(rep.socket, rep.events, raw_req.socket, raw_req.events, Via::inproc));
   const auto route = hops_then_id(7, kIdBit | 42);  // 8 words: max_ttl 8 allows it
   raw_req.socket.send(with_words(route, "deep but legal"));
-  EXPECT_EQ(rep.socket.recv().str(), "deep but legal");
+  EXPECT_EQ(to_string(rep.socket.recv()), "deep but legal");
   rep.socket.send("answer");
   Message reply = raw_req.socket.recv();
   EXPECT_EQ(header_words(reply), route) << "the reply carries the whole backtrace back";
@@ -173,7 +173,7 @@ TEST_P(ReqRepWireBadInputTest, RepDropsMalformedRequestsAndKeepsTheConnection) {
   const std::string legit = be32(kIdBit | 77) + "legit";
   ASSERT_TRUE(wire.write_all(frame(transport(), legit)));
 
-  EXPECT_EQ(rep.socket.recv().str(), "legit");
+  EXPECT_EQ(to_string(rep.socket.recv()), "legit");
   EXPECT_EQ(rep.socket.stats().drops, bad.size());
   rep.socket.send("answer");
   EXPECT_EQ(read_frame(wire), be32(kIdBit | 77) + "answer");
@@ -207,7 +207,7 @@ TEST_P(ReqBadReplyTest, ReqDropsRepliesItCannotMatch) {
   for (const auto& [what, m] : bad) raw_rep.socket.send(m.clone());
   raw_rep.socket.send(with_words({pipe, id}, "the answer"));
 
-  EXPECT_EQ(req.socket.recv().str(), "the answer");
+  EXPECT_EQ(to_string(req.socket.recv()), "the answer");
   EXPECT_EQ(req.socket.stats().drops, bad.size());
   EXPECT_EQ(req.events.count(PipeEvent::Kind::removed), 0u) << req.events.summary();
 
@@ -218,7 +218,7 @@ TEST_P(ReqBadReplyTest, ReqDropsRepliesItCannotMatch) {
   Message reply("fine");
   ASSERT_TRUE(reply.set_header(again.header()));
   raw_rep.socket.send(std::move(reply));
-  EXPECT_EQ(req.socket.recv().str(), "fine");
+  EXPECT_EQ(to_string(req.socket.recv()), "fine");
 }
 
 }  // namespace

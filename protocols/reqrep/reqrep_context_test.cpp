@@ -189,13 +189,13 @@ TEST(ReqRepContextTest, RepliesReachTheContextThatAsked) {
   Context q1(req.socket), q2(req.socket), r1(rep.socket), r2(rep.socket);
   q1.send("one");
   q2.send("two");
-  EXPECT_EQ(r1.recv().str(), "one");
-  EXPECT_EQ(r2.recv().str(), "two");
+  EXPECT_EQ(to_string(r1.recv()), "one");
+  EXPECT_EQ(to_string(r2.recv()), "two");
   r2.send("re:two");  // answered out of order
   r1.send("re:one");
   // q1 meets q2's reply first: it is kept for q2, not lost or misdelivered.
-  EXPECT_EQ(q1.recv().str(), "re:one");
-  EXPECT_EQ(q2.recv().str(), "re:two");
+  EXPECT_EQ(to_string(q1.recv()), "re:one");
+  EXPECT_EQ(to_string(q2.recv()), "re:two");
   EXPECT_EQ(req.socket.stats().drops, 0u);
 }
 
@@ -233,7 +233,7 @@ TEST(ReqRepContextTest, ClosingAContextCompletesItsPendingRecvWithClosed) {
   asking.send("never answered");
   RecvCompletion req_recv, rep_recv, other_recv;
   asking.async_recv(req_recv.handler());
-  EXPECT_EQ(rep.socket.recv().str(), "never answered") << "the socket itself took the request";
+  EXPECT_EQ(to_string(rep.socket.recv()), "never answered") << "the socket itself took the request";
   waiting.async_recv(rep_recv.handler());
   other.async_recv(other_recv.handler());
 
@@ -255,7 +255,7 @@ TEST(ReqRepContextTest, ClosingAContextCompletesItsPendingRecvWithClosed) {
   req.socket.send("still serving?");
   ASSERT_TRUE(other_recv.wait());
   EXPECT_NO_ERROR(other_recv.ec());
-  EXPECT_EQ(other_recv.take_message().str(), "still serving?");
+  EXPECT_EQ(to_string(other_recv.take_message()), "still serving?");
 }
 
 TEST(ReqRepContextTest, ClosingTheSocketCompletesEveryContextsPendingOperations) {

@@ -115,7 +115,7 @@ TEST_P(RawReqRepTest, RawRepShowsThePipeIdThenTheRequestId) {
   Message reply("world");
   ASSERT_TRUE(reply.set_header(request.header()));
   raw_rep.socket.send(std::move(reply));
-  EXPECT_EQ(req.socket.recv().str(), "world");
+  EXPECT_EQ(to_string(req.socket.recv()), "world");
 
   std::error_code ec;
   raw_rep.socket.send(Message("no route"), ec);
@@ -129,7 +129,7 @@ TEST_P(RawReqRepTest, RawReqSendsTheHeaderItIsGiven) {
   Node raw_req(sprocket::req, {.raw = true}), rep(sprocket::rep);
   ASSERT_TRUE(connect_via(rep.socket, rep.events, raw_req.socket, raw_req.events, GetParam()));
   raw_req.socket.send(with_words({kIdBit | 42}, "question"));
-  EXPECT_EQ(rep.socket.recv().str(), "question");
+  EXPECT_EQ(to_string(rep.socket.recv()), "question");
   rep.socket.send("answer");
   Message reply = raw_req.socket.recv();
   EXPECT_EQ(reply.str(), "answer");
@@ -151,7 +151,7 @@ TEST_P(RawReqRepTest, RequestsCrossTwoDevices) {
 
   for (int i = 0; i < 10; ++i) {
     client.socket.send("request-" + std::to_string(i));
-    EXPECT_EQ(client.socket.recv().str(), "re:request-" + std::to_string(i));
+    EXPECT_EQ(to_string(client.socket.recv()), "re:request-" + std::to_string(i));
   }
   // Several exchanges in flight at once, answered in any order.
   std::vector<std::unique_ptr<Context>> contexts;
@@ -159,7 +159,7 @@ TEST_P(RawReqRepTest, RequestsCrossTwoDevices) {
     contexts.push_back(std::make_unique<Context>(client.socket));
     contexts.back()->send("ctx-" + std::to_string(i));
   }
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(contexts[i]->recv().str(), "re:ctx-" + std::to_string(i));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(to_string(contexts[i]->recv()), "re:ctx-" + std::to_string(i));
 
   // Closing one side of each device makes it return normally.
   front1.socket.close();

@@ -94,7 +94,7 @@ TEST(ReqRepFailoverTest, TwoDataCentres) {
   int served_by[2] = {0, 0};
   for (int i = 0; i < 50; ++i) {
     client.socket.send("p1-" + std::to_string(i));
-    const std::string reply{client.socket.recv().str()};
+    const std::string reply{to_string(client.socket.recv())};
     ASSERT_TRUE(starts_with(reply, "local-")) << "request " << i << " answered by " << reply;
     ASSERT_EQ(reply.substr(8), "p1-" + std::to_string(i));
     ++served_by[reply[6] - '1'];
@@ -133,7 +133,7 @@ TEST(ReqRepFailoverTest, TwoDataCentres) {
   ASSERT_TRUE(client.events.wait_added(added_before + 2)) << client.events.summary();
   for (int i = 0; i < 20; ++i) {
     client.socket.send("p3-" + std::to_string(i));
-    const std::string reply{client.socket.recv().str()};
+    const std::string reply{to_string(client.socket.recv())};
     EXPECT_TRUE(starts_with(reply, "local-")) << "request " << i << " answered by " << reply;
   }
 }

@@ -213,7 +213,7 @@ TEST_P(NngReqRepInteropTest, SprocketReqAgainstNngRep) {
   ASSERT_TRUE(req.events.wait_added()) << req.events.summary();
   for (int i = 0; i < 5; ++i) {
     req.socket.send("q-" + std::to_string(i));
-    EXPECT_EQ(req.socket.recv().str(), "nng:q-" + std::to_string(i));
+    EXPECT_EQ(to_string(req.socket.recv()), "nng:q-" + std::to_string(i));
   }
   EXPECT_EQ(req.socket.stats().drops, 0u);
 }
@@ -240,7 +240,7 @@ TEST(NngReqRepSpreadTest, SprocketReqSpreadsOverTwoNngReps) {
   int by_a = 0, by_b = 0;
   for (int i = 0; i < kRequests; ++i) {
     req.socket.send("q-" + std::to_string(i));
-    const std::string reply{req.socket.recv().str()};
+    const std::string reply{to_string(req.socket.recv())};
     if (reply == "a:q-" + std::to_string(i))
       ++by_a;
     else if (reply == "b:q-" + std::to_string(i))
@@ -298,7 +298,7 @@ TEST_P(NngReqRepInteropTest, SprocketRepBehindAnNngDevice) {
   ASSERT_TRUE(client.events.wait_added());
   for (int i = 0; i < 3; ++i) {
     client.socket.send("sp-" + std::to_string(i));
-    EXPECT_EQ(client.socket.recv().str(), "sprocket:sp-" + std::to_string(i));
+    EXPECT_EQ(to_string(client.socket.recv()), "sprocket:sp-" + std::to_string(i));
   }
   EXPECT_EQ(server.rep.socket.stats().drops, 0u) << "NNG's backtrace was refused";
 }

@@ -98,7 +98,7 @@ TEST_P(NngSurvey, SprocketSurveyorNngRespondent) {
     ASSERT_TRUE(got) << nng_strerror(rv);
     EXPECT_EQ(*got, q);
     ASSERT_NO_FATAL_FAILURE(r.send("answer " + std::to_string(round)));
-    EXPECT_EQ(sv.recv().str(), "answer " + std::to_string(round));
+    EXPECT_EQ(to_string(sv.recv()), "answer " + std::to_string(round));
   }
 }
 
@@ -113,7 +113,7 @@ TEST_P(NngSurvey, NngSurveyorSprocketRespondent) {
   for (int round = 0; round < 3; ++round) {
     const std::string q = "nng survey " + std::to_string(round);
     ASSERT_NO_FATAL_FAILURE(sv.send(q));
-    EXPECT_EQ(r.recv().str(), q);
+    EXPECT_EQ(to_string(r.recv()), q);
     r.send("sprocket answer " + std::to_string(round));
     int rv = 0;
     auto got = sv.recv(rv);
@@ -132,14 +132,14 @@ TEST_P(NngSurvey, NngSurveyorDropsAnswersAfterItsDeadline) {
   ASSERT_NNG_OK(nng_socket_set_ms(sv.get(), NNG_OPT_SURVEYOR_SURVEYTIME, 200));
   ASSERT_NO_FATAL_FAILURE(connect(r, events, sv));
   ASSERT_NO_FATAL_FAILURE(sv.send("short survey"));
-  EXPECT_EQ(r.recv().str(), "short survey");
+  EXPECT_EQ(to_string(r.recv()), "short survey");
   int rv = 0;
   EXPECT_FALSE(sv.recv(rv));
   EXPECT_EQ(rv, NNG_ETIMEDOUT) << nng_strerror(rv);
   r.send("too late");
   ASSERT_NNG_OK(nng_socket_set_ms(sv.get(), NNG_OPT_SURVEYOR_SURVEYTIME, kEventTimeout.count()));
   ASSERT_NO_FATAL_FAILURE(sv.send("second survey"));
-  EXPECT_EQ(r.recv().str(), "second survey");
+  EXPECT_EQ(to_string(r.recv()), "second survey");
   r.send("in time");
   auto got = sv.recv(rv);
   ASSERT_TRUE(got) << nng_strerror(rv);
@@ -174,7 +174,7 @@ TEST_P(MixedRespondents, OneSurveyAnsweredBySprocketNngAndNanomsg) {
   ASSERT_TRUE(events.wait_for(Kind::added, 3)) << events.summary();
 
   sv.send("roll call");
-  EXPECT_EQ(mine.recv().str(), "roll call");
+  EXPECT_EQ(to_string(mine.recv()), "roll call");
   mine.send("sprocket");
   int rv = 0;
   auto q = nng.recv(rv);
@@ -188,7 +188,7 @@ TEST_P(MixedRespondents, OneSurveyAnsweredBySprocketNngAndNanomsg) {
   ASSERT_NO_FATAL_FAILURE(nano.send("nanomsg"));
 
   std::multiset<std::string> got;
-  for (int i = 0; i < 3; ++i) got.insert(std::string(sv.recv().str()));
+  for (int i = 0; i < 3; ++i) got.insert(to_string(sv.recv()));
   EXPECT_EQ(got, (std::multiset<std::string>{"nanomsg", "nng", "sprocket"}));
 }
 

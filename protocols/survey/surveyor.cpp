@@ -1,10 +1,11 @@
 // SURVEYOR (0x62): sends a survey to every respondent and collects the
 // responses that come back before the deadline (survey_deadline, default
-// 1 s). Per context (0: the socket) one survey runs at a time; a new one
-// discards the old one's responses. After the deadline the first recv
-// returns errc::timed_out (a recv pending at the deadline gets it), later
-// ones errc::bad_state, as with no survey at all. Late responses are
-// dropped. Responses that arrive for another context wait in its queue.
+// 1 s). Per context (0: the socket) one survey runs at a time (its
+// lifecycle: survey_state.hpp); a new one discards the old one's responses.
+// After the deadline the first recv returns errc::timed_out (a recv pending
+// at the deadline gets it), later ones errc::bad_state, as with no survey at
+// all. Responses are filed with their survey as they arrive, so late ones
+// are dropped (and counted) then, not when the surveyor next reads.
 #include <deque>
 #include <random>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include "protocols/common/fanout.hpp"
 #include "protocols/common/replier.hpp"
 #include "protocols/common/routing.hpp"
+#include "protocols/survey/survey_state.hpp"
 #include "sprocket/error.hpp"
 #include "sprocket/extension/protocol.hpp"
 
@@ -35,13 +37,20 @@ class SurveyorHandler final : public routing::FanOutHandler {
   }
   void close_context(std::uint32_t ctx) override { end_survey(ctx); }
 
+  void pipe_readable(Pipe& pipe) override {
+    fq_.set_ready(pipe, true);
+    if (!raw_) pull_responses();
+  }
+
   std::error_code context_send(Message& m, std::uint32_t ctx) override {
     if (!raw_) {
       end_survey(ctx);  // a new survey discards the previous one's responses
       std::uint32_t id = (next_id_++ & ~routing::kIdBit) | routing::kIdBit;
       m.clear_header();
       m.push_header_word(id);
-      surveys_[ctx] = Survey{id, State::running, {}};
+      Survey& s = surveys_[ctx];
+      s.id = id;
+      s.lifecycle.to(State::running);
       by_id_[id] = ctx;
       host_.start_timer(ctx + 1, host_.survey_deadline());
     }
@@ -60,8 +69,8 @@ class SurveyorHandler final : public routing::FanOutHandler {
       s.responses.pop_front();
       return {};
     }
-    if (s.state == State::running) return errc::would_block;
-    surveys_.erase(it);  // expired and drained: timed_out once, then bad_state
+    if (s.lifecycle.is(State::running)) return errc::would_block;
+    end_survey(ctx);  // expired and drained: timed_out once, then bad_state
     return errc::timed_out;
   }
 
@@ -69,15 +78,15 @@ class SurveyorHandler final : public routing::FanOutHandler {
     auto it = surveys_.find(token - 1);
     if (it == surveys_.end()) return;
     pull_responses();  // what arrived before the deadline still counts
-    it->second.state = State::expired;
+    it->second.lifecycle.to(State::expired);
     by_id_.erase(it->second.id);
   }
 
  private:
-  enum class State { running, expired };
+  using State = survey::SurveyState;
   struct Survey {
-    std::uint32_t id;
-    State state;
+    std::uint32_t id = 0;
+    detail::Lifecycle<State> lifecycle;
     std::deque<Message> responses;
   };
 
@@ -114,6 +123,7 @@ class SurveyorHandler final : public routing::FanOutHandler {
     auto it = surveys_.find(ctx);
     if (it == surveys_.end()) return;
     by_id_.erase(it->second.id);
+    it->second.lifecycle.to(State::idle);
     surveys_.erase(it);
     host_.cancel_timer(ctx + 1);
   }

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Turns the benchmark programs' output into Markdown tables, CSV, JSON and charts.
 
-    bench_report.py [--out-dir DIR] [--docs-dir DIR] [--command CMD] [--machine TEXT] FILE...
+    bench_report.py [--out-dir DIR] [--docs-dir DIR] [--command CMD] [--machine TEXT]
+                    [--mode TEXT] [--busy-core] [--baseline RESULTS.json] FILE...
 
 FILE: google-benchmark JSON (*.json) and bench_stream JSON lines (*.jsonl);
 see bench_results.py for the formats and how rounds are reduced. Prints one
 table per experiment and transport (rows: pattern, transport, size; columns:
 raw, sprocket, NNG, nanomsg, ZeroMQ, then sprocket's ratio to the best peer
-and to raw), the Message tables, the targets and whether each is met, and
-the tables of bench_radix_tree, bench_codecs and bench_survey(_nng).
+and to raw), what each spends per message (CPU, context switches, system
+calls when counted: bench_cost.py), the idle experiment, the Message tables,
+the targets of issue #12 and whether each is met (bench_targets.py), and the
+tables of bench_radix_tree, bench_codecs and bench_survey(_nng).
 
 With --out-dir, also writes there report.md, results.csv (one line per cell
 and metric), results.json (cells with every round) and, if gnuplot is
@@ -25,18 +28,14 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in tools/lib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_compare  # noqa: E402
+import bench_cost  # noqa: E402
 import bench_plot  # noqa: E402
 import bench_results  # noqa: E402
-
-NAMES = {"raw": "raw", "raw_batched": "raw batched", "mutex_cv": "raw (mutex+cv)",
-         "sprocket": "sprocket", "nng": "NNG", "nanomsg": "nanomsg", "zeromq": "ZeroMQ"}
-PEERS = ["nng", "nanomsg", "zeromq"]  # then any other library found in the input
-BASELINES = ["raw", "raw_batched", "mutex_cv", "sprocket"]
-PATTERNS = {"push_pull": "PUSH/PULL", "pair": "PAIR", "req_rep": "REQ/REP", "pub_sub": "PUB→4 SUB",
-            "many": "PUSH→PULL"}
-TRANSPORTS = ["inproc", "tcp", "ipc", "ws"]
-# Micro benchmarks with tables of their own (their "libraries" are not peers).
-MICRO = {"radix", "codec"}
+import bench_targets  # noqa: E402
+from bench_format import (PATTERNS, PEERS, TRANSPORTS, best_peer, fmt_bytes, fmt_num,  # noqa: E402
+                          fmt_percent, fmt_rate, fmt_seconds, fmt_size, fmt_us, name, peers, ratio,
+                          raw_library)
 
 TITLES = {
     "throughput": "One-way throughput, PUSH→PULL (inproc: the mutex+cv queue as raw): "
@@ -51,42 +50,6 @@ TITLES = {
                "of dialing until the listener has every first message · resident memory per "
                "connection, listener / dialers (VmRSS after − before, ÷ 1000); lower is better",
 }
-
-
-def fmt_num(x):
-    """Three significant digits: 6.00, 36.0, 366."""
-    if x >= 100:
-        return f"{x:.0f}"
-    return f"{x:.1f}" if x >= 10 else f"{x:.2f}"
-
-
-def fmt_rate(x):
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if x >= scale:
-            return f"{fmt_num(x / scale)} {unit}"
-    return fmt_num(x)
-
-
-def fmt_us(us):
-    if us >= 1e6:
-        return f"{fmt_num(us / 1e6)} s"
-    if us >= 1000:
-        return f"{fmt_num(us / 1000)} ms"
-    return f"{fmt_num(us)} µs" if us >= 1 else f"{fmt_num(us * 1000)} ns"
-
-
-def fmt_seconds(s):
-    return fmt_us(s * 1e6)
-
-
-def fmt_percent(x):
-    return f"{100 * x:.1f}%" if x is not None else "?"
-
-
-def fmt_bytes(n):
-    if n is None:
-        return "?"
-    return f"{fmt_num(n / 1024)} KiB" if abs(n) >= 1024 else f"{n:.0f} B"
 
 
 def fmt_spread(cell):
@@ -125,39 +88,6 @@ def fmt_cell(cell):
     return text + fmt_spread(cell) + failure_note(cell)
 
 
-def better(exp):
-    return bench_results.PRIMARY.get(exp, bench_results.DEFAULT_PRIMARY)[1]
-
-
-def peers(results):
-    """The compared libraries: NNG, nanomsg, ZeroMQ, then any other in the input."""
-    others = sorted({k[4] for k in results.cells if k[2] != "-" and k[0] not in MICRO}
-                    - set(PEERS) - set(BASELINES))
-    return PEERS + others
-
-
-def name(lib):
-    return NAMES.get(lib, lib)
-
-
-def best_peer(results, exp, pattern, transport, size):
-    """(library, value) of the best peer in that row, or (None, None)."""
-    found = [(lib, results.value(exp, pattern, transport, size, lib)) for lib in peers(results)]
-    found = [(lib, v) for lib, v in found if v]
-    if not found:
-        return None, None
-    pick = max if better(exp) == "higher" else min
-    return pick(found, key=lambda lv: lv[1])
-
-
-def raw_library(transport):
-    return "mutex_cv" if transport == "inproc" else "raw"
-
-
-def ratio(a, b):
-    return f"{a / b:.2f}×" if a and b else "—"
-
-
 def comparison_table(results, exp, transport):
     keys = sorted({(k[1], k[3]) for k in results.cells if k[0] == exp and k[2] == transport},
                   key=lambda pk: (list(PATTERNS).index(pk[0]) if pk[0] in PATTERNS else 9, pk[1]))
@@ -183,13 +113,6 @@ def comparison_table(results, exp, transport):
         row.append(ratio(mine, results.value(exp, pattern, transport, size, raw)))
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
-
-
-def fmt_size(n):
-    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= scale and n % scale == 0:
-            return f"{n // scale} {unit}"
-    return f"{n} B"
 
 
 def message_table(results, exp):
@@ -284,54 +207,6 @@ def survey_table(results):
     return "\n".join(lines)
 
 
-# The targets (issue #7): (text, experiment, [(pattern, transport, size)],
-# reference library, factor). Met when sprocket's primary figure is at least
-# factor × the reference's (throughput, fanout) or at most it (latency p50,
-# connect time), in every row listed.
-TARGETS = [
-    ("tcp 64 B throughput ≥ 2× ZeroMQ", "throughput", [("push_pull", "tcp", 64)], "zeromq", 2.0),
-    ("tcp 1 MiB throughput ≥ 0.8× raw", "throughput", [("push_pull", "tcp", 1 << 20)], "raw", 0.8),
-    ("tcp 64 B latency p50 ≤ 1.5× raw (PAIR and REQ/REP)", "latency",
-     [("pair", "tcp", 64), ("req_rep", "tcp", 64)], "raw", 1.5),
-    ("inproc 64 B throughput ≥ 2× ZeroMQ inproc", "throughput", [("push_pull", "inproc", 64)], "zeromq", 2.0),
-    ("PUB→4 SUB (tcp, 64 B) delivered per subscriber ≥ ZeroMQ", "fanout", [("pub_sub", "tcp", 64)],
-     "zeromq", 1.0),
-    ("1000 connections (tcp) ≤ 2× raw's time", "connect", [("many", "tcp", 1000)], "raw", 2.0),
-]
-
-
-def fmt_primary(exp, v):
-    if exp in ("throughput", "fanout"):
-        return f"{fmt_rate(v)} msg/s"
-    return fmt_seconds(v) if exp == "connect" else fmt_us(v)
-
-
-def evaluate_target(results, target):
-    text, exp, rows_wanted, ref, factor = target
-    rows, met = [], True
-    for pattern, transport, size in rows_wanted:
-        where = f"{PATTERNS.get(pattern, pattern)} {fmt_size(size)}" if exp == "latency" else fmt_size(size)
-        if exp == "connect":
-            where = f"{size} connections"
-        mine = results.value(exp, pattern, transport, size, "sprocket")
-        theirs = results.value(exp, pattern, transport, size, ref)
-        if not mine or not theirs:
-            return {"target": text, "met": None, "detail": f"not measured: {where}"}
-        ok = mine >= factor * theirs if better(exp) == "higher" else mine <= factor * theirs
-        met = met and ok
-        rows.append(f"{where}: {fmt_primary(exp, mine)} vs {fmt_primary(exp, theirs)} ({mine / theirs:.2f}×)")
-    return {"target": text, "met": met, "detail": "; ".join(rows)}
-
-
-def targets_table(results):
-    lines = ["### Targets", "", "| target | sprocket vs reference (ratio) | met |", "|---|---|:-:|"]
-    evaluated = [evaluate_target(results, t) for t in TARGETS]
-    for e in evaluated:
-        met = {True: "yes", False: "**no**", None: "n/a"}[e["met"]]
-        lines.append(f"| {e['target']} | {e['detail']} | {met} |")
-    return "\n".join(lines), evaluated
-
-
 def problems(results):
     lines = []
     for key, cell in sorted(results.cells.items()):
@@ -355,6 +230,8 @@ def build_report(results, args):
         out.append(f"- Date: {results.context['date']}")
     out.append(f"- Rounds: {len(rounds)}; each figure is the median over the rounds, ±NN% half "
                "the range over the rounds relative to the median")
+    if args.mode:
+        out.append(f"- Mode: {args.mode}")
     if results.missing:
         out.append(f"- Peers not built: {'; '.join(results.missing)}")
     out += ["", "Ratios are sprocket ÷ the other library of the figure shown (msg/s; p50; "
@@ -366,7 +243,12 @@ def build_report(results, args):
             out += [f"**{exp}**: {TITLES[exp]}.", ""]
         for table in tables:
             out += [table, ""]
-    targets, evaluated = targets_table(results)
+    out += bench_cost.cost_section(results)
+    out += bench_cost.syscall_section(results)
+    out += bench_cost.idle_table(results)
+    if args.baseline:
+        out += bench_compare.comparison(results, args.baseline, args.baseline_label or args.baseline)
+    targets, evaluated = bench_targets.targets_table(results, args.busy_core)
     out += [targets, ""]
     for exp in ("message_create", "message_clone", "message_wrap"):
         table = message_table(results, exp)
@@ -416,6 +298,11 @@ def main():
     ap.add_argument("--docs-dir", help="also copy the charts here")
     ap.add_argument("--command", help="the command that produced the results")
     ap.add_argument("--machine", help="a line describing the machine")
+    ap.add_argument("--mode", help="a line describing how the run differs from a normal one")
+    ap.add_argument("--baseline", help="an earlier run's results.json: adds a table of this run ÷ that one")
+    ap.add_argument("--baseline-label", help="what to call the earlier run in that table")
+    ap.add_argument("--busy-core", action="store_true",
+                    help="the run had a core kept busy (tools/bench.sh --busy-core): evaluates that target")
     args = ap.parse_args()
 
     results = bench_results.load(args.files)

@@ -29,9 +29,10 @@ TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 # The metric that stands for a cell, per experiment, and which way is better.
 # fanout: messages/s delivered per subscriber (the median of the subscribers);
 # connect: seconds until every connection's first message has arrived.
+# idle: CPU of both ends of an idle connection, % of one core.
 PRIMARY = {"throughput": ("msgs_per_s", "higher"), "latency": ("p50_us", "lower"),
            "fanout": ("msgs_per_s", "higher"), "connect": ("time_s", "lower"),
-           "survey": ("p50_us", "lower")}
+           "survey": ("p50_us", "lower"), "idle": ("cpu_percent", "lower")}
 DEFAULT_PRIMARY = ("time_s", "lower")
 
 
@@ -101,9 +102,16 @@ def split_name(name):
     return None
 
 
+def is_cost_metric(key):
+    """What a cell spent per message: cpu_us_per_msg (µs per message = CPU s per million),
+    its user/sys and per-side parts, csw_per_msg, ivcsw_per_msg, syscalls[_<group>]_per_msg,
+    and cores (CPU ÷ wall time)."""
+    return key.endswith("_per_msg") or key == "cores"
+
+
 def gbench_values(entry):
     """The figures of one google-benchmark iteration entry, in this module's metrics."""
-    v = {}
+    v = {k: x for k, x in entry.items() if is_cost_metric(k) and isinstance(x, (int, float))}
     if "items_per_second" in entry and entry["name"].startswith("throughput/"):
         v["msgs_per_s"] = entry["items_per_second"]
         v["bytes_per_s"] = entry.get("bytes_per_second", 0.0)
@@ -164,6 +172,7 @@ def stream_values(obj):
     for k in ("p50_us", "p99_us", "mean_us"):
         if k in obj:
             v[k] = obj[k]
+    v.update({k: x for k, x in obj.items() if is_cost_metric(k) and isinstance(x, (int, float))})
     return v
 
 

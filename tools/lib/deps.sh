@@ -9,12 +9,21 @@
 
 SPROCKET_DEPS=(
   cmake ninja-build g++ pkg-config                 # toolchain
+  dpkg-dev file doxygen                            # Debian packages (cpack), API reference
   libasio-dev libfmt-dev libssl-dev                # the library
   libgtest-dev libbenchmark-dev                    # tests and benchmarks
   nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers
   perl libnanomsg-raw-perl                         # a binding run on libnanomsg.so.5
   gnuplot-nox                                      # benchmark plots
 )
+
+# For the tests of the JavaScript client and the browser test of the
+# live-notifications demo (tools/test.sh adds them when it runs the Release
+# build, the one that runs those tests). Debian 12's nodejs is Node 18; a
+# Node already installed as the `nodejs` package (20 from NodeSource on the
+# project's machines) is kept. node-ws is the `ws` package for Node,
+# node-typescript checks the client's type declarations.
+SPROCKET_JS_TEST_DEPS=(nodejs node-ws node-typescript chromium chromium-driver)
 
 # Prints, one per line, the packages among "$@" that are not installed.
 sprocket_missing_packages() {

@@ -31,9 +31,11 @@ struct Bound {
 /// Names bound in this process, and dials waiting for a name.
 class Directory {
  public:
+  // Never destroyed: sockets (and so their endpoints) may outlive static
+  // destruction order.
   static Directory& instance() {
-    static Directory d;
-    return d;
+    static auto* d = new Directory;
+    return *d;
   }
 
   std::error_code bind(const std::string& name, const std::shared_ptr<Bound>& b) {

@@ -34,9 +34,9 @@ TEST_F(InprocTest, DialBeforeListenConnectsWhenListenerAppears) {
   ASSERT_TRUE(a_events_.wait_added()) << a_events_.summary();
   ASSERT_TRUE(b_events_.wait_added()) << b_events_.summary();
   b_.send("late listener");
-  EXPECT_EQ(a_.recv().str(), "late listener");
+  EXPECT_EQ(to_string(a_.recv()), "late listener");
   a_.send("reply");
-  EXPECT_EQ(b_.recv().str(), "reply");
+  EXPECT_EQ(to_string(b_.recv()), "reply");
 }
 
 TEST_F(InprocTest, DialWithDefaultBackoffBeforeListenConnects) {
@@ -44,7 +44,7 @@ TEST_F(InprocTest, DialWithDefaultBackoffBeforeListenConnects) {
   a_.listen(url_);
   ASSERT_TRUE(a_events_.wait_added()) << a_events_.summary();
   b_.send("default backoff");
-  EXPECT_EQ(a_.recv().str(), "default backoff");
+  EXPECT_EQ(to_string(a_.recv()), "default backoff");
 }
 
 TEST_F(InprocTest, WaitConnectedDialReturnsConnected) {
@@ -53,7 +53,7 @@ TEST_F(InprocTest, WaitConnectedDialReturnsConnected) {
   std::error_code ec;
   b_.try_send("connected at once", ec);  // PAIR would refuse with no peer
   ASSERT_NO_ERROR(ec);
-  EXPECT_EQ(a_.recv().str(), "connected at once");
+  EXPECT_EQ(to_string(a_.recv()), "connected at once");
 }
 
 TEST_F(InprocTest, LargeWrappedMessageCrossesWithoutCopy) {
@@ -125,9 +125,9 @@ TEST_F(InprocTest, ListenerSocketClosingRemovesPeerPipeAndDialerReconnects) {
   ASSERT_TRUE(b_events_.wait_added(2)) << b_events_.summary();
   EXPECT_NE(b_events_.events(Kind::added).at(1).pipe_id, first_pipe) << "a new pipe, a new id";
   b_.send("to the new listener");
-  EXPECT_EQ(c.recv().str(), "to the new listener");
+  EXPECT_EQ(to_string(c.recv()), "to the new listener");
   c.send("back");
-  EXPECT_EQ(b_.recv().str(), "back");
+  EXPECT_EQ(to_string(b_.recv()), "back");
   EXPECT_GE(b_.stats().pipes_added, 2u);
 }
 
@@ -143,7 +143,7 @@ TEST_F(InprocTest, ClosedListenerHandleRemovesPeerAndRelistenReconnects) {
   a_.listen(url_);
   ASSERT_TRUE(a_events_.wait_added(2)) << a_events_.summary();
   b_.send("same socket, new listener");
-  EXPECT_EQ(a_.recv().str(), "same socket, new listener");
+  EXPECT_EQ(to_string(a_.recv()), "same socket, new listener");
 }
 
 TEST_F(InprocTest, ClosedDialerStopsAndRemovesPipe) {
@@ -181,7 +181,7 @@ TEST_F(InprocTest, DialerSideCloseAlsoLetsListenerDrain) {
   ASSERT_TRUE(connect(a_, a_events_, b_, b_events_, url_));
   for (int i = 0; i < 3; ++i) b_.send(std::to_string(i));
   b_.close();
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(a_.recv().str(), std::to_string(i));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(to_string(a_.recv()), std::to_string(i));
 }
 
 TEST(InprocNamesTest, DistinctNamesAreIndependent) {
@@ -192,8 +192,8 @@ TEST(InprocNamesTest, DistinctNamesAreIndependent) {
   ASSERT_TRUE(connect(l2, e2, d2, f2, unique_inproc_name("two")));
   d1.send("one");
   d2.send("two");
-  EXPECT_EQ(l1.recv().str(), "one");
-  EXPECT_EQ(l2.recv().str(), "two");
+  EXPECT_EQ(to_string(l1.recv()), "one");
+  EXPECT_EQ(to_string(l2.recv()), "two");
 }
 
 }  // namespace

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <asio/local/stream_protocol.hpp>
+#include <fmt/format.h>
 
+#include "error_detail.hpp"
 #include "transports/stream/endpoints.hpp"
 
 namespace sprocket {
@@ -40,9 +42,14 @@ struct IpcTraits {
   static constexpr stream::Framing framing = stream::Framing::ipc;
 
   static Address parse(const Url& url, bool, std::error_code& ec) {
-    if (url.address.empty() || url.address.size() > kMaxPath ||
-        url.address.find('\0') != std::string::npos)
+    if (url.address.size() > kMaxPath) {
+      detail::set_error_detail(fmt::format("the path is {} bytes long, more than a unix socket's {}",
+                                           url.address.size(), kMaxPath));
       ec = errc::invalid_address;
+    } else if (url.address.find('\0') != std::string::npos) {
+      detail::set_error_detail("the path holds a NUL byte");
+      ec = errc::invalid_address;
+    }
     return {url.address};
   }
 
@@ -69,7 +76,10 @@ struct IpcTraits {
     acceptor.open(Unix(), ec);
     if (!ec) acceptor.bind(Unix::endpoint(a.path), ec);
     if (!ec) acceptor.listen(4096, ec);
-    if (ec.value() == ENOENT) return errc::invalid_address;  // a missing directory
+    if (ec.value() == ENOENT) {
+      detail::set_error_detail("the directory of " + a.path + " does not exist");
+      return errc::invalid_address;
+    }
     return stream::map_io_error(ec);
   }
 
@@ -82,8 +92,8 @@ struct IpcTraits {
   static void start_connection(Unix::socket socket, std::shared_ptr<SocketPort> port, std::string,
                                const Address& a, bool, LinkHandler done) {
     // Unix sockets have no useful peer name: both ends are the path.
-    stream::start_sp_connection<IpcTraits>(std::move(socket), std::move(port), "ipc://" + a.path,
-                                           std::move(done));
+    stream::start_sp_connection(std::move(socket), framing, std::move(port), "ipc://" + a.path,
+                                std::move(done));
   }
 
   static std::string describe(const Unix::socket& socket) {

@@ -15,10 +15,10 @@
 #pragma once
 
 #include <chrono>
-#include <future>
 #include <memory>
 #include <mutex>
 
+#include <asio/bind_executor.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
@@ -26,19 +26,6 @@
 #include "transports/stream/connection.hpp"
 
 namespace sprocket::stream {
-
-template <class Traits>
-ConnectionConfig make_config(const SocketPort& port, std::string peer) {
-  return {Traits::framing, port.protocol_id(), std::move(peer), port.handshake_timeout()};
-}
-
-/// start_connection() for transports that use the SP stream Connection.
-template <class Traits, class Socket>
-void start_sp_connection(Socket socket, std::shared_ptr<SocketPort> port, std::string peer,
-                         LinkHandler done) {
-  auto config = make_config<Traits>(*port, std::move(peer));
-  Connection<Socket>::start(std::move(socket), std::move(port), std::move(config), std::move(done));
-}
 
 /// Maps the I/O error of a failed attempt onto sprocket's codes.
 inline std::error_code attempt_error(std::error_code ec) { return map_io_error(ec); }
@@ -102,14 +89,18 @@ class StreamListener final : public TransportListener {
   using Socket = typename Traits::protocol_type::socket;
   using OnLink = std::shared_ptr<detail::UniqueFunction<void(std::error_code, PeerLink)>>;
 
-  // Shared with the accept loop, which may outlive this object briefly.
+  // Shared with the accept loop, which may outlive this object briefly. The
+  // mutex guards the acceptor and the retry timer: close() shuts them from
+  // any thread at once, instead of waiting for the loop's strand (close()
+  // never blocks, and the port is free when it returns).
   struct State {
     State(const asio::any_io_executor& ex, typename Traits::Address a)
         : strand(asio::make_strand(ex)), acceptor(strand), retry(strand), address(std::move(a)) {}
     asio::strand<asio::any_io_executor> strand;
+    std::mutex mu;
     Acceptor acceptor;
     asio::steady_timer retry;
-    bool closed = false;  // on the strand
+    bool closed = false;
     const typename Traits::Address address;
   };
 
@@ -123,6 +114,7 @@ class StreamListener final : public TransportListener {
   ~StreamListener() override { close(); }
 
   std::error_code bind() override {
+    std::lock_guard lock(state_->mu);
     auto ec = Traits::bind(state_->acceptor, address_);
     if (!ec) {
       bound_ = true;
@@ -146,42 +138,31 @@ class StreamListener final : public TransportListener {
   void close() override {
     if (!bound_) return;
     bound_ = false;
-    auto done = std::make_shared<std::promise<void>>();
-    auto closed = done->get_future();
-    asio::post(state_->strand, [state = state_, done] {
-      state->closed = true;
+    {
+      std::lock_guard lock(state_->mu);
+      state_->closed = true;
       std::error_code ignored;
-      state->acceptor.close(ignored);
-      state->retry.cancel();
-      done->set_value();
-    });
-    // Wait (briefly, bounded) until the port is released, so that listening
-    // on it again right after close() works.
-    if (!state_->strand.running_in_this_thread()) closed.wait_for(std::chrono::seconds(1));
+      state_->acceptor.close(ignored);  // a pending accept completes with operation_aborted
+      state_->retry.cancel();
+    }
     Traits::unbind(address_);
   }
 
  private:
   static void accept_next(std::shared_ptr<State> state, std::weak_ptr<SocketPort> weak_port,
                           EndpointOptions options, OnLink cb) {
-    if (state->closed) return;
     auto port = weak_port.lock();
     if (!port) return;
+    std::lock_guard lock(state->mu);
+    if (state->closed) return;
     state->acceptor.async_accept(
         asio::any_io_executor(asio::make_strand(port->executor())),
-        [state, weak_port, options, cb](std::error_code ec, Socket socket) {
-          if (state->closed || ec == asio::error::operation_aborted) return;
+        asio::bind_executor(state->strand, [state, weak_port, options, cb](std::error_code ec,
+                                                                          Socket socket) {
+          if (ec == asio::error::operation_aborted) return;
           auto port = weak_port.lock();
           if (!port) return;
-          if (ec) {
-            // Out of descriptors or similar: say so, breathe, go on accepting.
-            (*cb)(ec, PeerLink{});
-            state->retry.expires_after(std::chrono::milliseconds(100));
-            state->retry.async_wait([state, weak_port, options, cb](std::error_code e) {
-              if (!e) accept_next(state, weak_port, options, cb);
-            });
-            return;
-          }
+          if (ec) return retry_later(state, weak_port, options, cb, ec);
           Traits::configure(socket, options);
           auto peer = Traits::describe(socket);
           Traits::start_connection(std::move(socket), port, std::move(peer), state->address, false,
@@ -189,7 +170,19 @@ class StreamListener final : public TransportListener {
                                      (*cb)(e, std::move(link));
                                    });
           accept_next(state, weak_port, options, cb);
-        });
+        }));
+  }
+
+  // Out of descriptors or similar: say so, breathe, go on accepting.
+  static void retry_later(std::shared_ptr<State> state, std::weak_ptr<SocketPort> weak_port,
+                          EndpointOptions options, OnLink cb, std::error_code ec) {
+    (*cb)(ec, PeerLink{});
+    std::lock_guard lock(state->mu);
+    if (state->closed) return;
+    state->retry.expires_after(std::chrono::milliseconds(100));
+    state->retry.async_wait([state, weak_port, options, cb](std::error_code e) {
+      if (!e) accept_next(state, weak_port, options, cb);
+    });
   }
 
   const typename Traits::Address address_;

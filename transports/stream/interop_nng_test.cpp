@@ -158,7 +158,7 @@ TEST_P(StreamNngInterop, OversizeFromNngDropsTheConnection) {
   ASSERT_TRUE(events_.wait_added(2)) << events_.summary();
   char small[] = "small";
   ASSERT_NNG_OK(nng_send(nng_.get(), small, 5, 0));
-  EXPECT_EQ(sock_.recv().str(), "small");
+  EXPECT_EQ(to_string(sock_.recv()), "small");
 }
 
 // ------------------------------------------------------------------ wrong protocol

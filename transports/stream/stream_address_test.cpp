@@ -29,9 +29,9 @@ class StreamAddressTest : public ::testing::Test {
     ASSERT_TRUE(a_events_.wait_added()) << url << ": " << a_events_.summary();
     ASSERT_TRUE(b_events_.wait_added()) << url << ": " << b_events_.summary();
     b_.send("to " + url);
-    EXPECT_EQ(a_.recv().str(), "to " + url);
+    EXPECT_EQ(to_string(a_.recv()), "to " + url);
     a_.send("from " + url);
-    EXPECT_EQ(b_.recv().str(), "from " + url);
+    EXPECT_EQ(to_string(b_.recv()), "from " + url);
   }
 
   Socket a_{sprocket::pair};

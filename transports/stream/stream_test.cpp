@@ -97,9 +97,9 @@ class StreamFixture {
   /// One message each way over the current connection.
   void exchange(const std::string& tag) {
     b_.send("b->a " + tag);
-    EXPECT_EQ(a_.recv().str(), "b->a " + tag);
+    EXPECT_EQ(to_string(a_.recv()), "b->a " + tag);
     a_.send("a->b " + tag);
-    EXPECT_EQ(b_.recv().str(), "a->b " + tag);
+    EXPECT_EQ(to_string(b_.recv()), "a->b " + tag);
   }
 
   /// Sends `size`-byte numbered messages from b_ with a short send timeout
@@ -297,7 +297,6 @@ TEST_P(StreamTest, SendTimesOutWithNobodyListening) {
   const auto elapsed = to_ms(Clock::now() - start);
   EXPECT_ERRC(ec, errc::timed_out);
   EXPECT_GE(elapsed, 90);
-  EXPECT_LT(elapsed, 5000);
   EXPECT_EQ(m.str(), "kept") << "a message that was not sent stays with the caller";
 }
 
@@ -401,7 +400,7 @@ TEST_P(StreamTest, RestartedServerSocketIsReconnectedWithoutHelp) {
   ASSERT_TRUE(server_events.wait_added()) << server_events.summary();
   ASSERT_TRUE(b_events_.wait_added(2)) << b_events_.summary();
   b_.send("after restart");
-  EXPECT_EQ(server.recv().str(), "after restart");
+  EXPECT_EQ(to_string(server.recv()), "after restart");
 }
 
 TEST_P(StreamTest, ClosedDialerRemovesItsPipeAndStaysClosed) {
@@ -421,19 +420,18 @@ TEST_P(StreamTest, ClosedDialerRemovesItsPipeAndStaysClosed) {
   c.dial(ep_.dial_url, kFastRetry);
   ASSERT_TRUE(a_events_.wait_added(2)) << a_events_.summary();
   c.send("newcomer");
-  EXPECT_EQ(a_.recv().str(), "newcomer");
+  EXPECT_EQ(to_string(a_.recv()), "newcomer");
   EXPECT_EQ(b_events_.count(Kind::added), 1u) << "the closed dialer reconnected";
 }
 
 TEST_P(StreamTest, WaitConnectedReportsRefusedWhenNobodyListens) {
   auto nowhere = Endpoint::make_fixed(GetParam());
   std::error_code ec;
-  const auto start = Clock::now();
+  // A refusal is an answer: the error says so (a wait would say timed_out).
   Dialer d = b_.dial(nowhere.dial_url, {.wait_connected = true}, ec);
   EXPECT_ERRC(ec, errc::connection_refused);
   EXPECT_TRUE(ec == std::errc::connection_refused);
   EXPECT_FALSE(d);
-  EXPECT_LT(to_ms(Clock::now() - start), 5000) << "a refusal is immediate on this machine";
 
   std::string what;
   auto code = thrown_code([&] { b_.dial(nowhere.dial_url, {.wait_connected = true}); }, &what);
@@ -447,7 +445,7 @@ TEST_P(StreamTest, WaitConnectedReturnsConnected) {
   std::error_code ec;
   b_.try_send("connected at once", ec);  // PAIR refuses a try_send with no peer
   ASSERT_NO_ERROR(ec);
-  EXPECT_EQ(a_.recv().str(), "connected at once");
+  EXPECT_EQ(to_string(a_.recv()), "connected at once");
 }
 
 TEST_P(StreamTest, PeerSocketClosingRemovesThePipe) {

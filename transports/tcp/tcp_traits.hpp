@@ -9,6 +9,7 @@
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include "error_detail.hpp"
 #include "transports/stream/address.hpp"
 #include "transports/stream/endpoints.hpp"
 
@@ -31,7 +32,13 @@ struct TcpTraits {
       return a;
     }
     if (a.host == "*") a.host.clear();
-    if (!listen && (a.host.empty() || a.port == 0)) ec = errc::invalid_address;
+    if (!listen && a.host.empty()) {
+      detail::set_error_detail("dial needs a host (only listen takes * or an empty host)");
+      ec = errc::invalid_address;
+    } else if (!listen && a.port == 0) {
+      detail::set_error_detail("dial needs a port other than 0 (only listen picks one)");
+      ec = errc::invalid_address;
+    }
     return a;
   }
 
@@ -41,9 +48,13 @@ struct TcpTraits {
     auto handler = std::make_shared<decltype(done)>(std::move(done));
     resolver->async_resolve(
         a.host, std::to_string(a.port), asio::ip::tcp::resolver::numeric_service,
-        [&socket, resolver, handler](std::error_code ec,
-                                     asio::ip::tcp::resolver::results_type results) {
-          if (ec) return (*handler)(errc::invalid_address);
+        [&socket, resolver, handler, host = a.host](std::error_code ec,
+                                                    asio::ip::tcp::resolver::results_type results) {
+          if (ec) {
+            // Read by the dialer on this thread, within this call (endpoint.cpp).
+            detail::set_error_detail("host not found: " + host);
+            return (*handler)(errc::invalid_address);
+          }
           asio::async_connect(socket, results,
                               [resolver, handler](std::error_code ec, const auto&) {
                                 (*handler)(ec);
@@ -70,6 +81,7 @@ struct TcpTraits {
                                         asio::ip::tcp::resolver::passive,
                                     ec);
     if (ec || results.empty()) {
+      detail::set_error_detail("host not found: " + a.host);
       ec = errc::invalid_address;
       return endpoint;
     }
@@ -86,7 +98,10 @@ struct TcpTraits {
     // A deep backlog: a thousand dialers arriving at once must not meet
     // the kernel's one-second SYN retry.
     if (!ec) acceptor.listen(4096, ec);
-    if (ec.value() == EADDRNOTAVAIL) return errc::invalid_address;  // not an address of this machine
+    if (ec.value() == EADDRNOTAVAIL) {  // not an address of this machine
+      detail::set_error_detail(endpoint.address().to_string() + " is not an address of this machine");
+      return errc::invalid_address;
+    }
     return stream::map_io_error(ec);
   }
 
@@ -100,8 +115,8 @@ struct TcpTraits {
 
   static void start_connection(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port, std::string peer,
                                const Address&, bool, LinkHandler done) {
-    stream::start_sp_connection<TcpTraits>(std::move(socket), std::move(port), std::move(peer),
-                                    std::move(done));
+    stream::start_sp_connection(std::move(socket), framing, std::move(port), std::move(peer),
+                                std::move(done));
   }
 
   static std::string describe(const asio::ip::tcp::socket& socket) {

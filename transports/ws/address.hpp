@@ -13,6 +13,8 @@ struct WsAddress {
   TcpAddress tcp;
   std::string host;  // as written, for the Host header
   std::string path;  // "/" when the URL has none
+  bool send_text = false;  // the dialer's EndpointOptions::ws_send_text
+  bool recv_text = false;  // ... and ws_recv_text
 };
 
 /// Splits the URL into its tcp part and its path; errc::invalid_address
@@ -25,7 +27,10 @@ inline WsAddress parse_address(const Url& url, bool listen, std::error_code& ec)
   a.host = std::string(rest.substr(0, slash));
   Url tcp_url{url.text, "tcp", a.host};
   a.tcp = TcpTraits::parse(tcp_url, listen, ec);
-  if (a.path.find_first_of(" \r\n") != std::string::npos) ec = errc::invalid_address;
+  if (a.path.find_first_of(" \r\n") != std::string::npos) {
+    detail::set_error_detail("the path holds a space, CR or LF");
+    ec = errc::invalid_address;
+  }
   return a;
 }
 

@@ -21,6 +21,7 @@ enum Opcode : std::uint8_t {
 inline constexpr std::uint16_t kCloseNormal = 1000;
 inline constexpr std::uint16_t kCloseProtocolError = 1002;
 inline constexpr std::uint16_t kCloseUnsupportedData = 1003;
+inline constexpr std::uint16_t kCloseInvalidData = 1007;  // e.g. a close reason that is not UTF-8
 inline constexpr std::uint16_t kCloseTooBig = 1009;
 
 struct FrameHeader {

@@ -44,22 +44,24 @@ void refuse(std::shared_ptr<Reception> r, std::string_view status, std::error_co
                     });
 }
 
-// The route's socket takes the connection: WsConnection checks the request
+// The route's socket takes the connection: its ws wire checks the request
 // against its protocol and answers, then the link or the refusal goes to
 // the route's listener.
 void hand_over(std::shared_ptr<Reception> r, const Route& route, const std::string& path,
                std::shared_ptr<SocketPort> port, std::string received) {
   TcpTraits::configure(r->socket, route.options);
   std::error_code ec;
-  auto config = make_config(*port, false, {}, path, r->peer, ec);
+  auto config = make_config(*port, Side::server, {}, path, ec);
+  config.send_text = route.options.ws_send_text;
+  config.recv_text = route.options.ws_recv_text;
   auto inbox = route.inbox;
   if (ec) {
     std::error_code ignored;
     r->socket.close(ignored);
     return inbox->deliver(ec, PeerLink{nullptr, nullptr, 0, r->peer});
   }
-  WsConnection::start(
-      std::move(r->socket), std::move(port), std::move(config),
+  start_connection(
+      std::move(r->socket), std::move(port), std::move(config), r->peer,
       [inbox](std::error_code e, PeerLink link) { inbox->deliver(e, std::move(link)); },
       std::move(received));
 }
@@ -100,7 +102,7 @@ asio::awaitable<void> receive(std::shared_ptr<Reception> r) {
     refuse(r, request.error.empty() ? "404 Not Found" : request.error, errc::protocol_error);
     co_return;
   }
-  // WsConnection runs the rest of the handshake under its own timer.
+  // The connection runs the rest of the handshake under its own timer.
   r->timer.cancel();
   hand_over(r, *route, request.path, std::move(port), std::move(head));
 }

@@ -1,8 +1,8 @@
 #include "transports/ws/server.hpp"
 
-#include <future>
 #include <vector>
 
+#include <asio/bind_executor.hpp>
 #include <asio/post.hpp>
 
 #include "transports/ws/reception.hpp"
@@ -57,13 +57,15 @@ std::shared_ptr<WsServer> WsServer::add(const WsAddress& address, Route route,
       }
     }
   }
-  // Not served yet: bind a new server. Nothing else touches its acceptor
-  // before accept_next() below.
+  // Not served yet: bind a new server.
   auto server = std::make_shared<WsServer>(ex, endpoint.port());
-  ec = TcpTraits::bind_endpoint(server->acceptor_, endpoint);
-  if (ec) return nullptr;
-  std::error_code ignored;
-  server->key_ = server->acceptor_.local_endpoint(ignored);
+  {
+    std::lock_guard accept_lock(server->accept_mu_);
+    ec = TcpTraits::bind_endpoint(server->acceptor_, endpoint);
+    if (ec) return nullptr;
+    std::error_code ignored;
+    server->key_ = server->acceptor_.local_endpoint(ignored);
+  }
   server->port_ = server->key_.port();
   server->routes_.emplace(address.path, std::move(route));
   r.servers[server->key_] = server;
@@ -83,20 +85,14 @@ void WsServer::remove(const std::string& path) {
   }
   auto it = r.servers.find(key_);
   if (it != r.servers.end() && it->second.lock().get() == this) r.servers.erase(it);
-  if (strand_.running_in_this_thread()) return stop();
-  auto done = std::make_shared<std::promise<void>>();
-  auto stopped = done->get_future();
-  asio::post(strand_, [self = shared_from_this(), done] {
-    self->stop();
-    done->set_value();
-  });
-  stopped.wait_for(std::chrono::seconds(1));
+  stop();
 }
 
 void WsServer::stop() {
+  std::lock_guard lock(accept_mu_);
   stopped_ = true;
   std::error_code ignored;
-  acceptor_.close(ignored);
+  acceptor_.close(ignored);  // a pending accept completes with operation_aborted
   retry_.cancel();
 }
 
@@ -128,23 +124,28 @@ void WsServer::refuse_unrouted(std::error_code reason, const std::string& peer) 
 // On strand_. Each accepted connection gets its own strand; its request is
 // read and routed by reception.cpp.
 void WsServer::accept_next() {
+  std::lock_guard lock(accept_mu_);
   if (stopped_) return;
   acceptor_.async_accept(
       asio::any_io_executor(asio::make_strand(executor_)),
-      [self = shared_from_this()](std::error_code ec, asio::ip::tcp::socket socket) {
-        if (self->stopped_ || ec == asio::error::operation_aborted) return;
-        if (ec) {
-          // Out of descriptors or similar: say so, breathe, go on accepting.
-          self->refuse_unrouted(ec, {});
-          self->retry_.expires_after(std::chrono::milliseconds(100));
-          self->retry_.async_wait([self](std::error_code e) {
-            if (!e) self->accept_next();
-          });
-          return;
-        }
+      asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec,
+                                                               asio::ip::tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (ec) return self->retry_later(ec);
         receive_request(self, std::move(socket));
         self->accept_next();
-      });
+      }));
+}
+
+// Out of descriptors or similar: say so, breathe, go on accepting.
+void WsServer::retry_later(std::error_code ec) {
+  refuse_unrouted(ec, {});
+  std::lock_guard lock(accept_mu_);
+  if (stopped_) return;
+  retry_.expires_after(std::chrono::milliseconds(100));
+  retry_.async_wait([self = shared_from_this()](std::error_code e) {
+    if (!e) self->accept_next();
+  });
 }
 
 }  // namespace sprocket::ws

@@ -32,7 +32,7 @@ namespace sprocket::ws {
 /// Where the requests for one path go.
 struct Route {
   std::weak_ptr<SocketPort> port;  // the listening socket
-  EndpointOptions options;         // the listener's (tcp_keepalive)
+  EndpointOptions options;         // the listener's (tcp_keepalive, ws text)
   std::shared_ptr<Inbox> inbox;
 };
 
@@ -44,8 +44,8 @@ class WsServer final : public std::enable_shared_from_this<WsServer> {
   /// port is taken by something else; errc::invalid_address as tcp.
   static std::shared_ptr<WsServer> add(const WsAddress& address, Route route, std::error_code& ec);
 
-  /// Removes `path`. The last one closes the acceptor; the port is free
-  /// when this returns (waiting at most a second for the I/O thread).
+  /// Removes `path`. The last one closes the acceptor: the port is free
+  /// when this returns, which never waits for the I/O threads.
   void remove(const std::string& path);
 
   /// The bound port.
@@ -64,13 +64,17 @@ class WsServer final : public std::enable_shared_from_this<WsServer> {
 
  private:
   void accept_next();
+  void retry_later(std::error_code ec);
   void stop();
 
   const asio::any_io_executor executor_;  // the connections' (each on a strand of its own)
   asio::strand<asio::any_io_executor> strand_;
-  asio::ip::tcp::acceptor acceptor_;  // on strand_
-  asio::steady_timer retry_;          // on strand_
-  bool stopped_ = false;              // on strand_
+  // The acceptor and its retry timer are used under accept_mu_, so that
+  // remove() can close them from any thread at once.
+  std::mutex accept_mu_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
+  bool stopped_ = false;
   std::uint16_t port_;
   asio::ip::tcp::endpoint key_;  // in the registry under this
 

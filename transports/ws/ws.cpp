@@ -1,13 +1,16 @@
 // ws://host:port/path — SP over WebSocket (RFC 6455). The dialer is the
 // stream dialer over tcp's dialing and socket options
-// (transports/tcp/tcp_traits.hpp) with WsConnection in place of the SP
-// stream connection; the listener is a path on a server shared by every ws
+// (transports/tcp/tcp_traits.hpp) with the ws wire in place of the SP
+// stream's; the listener is a path on a server shared by every ws
 // listener on its port (listener.hpp, server.hpp).
 #include <string>
+
+#include <openssl/crypto.h>
 
 #include "transports/ws/address.hpp"
 #include "transports/ws/connection.hpp"
 #include "transports/ws/listener.hpp"
+#include "runtime.hpp"
 
 namespace sprocket {
 namespace {
@@ -29,9 +32,12 @@ struct WsDialTraits {
   static void start_connection(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port,
                                std::string peer, const Address& a, bool, LinkHandler done) {
     std::error_code ec;
-    auto config = ws::make_config(*port, true, a.host, a.path, std::move(peer), ec);
+    auto config = ws::make_config(*port, ws::Side::client, a.host, a.path, ec);
     if (ec) return done(ec, {});
-    ws::WsConnection::start(std::move(socket), std::move(port), std::move(config), std::move(done));
+    config.send_text = a.send_text;
+    config.recv_text = a.recv_text;
+    ws::start_connection(std::move(socket), std::move(port), std::move(config), std::move(peer),
+                         std::move(done));
   }
 };
 
@@ -44,6 +50,8 @@ class WsTransport final : public Transport {
                                                std::error_code& ec) override {
     auto address = ws::parse_address(url, false, ec);
     if (ec) return nullptr;
+    address.send_text = options.ws_send_text;
+    address.recv_text = options.ws_recv_text;
     return std::make_unique<stream::StreamDialer<WsDialTraits>>(std::move(address),
                                                                 std::move(socket), options);
   }
@@ -61,7 +69,18 @@ class WsTransport final : public Transport {
 }  // namespace
 
 namespace detail {
+namespace {
+// OpenSSL (SHA-1 of the handshake) registers its clean-up at exit when it
+// initialises: before the runtime starts, so that clean-up runs after the
+// runtime's I/O threads stopped (src/runtime.hpp). (With no option bits
+// OPENSSL_init_crypto() returns at once and initialises nothing.)
+void init_openssl() { OPENSSL_init_crypto(OPENSSL_INIT_ADD_ALL_DIGESTS, nullptr); }
+}  // namespace
+
 void register_builtin_transport_ws() {
+  before_runtime_start(&init_openssl);
+  // SHA-1 leaves OpenSSL per-thread state on the I/O threads: free it as they end.
+  at_io_thread_exit(&OPENSSL_thread_stop);
   register_transport(std::make_shared<WsTransport>());
 }
 }  // namespace detail

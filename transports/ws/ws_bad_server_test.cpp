@@ -150,7 +150,7 @@ TEST_F(WsBadServerTest, ClientFramesAreMaskedAndServerFramesDelivered) {
   EXPECT_TRUE(f->masked);
   EXPECT_EQ(f->text(), "hello");
   ASSERT_TRUE(s.write_all(server_frame(kFin | kBinary, "world")));
-  EXPECT_EQ(client_.recv().str(), "world");
+  EXPECT_EQ(to_string(client_.recv()), "world");
 }
 
 TEST_F(WsBadServerTest, ClientSplitsLargeMessagesInto64KiBMaskedFrames) {
@@ -212,12 +212,20 @@ TEST_P(WsBadAnswerTest, IsRefusedWithItsReason) {
 }
 
 TEST_F(WsBadServerTest, SilentServerIsDroppedAtTheHandshakeTimeout) {
+  // A control client with an hour to spare meets the same silent server: when
+  // ours gives up, the control must still be waiting — so the 300 ms (not the
+  // 10 s default, nor anything else) was applied.
+  Socket patient{sprocket::pair};
+  PipeEventRecorder patient_events{patient};
+  patient.set_handshake_timeout(1h);
+  patient.dial(url(), kSlowRetry);
+  RawStream control = server_.accept();
+  ASSERT_TRUE(control.ok());
   client_.set_handshake_timeout(300ms);
   std::string head;
   RawStream s = accept_request(head);
-  const auto start = Clock::now();
   EXPECT_ERRC(expect_refused(s), errc::timed_out);
-  EXPECT_LT(to_ms(Clock::now() - start), 5000) << "the 300 ms timeout was not applied";
+  EXPECT_EQ(patient_events.count(Kind::refused), 0u) << "the control timed out too";
 }
 
 // nanomsg 1.1.5 refuses a subprotocol with "HTTP/1.1 400 Incompatible Socket
@@ -226,15 +234,14 @@ TEST_F(WsBadServerTest, SilentServerIsDroppedAtTheHandshakeTimeout) {
 // status line alone is the answer: waiting for the end of the head turns a
 // refusal into a handshake timeout.
 TEST_F(WsBadServerTest, RefusalWhoseHeadNeverEndsIsRecognisedPromptly) {
-  client_.set_handshake_timeout(5s);
+  // Waiting for the end of the head would take the hour: the refusal (not a
+  // timeout) within the test's patience shows the status line sufficed.
+  client_.set_handshake_timeout(1h);
   std::string head;
   RawStream s = accept_request(head);
   ASSERT_TRUE(s.write_all("HTTP/1.1 400 Incompatible Socket Type\r\nSec-WebSocket-Version: 13\r\n"));
-  const auto start = Clock::now();
   const auto reason = expect_refused(s);
-  const auto elapsed = to_ms(Clock::now() - start);
   EXPECT_TRUE(reason == errc::protocol_mismatch || reason == errc::protocol_error) << describe(reason);
-  EXPECT_LT(elapsed, 2000) << "the client waited " << elapsed << " ms for the end of a refusal";
 }
 
 // ------------------------------------------------------------------ frames after the upgrade
@@ -266,7 +273,7 @@ TEST_F(WsBadServerTest, FragmentedMessageIsDeliveredOnce) {
   RawStream s = upgraded();
   ASSERT_TRUE(s.write_all(server_frame(kBinary, "frag") + server_frame(kFin | kPong, "") +
                           server_frame(kFin | kCont, "mented")));
-  EXPECT_EQ(client_.recv().str(), "fragmented");
+  EXPECT_EQ(to_string(client_.recv()), "fragmented");
   EXPECT_TRUE(nothing_waiting(client_));
   EXPECT_EQ(client_.stats().protocol_errors, 0u);
 }

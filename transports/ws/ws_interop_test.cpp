@@ -340,8 +340,8 @@ TEST(WsNngSharedPort, EachNngcatReachesTheSocketOfItsPath) {
   auto to_b = start_tool(Tool::nngcat, "--push0", Role::sprocket_listens, base + "/b",
                          {"--data", "for b", "--interval", "1"});
   std::error_code ec;
-  EXPECT_EQ(a.socket.recv(ec).str(), "for a") << to_a->describe();
-  EXPECT_EQ(b.socket.recv(ec).str(), "for b") << to_b->describe();
+  EXPECT_EQ(to_string(a.socket.recv(ec)), "for a") << to_a->describe();
+  EXPECT_EQ(to_string(b.socket.recv(ec)), "for b") << to_b->describe();
   EXPECT_EQ(a.socket.stats().refused + b.socket.stats().refused, 0u);
 }
 

@@ -48,9 +48,9 @@ void expect_exchange(Node& server, Node& client, const std::string& url, std::st
   ASSERT_TRUE(server.events.wait_added(added + 1)) << url << ": " << server.events.summary();
   ASSERT_TRUE(client.events.wait_added()) << url << ": " << client.events.summary();
   client.socket.send(text);
-  EXPECT_EQ(server.socket.recv().str(), text);
+  EXPECT_EQ(to_string(server.socket.recv()), text);
   server.socket.send(std::string(text) + " back");
-  EXPECT_EQ(client.socket.recv().str(), std::string(text) + " back");
+  EXPECT_EQ(to_string(client.socket.recv()), std::string(text) + " back");
 }
 
 TEST(WsSharedPort, TwoSocketsServeTwoPathsOfOnePort) {
@@ -151,13 +151,14 @@ TEST(WsSharedPort, ThePortIsFreeWhenItsLastPathCloses) {
 // refusal goes to both.
 TEST(WsSharedPort, SilentClientIsDroppedAtThePortsShortestHandshakeTimeout) {
   Node a(sprocket::pair), b(sprocket::pair);
-  b.socket.set_handshake_timeout(200ms);  // a keeps the default 10 s
+  // If b's 200 ms were not applied, a's hour would be: the close at all
+  // (within the test's patience) shows which one was.
+  a.socket.set_handshake_timeout(1h);
+  b.socket.set_handshake_timeout(200ms);
   Listener la = a.socket.listen("ws://127.0.0.1:0/a");
   Listener lb = b.socket.listen(ws_url(la.port(), "/b"));
   RawStream s = RawStream::connect_tcp(la.port());
-  const auto start = Clock::now();
-  EXPECT_TRUE(s.wait_closed(5s));
-  EXPECT_LT(to_ms(Clock::now() - start), 5000) << "the 200 ms timeout was not applied";
+  EXPECT_TRUE(s.wait_closed()) << "the 200 ms timeout was not applied";
   ASSERT_TRUE(a.events.wait_refused()) << a.events.summary();
   ASSERT_TRUE(b.events.wait_refused()) << b.events.summary();
   EXPECT_ERRC(a.events.events(Kind::refused).at(0).reason, errc::timed_out);
@@ -197,9 +198,9 @@ TEST(WsSharedPort, ListenersComeAndGoWhileAnotherPathIsServed) {
   });
   for (int i = 0; i < 20; ++i) {
     client.socket.send("ping " + std::to_string(i));
-    EXPECT_EQ(stay.socket.recv().str(), "ping " + std::to_string(i));
+    EXPECT_EQ(to_string(stay.socket.recv()), "ping " + std::to_string(i));
     stay.socket.send("pong");
-    EXPECT_EQ(client.socket.recv().str(), "pong");
+    EXPECT_EQ(to_string(client.socket.recv()), "pong");
   }
   churn.join();
   EXPECT_EQ(stay.socket.stats().refused, 0u);

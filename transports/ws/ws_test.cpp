@@ -84,9 +84,9 @@ TEST_P(WsProtocolTest, PairBothWays) {
   Node a(sprocket::pair), b(sprocket::pair);
   ASSERT_TRUE(link(a, b));
   a.socket.send("a to b");
-  EXPECT_EQ(b.socket.recv().str(), "a to b");
+  EXPECT_EQ(to_string(b.socket.recv()), "a to b");
   b.socket.send("b to a");
-  EXPECT_EQ(a.socket.recv().str(), "b to a");
+  EXPECT_EQ(to_string(a.socket.recv()), "b to a");
 }
 
 TEST_P(WsProtocolTest, ReqRepRoutesRepliesByTheRequestId) {
@@ -94,9 +94,9 @@ TEST_P(WsProtocolTest, ReqRepRoutesRepliesByTheRequestId) {
   ASSERT_TRUE(link(req, rep));
   for (int i = 0; i < 5; ++i) {
     req.socket.send("question " + std::to_string(i));
-    EXPECT_EQ(rep.socket.recv().str(), "question " + std::to_string(i));
+    EXPECT_EQ(to_string(rep.socket.recv()), "question " + std::to_string(i));
     rep.socket.send("answer " + std::to_string(i));
-    EXPECT_EQ(req.socket.recv().str(), "answer " + std::to_string(i));
+    EXPECT_EQ(to_string(req.socket.recv()), "answer " + std::to_string(i));
   }
   EXPECT_EQ(rep.socket.stats().drops, 0u);
 }
@@ -130,8 +130,8 @@ TEST_P(WsProtocolTest, SurveyReachesEveryRespondent) {
   ASSERT_TRUE(link(sv, r1));
   ASSERT_TRUE(link(sv, r2));
   sv.socket.send("roll call");
-  EXPECT_EQ(r1.socket.recv().str(), "roll call");
-  EXPECT_EQ(r2.socket.recv().str(), "roll call");
+  EXPECT_EQ(to_string(r1.socket.recv()), "roll call");
+  EXPECT_EQ(to_string(r2.socket.recv()), "roll call");
   r1.socket.send("r1 here");
   r2.socket.send("r2 here");
   std::multiset<std::string> got;
@@ -149,7 +149,7 @@ TEST_P(WsProtocolTest, BusReachesDirectNeighboursOnly) {
   for (int from = 0; from < 3; ++from) {
     nodes[from]->socket.send(std::string("from ") + names[from]);
     for (int to = 0; to < 3; ++to)
-      if (to != from) EXPECT_EQ(nodes[to]->socket.recv().str(), std::string("from ") + names[from]);
+      if (to != from) EXPECT_EQ(to_string(nodes[to]->socket.recv()), std::string("from ") + names[from]);
   }
   for (Node* n : nodes) EXPECT_TRUE(nothing_waiting(n->socket)) << "a message came back";
 }
@@ -281,18 +281,20 @@ TEST(WsRefusal, WrongPathIsRefusedOnBothSides) {
   good.socket.dial(ws_url(l.port(), "/right"));
   ASSERT_TRUE(server.events.wait_added()) << server.events.summary();
   good.socket.send("right path");
-  EXPECT_EQ(server.socket.recv().str(), "right path");
+  EXPECT_EQ(to_string(server.socket.recv()), "right path");
 }
 
 TEST(WsRefusal, WaitConnectedReturnsTheRefusalOfAWrongPath) {
   Node server(sprocket::pair), client(sprocket::pair);
+  // Handshakes that could only end by timing out would take an hour: a 404
+  // is an answer, and the error says which (not timed_out).
+  server.socket.set_handshake_timeout(1h);
+  client.socket.set_handshake_timeout(1h);
   Listener l = server.socket.listen("ws://127.0.0.1:0/right");
   std::error_code ec;
-  const auto start = Clock::now();
   Dialer d = client.socket.dial(ws_url(l.port(), "/wrong"), {.wait_connected = true}, ec);
   EXPECT_ERRC(ec, errc::protocol_error);
   EXPECT_FALSE(d);
-  EXPECT_LT(to_ms(Clock::now() - start), 5000) << "a 404 is an answer, not a timeout";
 }
 
 TEST(WsRefusal, WaitConnectedReportsConnectionRefusedWhenNobodyListens) {

@@ -2,6 +2,8 @@
 // code) and the socket core (compiled once, in the library).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <system_error>
@@ -14,7 +16,10 @@
 #include <asio/execution/outstanding_work.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
+#include <asio/system_executor.hpp>
 
+#include "sprocket/detail/export.hpp"
+#include "sprocket/error.hpp"
 #include "sprocket/message.hpp"
 
 namespace sprocket::detail {
@@ -22,7 +27,7 @@ namespace sprocket::detail {
 class SocketCore;
 
 /// A pending async send or recv, owned by the core until it completes.
-class AsyncOp {
+class SPROCKET_API AsyncOp {
  public:
   virtual ~AsyncOp() = default;
   /// Hands the result to the user's handler through the handler's
@@ -30,12 +35,12 @@ class AsyncOp {
   virtual void complete(std::error_code ec, Message m) = 0;
 };
 
-asio::any_io_executor core_executor(const std::shared_ptr<SocketCore>& core);
+SPROCKET_API asio::any_io_executor core_executor(const std::shared_ptr<SocketCore>& core);
 
 /// Allocates an id that names one async operation to cancel_async().
-std::uint64_t next_async_id() noexcept;
+SPROCKET_API std::uint64_t next_async_id() noexcept;
 /// Cancels the operation `id` if it is still pending (errc::canceled).
-void cancel_async(const std::weak_ptr<SocketCore>& core, std::uint64_t id);
+SPROCKET_API void cancel_async(const std::weak_ptr<SocketCore>& core, std::uint64_t id);
 
 template <class Handler, bool kWithMessage>
 class AsyncOpImpl final : public AsyncOp {
@@ -80,10 +85,37 @@ class AsyncOpImpl final : public AsyncOp {
 };
 
 /// Start an async send/recv on the socket (ctx 0) or one of its contexts.
-void start_async_send(const std::shared_ptr<SocketCore>& core, std::uint64_t id, Message m,
+SPROCKET_API void start_async_send(const std::shared_ptr<SocketCore>& core, std::uint64_t id, Message m,
                       std::unique_ptr<AsyncOp> op, std::uint32_t ctx = 0);
-void start_async_recv(const std::shared_ptr<SocketCore>& core, std::uint64_t id,
+SPROCKET_API void start_async_recv(const std::shared_ptr<SocketCore>& core, std::uint64_t id,
                       std::unique_ptr<AsyncOp> op, std::uint32_t ctx = 0);
+
+/// The executor an operation on `core` completes on by default: the
+/// socket's, or for an object without a core (a moved-from Socket, a closed
+/// Context) the system executor, which only ever runs the errc::closed
+/// completion.
+inline asio::any_io_executor default_executor(const std::shared_ptr<SocketCore>& core) {
+  if (core) return core_executor(core);
+  return asio::any_io_executor(asio::system_executor());
+}
+
+void start_async_wait_for_pipes(const std::shared_ptr<SocketCore>& core, std::size_t n,
+                                std::chrono::nanoseconds timeout, std::uint64_t id,
+                                std::unique_ptr<AsyncOp> op);
+
+/// Socket::async_wait_for_pipes.
+struct InitiateWaitForPipes {
+  std::shared_ptr<SocketCore> core;
+  template <class Handler>
+  void operator()(Handler handler, std::size_t n, std::chrono::nanoseconds timeout) const {
+    auto op = std::make_unique<AsyncOpImpl<std::decay_t<Handler>, false>>(std::move(handler),
+                                                                         default_executor(core));
+    if (!core) return op->complete(make_error_code(errc::closed), {});
+    auto id = next_async_id();
+    op->bind_cancellation(core, id);
+    start_async_wait_for_pipes(core, n, timeout, id, std::move(op));
+  }
+};
 
 /// The asio initiations shared by Socket and Context.
 struct InitiateSend {
@@ -92,7 +124,8 @@ struct InitiateSend {
   template <class Handler>
   void operator()(Handler handler, Message m) const {
     auto op = std::make_unique<AsyncOpImpl<std::decay_t<Handler>, false>>(std::move(handler),
-                                                                         core_executor(core));
+                                                                         default_executor(core));
+    if (!core) return op->complete(make_error_code(errc::closed), {});
     auto id = next_async_id();
     op->bind_cancellation(core, id);
     start_async_send(core, id, std::move(m), std::move(op), ctx);
@@ -105,7 +138,8 @@ struct InitiateRecv {
   template <class Handler>
   void operator()(Handler handler) const {
     auto op = std::make_unique<AsyncOpImpl<std::decay_t<Handler>, true>>(std::move(handler),
-                                                                        core_executor(core));
+                                                                        default_executor(core));
+    if (!core) return op->complete(make_error_code(errc::closed), {});
     auto id = next_async_id();
     op->bind_cancellation(core, id);
     start_async_recv(core, id, std::move(op), ctx);

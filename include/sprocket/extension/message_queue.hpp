@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "sprocket/detail/export.hpp"
 #include "sprocket/detail/spin_mutex.hpp"
 #include "sprocket/message.hpp"
 
@@ -23,7 +24,7 @@ namespace sprocket {
 
 /// Told about a queue's transitions. Called with no lock held, on whichever
 /// thread caused the transition; may be spurious.
-class QueueListener {
+class SPROCKET_API QueueListener {
  public:
   virtual ~QueueListener() = default;
   /// For the consumer: the queue went from empty to non-empty, or the
@@ -34,10 +35,24 @@ class QueueListener {
   virtual void on_queue_writable() = 0;
 };
 
-class MessageQueue {
+/// A bounded, thread-safe FIFO of Messages with one producer side and one
+/// consumer side, each of which can close it; the hand-off between a socket
+/// and a connection (see the file comment). Its lock is held only for a
+/// few instructions and never while a listener is called.
+class SPROCKET_API MessageQueue {
  public:
-  enum class Push { ok, full, closed };
-  enum class Pop { ok, empty, closed };
+  /// The result of push().
+  enum class Push {
+    ok,      ///< the message is in the queue
+    full,    ///< no room: the producer gets on_queue_writable() when there is
+    closed,  ///< the consumer closed: nothing will be taken again
+  };
+  /// The result of pop() and pop_batch().
+  enum class Pop {
+    ok,      ///< a message (or a batch) was taken
+    empty,   ///< nothing now: the consumer gets on_queue_readable() when there is
+    closed,  ///< empty and closed: nothing will come
+  };
 
   /// Bounded by `max_messages` (at least 1) and, when non-zero, by
   /// `max_bytes` of body (one message is always accepted into an empty queue).
@@ -61,21 +76,37 @@ class MessageQueue {
   void close_producer(std::error_code reason = {});
   /// The reason given to close_producer(), if any.
   std::error_code close_reason() const;
-  /// The consumer will pop no more; queued messages are dropped and every
-  /// later push fails with closed.
-  void close_consumer();
+  /// The consumer will pop no more; every later push fails with closed.
+  /// What is queued stays for the producer to reclaim(), and `unsent` —
+  /// messages the consumer popped but could not pass on (a connection whose
+  /// write failed), oldest first — goes back in front of it.
+  void close_consumer(std::vector<Message> unsent = {});
+  /// After the consumer closed: moves every message still queued, oldest
+  /// first, to the end of `out` (the producer may send them elsewhere).
+  void reclaim(std::vector<Message>& out);
+  /// True once close_consumer() was called.
   bool consumer_closed() const;
+  /// True once close_producer() was called.
   bool producer_closed() const;
   /// True once pop() would return closed: empty, and either side closed.
   bool drained() const;
 
+  /// The listener told when the queue becomes readable (or the producer
+  /// closes); held weakly, so a gone listener is simply skipped.
   void set_consumer(std::weak_ptr<QueueListener> listener);
+  /// The listener told when a refused producer may push again (or the
+  /// consumer closes); held weakly.
   void set_producer(std::weak_ptr<QueueListener> listener);
+  /// Calls the consumer's on_queue_readable(); call it with no lock held,
+  /// after a push() that set `notify`.
   void notify_consumer();
+  /// Calls the producer's on_queue_writable(); call it with no lock held,
+  /// after a pop() that set `notify`.
   void notify_producer();
 
   /// Changes the bounds of a live queue (socket option changes).
   void set_limits(std::size_t max_messages, std::size_t max_bytes);
+  /// Messages queued now.
   std::size_t size() const;
 
  private:

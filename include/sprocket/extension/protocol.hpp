@@ -11,7 +11,9 @@
 #include <string_view>
 #include <string>
 #include <system_error>
+#include <vector>
 
+#include "sprocket/detail/export.hpp"
 #include "sprocket/message.hpp"
 #include "sprocket/options.hpp"
 #include "sprocket/protocol.hpp"
@@ -21,14 +23,21 @@ namespace sprocket {
 /// One connection as a protocol sees it. Only valid between the protocol's
 /// add_pipe() and remove_pipe() calls for it, and only used with the socket
 /// lock held (that is, from inside ProtocolHandler calls).
-class Pipe {
+class SPROCKET_API Pipe {
  public:
-  enum class Io { ok, would_block, closed };
+  /// The result of send() and recv().
+  enum class Io {
+    ok,           ///< done
+    would_block,  ///< not now: pipe_writable() / pipe_readable() follows when it can be
+    closed,       ///< the connection is going away
+  };
 
   /// Unique within the process, 31 bits, never 0: protocols use it as the
   /// backtrace word that routes replies.
   std::uint32_t id() const noexcept { return id_; }
+  /// The send_priority of the endpoint that made the pipe (1 highest .. 16).
   int send_priority() const noexcept { return send_priority_; }
+  /// The recv_priority of the endpoint that made the pipe (1 highest .. 16).
   int recv_priority() const noexcept { return recv_priority_; }
   /// The peer's SP protocol id.
   std::uint16_t peer_protocol() const noexcept { return peer_protocol_; }
@@ -46,6 +55,7 @@ class Pipe {
   void* protocol_data = nullptr;
 
  protected:
+  /// Made by the socket core only.
   Pipe(std::uint32_t id, int send_priority, int recv_priority, std::uint16_t peer) noexcept
       : id_(id), send_priority_(send_priority), recv_priority_(recv_priority),
         peer_protocol_(peer) {}
@@ -59,7 +69,7 @@ class Pipe {
 };
 
 /// What the socket core offers a protocol.
-class ProtocolHost {
+class SPROCKET_API ProtocolHost {
  public:
   virtual ~ProtocolHost() = default;
   /// Counts a message the protocol dropped (malformed, unroutable, late).
@@ -76,13 +86,14 @@ class ProtocolHost {
   /// Calls ProtocolHandler::on_timer(token) after `delay`, with the socket
   /// lock held. Starting a token that is running restarts it.
   virtual void start_timer(std::uint32_t token, std::chrono::nanoseconds delay) = 0;
+  /// Stops the timer `token`, if running: on_timer(token) will not be called.
   virtual void cancel_timer(std::uint32_t token) = 0;
 };
 
 /// One socket's protocol state. Every member is called with the socket lock
 /// held, so a handler needs no locking of its own; none may block, and none
 /// may call user code.
-class ProtocolHandler {
+class SPROCKET_API ProtocolHandler {
  public:
   virtual ~ProtocolHandler() = default;
   /// A connection is up. Return an error (errc::peer_limit...) to refuse
@@ -90,6 +101,12 @@ class ProtocolHandler {
   virtual std::error_code add_pipe(Pipe& pipe) = 0;
   /// A connection is gone; forget it (never called for refused pipes).
   virtual void remove_pipe(Pipe& pipe) = 0;
+  /// Messages that were queued for a pipe whose connection failed before
+  /// they left the process, oldest first; called after remove_pipe(). The
+  /// protocol moves out of `unsent` those it sends elsewhere (PUSH's load
+  /// balancing; a REQ resends its request anyway); the core counts the rest
+  /// as drops. The default sends none elsewhere.
+  virtual void reroute(std::vector<Message>& /*unsent*/) {}
   /// The pipe may have input now (spurious calls are allowed).
   virtual void pipe_readable(Pipe& pipe) = 0;
   /// The pipe may take output now (spurious calls are allowed).
@@ -108,10 +125,14 @@ class ProtocolHandler {
   /// success from open_context() and serves context_send/context_recv for
   /// every open id; the defaults support none.
   virtual std::error_code open_context(std::uint32_t /*ctx*/) { return errc_not_supported(); }
+  /// The context `ctx` is closed: forget its state (its pending operations
+  /// have been completed with errc::closed already).
   virtual void close_context(std::uint32_t /*ctx*/) {}
+  /// send() on context `ctx` (0: the socket itself); same rules as send().
   virtual std::error_code context_send(Message& m, std::uint32_t ctx) {
     return ctx == 0 ? send(m) : errc_not_supported();
   }
+  /// recv() on context `ctx` (0: the socket itself); same rules as recv().
   virtual std::error_code context_recv(Message& m, std::uint32_t ctx) {
     return ctx == 0 ? recv(m) : errc_not_supported();
   }
@@ -133,13 +154,14 @@ struct ProtocolInfo {
   std::uint16_t peer_id;     ///< SP wire id of the valid partner
   std::string name;          ///< "pair", "req"...: also the ws subprotocol stem
   std::string peer_name;     ///< the partner's name
+  /// Makes one socket's handler; the host outlives it.
   std::function<std::unique_ptr<ProtocolHandler>(ProtocolHost&)> make;
 };
 
 /// Adds (or replaces) a protocol, found afterwards by Socket(Protocol{id}).
-void register_protocol(ProtocolInfo info);
+SPROCKET_API void register_protocol(ProtocolInfo info);
 
 /// The registered protocol with this id, or nullptr.
-const ProtocolInfo* find_protocol(std::uint16_t id);
+SPROCKET_API const ProtocolInfo* find_protocol(std::uint16_t id);
 
 }  // namespace sprocket

@@ -13,6 +13,7 @@
 
 #include <asio/any_io_executor.hpp>
 
+#include "sprocket/detail/export.hpp"
 #include "sprocket/detail/unique_function.hpp"
 #include "sprocket/extension/message_queue.hpp"
 #include "sprocket/options.hpp"
@@ -30,16 +31,17 @@ struct Url {
 /// transport is the producer of `in` and the consumer of `out`; the socket
 /// the other way round.
 struct PeerLink {
-  std::shared_ptr<MessageQueue> in;
-  std::shared_ptr<MessageQueue> out;
-  std::uint16_t peer_protocol = 0;
-  std::string peer_address;
+  std::shared_ptr<MessageQueue> in;   ///< messages from the peer (the transport produces)
+  std::shared_ptr<MessageQueue> out;  ///< messages to the peer (the transport consumes)
+  std::uint16_t peer_protocol = 0;    ///< the SP protocol id the peer announced
+  std::string peer_address;           ///< the peer, for pipe events ("tcp://10.0.0.2:5555")
 };
 
 /// The socket, as a transport sees it.
-class SocketPort {
+class SPROCKET_API SocketPort {
  public:
   virtual ~SocketPort() = default;
+  /// The socket's own SP protocol id, for the handshake.
   virtual std::uint16_t protocol_id() const noexcept = 0;
   /// True when `peer_protocol` is a valid partner of this socket.
   virtual bool accepts_peer(std::uint16_t peer_protocol) const noexcept = 0;
@@ -50,14 +52,16 @@ class SocketPort {
   virtual std::chrono::nanoseconds linger() const noexcept = 0;
   /// How long a connection may take to complete its handshake.
   virtual std::chrono::nanoseconds handshake_timeout() const noexcept = 0;
+  /// Where the socket's I/O runs; a transport's connections run there too.
   virtual asio::any_io_executor executor() const = 0;
 };
 
+/// Receives the outcome of one connection attempt: an error, or the link.
 using LinkHandler = detail::UniqueFunction<void(std::error_code, PeerLink)>;
 
 /// One dial(): makes connection attempts on request. The core drives
 /// retries and backoff.
-class TransportDialer {
+class SPROCKET_API TransportDialer {
  public:
   virtual ~TransportDialer() = default;
   /// Starts one attempt; `done` is called exactly once, on any thread,
@@ -69,7 +73,7 @@ class TransportDialer {
 };
 
 /// One listen(): binds at once, then hands over every accepted connection.
-class TransportListener {
+class SPROCKET_API TransportListener {
  public:
   virtual ~TransportListener() = default;
   /// Takes the address; errors (address_in_use...) are reported here.
@@ -79,10 +83,15 @@ class TransportListener {
   virtual void accept(detail::UniqueFunction<void(std::error_code, PeerLink)> on_link) = 0;
   /// The bound port for transports that have one (port 0 asks for any).
   virtual std::uint16_t port() const noexcept { return 0; }
+  /// Stops accepting and closes the listening socket; idempotent. The
+  /// connections already handed over belong to the socket.
   virtual void close() = 0;
 };
 
-class Transport {
+/// A transport: one URL scheme and the dialers and listeners for it. The
+/// registry holds it in a shared_ptr; its members may be called from any
+/// thread.
+class SPROCKET_API Transport {
  public:
   virtual ~Transport() = default;
   /// The URL scheme served, such as "tcp".
@@ -92,6 +101,7 @@ class Transport {
                                                        std::shared_ptr<SocketPort> socket,
                                                        const EndpointOptions& options,
                                                        std::error_code& ec) = 0;
+  /// As make_dialer(), for a listener; it binds later, in bind().
   virtual std::unique_ptr<TransportListener> make_listener(const Url& url,
                                                            std::shared_ptr<SocketPort> socket,
                                                            const EndpointOptions& options,
@@ -99,9 +109,9 @@ class Transport {
 };
 
 /// Adds (or replaces) the transport for its scheme.
-void register_transport(std::shared_ptr<Transport> transport);
+SPROCKET_API void register_transport(std::shared_ptr<Transport> transport);
 
 /// The transport registered for `scheme`, or nullptr.
-std::shared_ptr<Transport> find_transport(std::string_view scheme);
+SPROCKET_API std::shared_ptr<Transport> find_transport(std::string_view scheme);
 
 }  // namespace sprocket

@@ -1,0 +1,94 @@
+// A program that returns from main with sockets still open and busy, for
+// exit_test.cpp: a listener that did one exchange, sixteen PAIR dialers that
+// the listener refuses (PAIR takes one peer) and that redial every 1-2 ms,
+// one socket left in static storage, one leaked, and one closed just before
+// the return with output still queued. With ws this crashed on every run
+// (issue #11): an I/O thread computed SHA-1 for a handshake after OpenSSL's
+// exit-time clean-up. It must exit 0, every time, on every transport.
+//
+//   exit_with_live_sockets <inproc|tcp|ipc|ws> [dir for ipc sockets]
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <string>
+#include <vector>
+
+#include "sprocket/sprocket.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// Destroyed during static destruction, after main returned.
+std::optional<sprocket::Socket> in_static_storage;
+std::optional<sprocket::Socket> sink;
+
+// Listen address number `n` of this process.
+std::string listen_url(const std::string& transport, const std::string& dir, int n) {
+  const std::string name = "exit-" + std::to_string(::getpid()) + "-" + std::to_string(n);
+  if (transport == "inproc") return "inproc://" + name;
+  if (transport == "tcp") return "tcp://127.0.0.1:0";
+  if (transport == "ipc") return "ipc://" + dir + "/" + name + ".sock";
+  return "ws://127.0.0.1:0/exit";
+}
+
+std::string dial_url(const std::string& transport, const std::string& listen,
+                     const sprocket::Listener& l) {
+  if (transport == "tcp") return "tcp://127.0.0.1:" + std::to_string(l.port());
+  if (transport == "ws") return "ws://127.0.0.1:" + std::to_string(l.port()) + "/exit";
+  return listen;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s <inproc|tcp|ipc|ws> [ipc dir]\n", argv[0]);
+    return 2;
+  }
+  const std::string transport = argv[1];
+  const std::string dir = argc > 2 ? argv[2] : "/tmp";
+  try {
+    in_static_storage.emplace(sprocket::pair);
+    auto& server = *in_static_storage;
+    server.set_recv_timeout(10s);
+    server.set_send_timeout(10s);
+    const std::string url = listen_url(transport, dir, 0);
+    sprocket::Listener l = server.listen(url);
+    const std::string target = dial_url(transport, url, l);
+
+    auto* leaked = new sprocket::Socket(sprocket::pair);  // never destroyed
+    leaked->set_recv_timeout(10s);
+    leaked->set_send_timeout(10s);
+    leaked->dial(target);
+    leaked->send("ping");
+    if (to_string(server.recv()) != "ping") return 3;
+    server.send("pong");
+    if (to_string(leaked->recv()) != "pong") return 3;
+
+    // Refused over and over while the program ends.
+    static std::vector<std::unique_ptr<sprocket::Socket>> refused;
+    for (int i = 0; i < 16; ++i) {
+      auto s = std::make_unique<sprocket::Socket>(sprocket::pair);
+      s->dial(target, {.reconnect_min = 1ms, .reconnect_max = 2ms});
+      refused.push_back(std::move(s));
+    }
+    // Closed with output queued for a peer that reads nothing: its
+    // connection lingers while main returns.
+    sink.emplace(sprocket::pull);
+    const std::string sink_url = listen_url(transport, dir, 1);
+    sprocket::Listener sl = sink->listen(sink_url);
+    sprocket::Socket closing{sprocket::push};
+    closing.set_send_timeout(10s);
+    closing.dial(dial_url(transport, sink_url, sl));
+    for (int i = 0; i < 64; ++i) closing.send(sprocket::Message(std::size_t{100'000}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(::getpid() % 5));  // vary the moment
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "exit_with_live_sockets: %s\n", e.what());
+    return 4;
+  }
+  return 0;
+}

@@ -1,0 +1,416 @@
+// The pump: one connection's whole life, written once for every transport
+// that carries SP over a byte stream — tcp, ipc, ws, and TLS beneath either.
+// A transport supplies the Stream (an asio stream socket, or a TLS stream
+// over one, with StreamOps for it) and the Wire: its handshake, how a
+// Message is encoded into a WriteBatch, and how bytes are decoded into
+// messages (and, for ws, control frames). Everything else is here: the
+// handshake timer, the read loop with backpressure, the write loop that
+// sends everything queued in one gather write, linger, the close, and the
+// lifecycle (pump_state.hpp).
+//
+// The pump is the producer of the pipe's `in` queue and the consumer of its
+// `out` queue. It runs on its own strand; it is kept alive by its pending
+// operations and, while open, by itself (a stalled reader with an idle
+// writer has nothing pending), until it closes. Every state that waits on
+// the peer — handshaking, draining, closing — has a timer, so no peer can
+// hold a connection, its descriptor or its queued data for ever.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <asio/bind_executor.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <asio/write.hpp>
+
+#include "sprocket/error.hpp"
+#include "runtime.hpp"
+#include "sprocket/extension/transport.hpp"
+#include "transports/stream/decoded.hpp"
+#include "transports/stream/io_error.hpp"
+#include "transports/stream/pump_state.hpp"
+#include "transports/stream/read_buffer.hpp"
+#include "transports/stream/stream_ops.hpp"
+#include "transports/stream/write_batch.hpp"
+
+namespace sprocket::stream {
+
+template <class Stream, class Wire>
+class Pump final : public QueueListener, public std::enable_shared_from_this<Pump<Stream, Wire>> {
+  using Ops = StreamOps<Stream>;
+  using Kind = Decoded::Kind;
+  using State = PumpState;
+
+ public:
+  /// Runs `wire`'s handshake over `stream` (bytes the transport read ahead
+  /// go in `ahead`), then carries messages. Calls `done` exactly once, on
+  /// the pump's strand: with the link, or with why the handshake failed
+  /// (timed_out, protocol_error, protocol_mismatch, an I/O error).
+  static void start(Stream stream, Wire wire, std::shared_ptr<SocketPort> port,
+                    std::string peer_address, LinkHandler done, std::vector<std::byte> ahead = {}) {
+    auto p = std::shared_ptr<Pump>(new Pump(std::move(stream), std::move(wire), std::move(port),
+                                            std::move(peer_address)));
+    asio::co_spawn(p->strand_, p->handshake(std::move(done), std::move(ahead)), asio::detached);
+  }
+
+  // QueueListener: any thread.
+  void on_queue_readable() override {  // out has messages, or the socket closed the pipe
+    if (out_->producer_closed())
+      asio::post(strand_, [self = this->shared_from_this()] { self->start_draining(); });
+    if (!writing_.exchange(true))
+      asio::post(strand_, [self = this->shared_from_this()] { self->write_batch(); });
+  }
+  void on_queue_writable() override {  // in has room again, or the socket stopped reading
+    asio::post(strand_, [self = this->shared_from_this()] { self->resume_reading(); });
+  }
+
+ private:
+  static constexpr std::size_t kMaxBatch = 256;  // messages per gather write
+  // Bytes per gather write: a batch's bodies are freed only when all of it
+  // is written, so large messages go a few at a time and their memory
+  // returns to the body cache (src/body_cache.hpp) for the next ones.
+  static constexpr std::size_t kMaxBatchBytes = 2 * 1024 * 1024;
+  static constexpr std::size_t kLowWaterCap = 256 * 1024;  // see read_body()
+  static constexpr int kCoalescedControl = 16;              // see parse()
+
+  Pump(Stream stream, Wire wire, std::shared_ptr<SocketPort> port, std::string peer_address)
+      : stream_(std::move(stream)),
+        strand_(asio::make_strand(Ops::socket(stream_).get_executor())),
+        wire_(std::move(wire)),
+        port_(std::move(port)),
+        peer_address_(std::move(peer_address)),
+        timer_(strand_) {}
+
+  // ---------------------------------------------------------------- handshake
+
+  asio::awaitable<void> handshake(LinkHandler done, std::vector<std::byte> ahead) {
+    auto self = this->shared_from_this();
+    timer_.expires_after(port_->handshake_timeout());
+    timer_.async_wait([self](std::error_code ec) {
+      if (ec) return;
+      self->timed_out_ = true;
+      Ops::close(self->stream_);
+    });
+    std::error_code ec;
+    try {
+      ec = co_await wire_.handshake(stream_, *port_, ahead);
+    } catch (const std::system_error& e) {
+      ec = map_io_error(e.code());
+    }
+    if (timed_out_) ec = errc::timed_out;
+    timer_.cancel();
+    if (ec) {
+      lifecycle_.to(State::closed);
+      Ops::close(stream_);
+      done(ec, PeerLink{nullptr, nullptr, wire_.peer_protocol(), peer_address_});
+      co_return;
+    }
+    establish(done, ahead);
+  }
+
+  void establish(LinkHandler& done, const std::vector<std::byte>& ahead) {
+    in_ = std::make_shared<MessageQueue>(port_->recv_buffer());
+    out_ = std::make_shared<MessageQueue>(port_->send_buffer());
+    in_->set_producer(this->weak_from_this());
+    out_->set_consumer(this->weak_from_this());
+    keep_alive_ = this->shared_from_this();
+    lifecycle_.to(State::open);
+    buffer_.preload(ahead);
+    done({}, PeerLink{in_, out_, wire_.peer_protocol(), peer_address_});
+    parse();        // bytes that came with the handshake, then the read loop
+    write_here();   // the socket may have queued output already
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  // Reads on in open and draining (a closed pipe's input is read and
+  // dropped, so the peer is not answered with a reset), unless the socket's
+  // queue is full or a control answer waits for the writer.
+  bool reading() const {
+    return lifecycle_.is_any(State::open, State::draining) && !stalled_ && !control_blocked_;
+  }
+
+  void read_more() {
+    auto space = buffer_.space(want_);
+    stream_.async_read_some(
+        asio::buffer(space.data(), space.size()),
+        asio::bind_executor(strand_, [self = this->shared_from_this(), asked = space.size()](
+                                         std::error_code ec, std::size_t n) {
+          if (ec) return self->read_failed(ec);
+          self->buffer_.filled(n, asked);
+          self->parse();
+        }));
+  }
+
+  // Decodes everything buffered, delivering messages, then reads on.
+  void parse() {
+    bool notify = false;
+    while (reading()) {
+      Decoded d = wire_.decode(buffer_.data(), port_->recv_max_size());
+      buffer_.consume(d.consumed);
+      want_ = 0;
+      switch (d.kind) {
+        case Kind::need_more:
+          want_ = d.want;
+          if (notify) in_->notify_consumer();
+          return read_more();
+        case Kind::message:
+          deliver(std::move(d.message), notify);
+          break;
+        case Kind::large_body:
+          if (notify) in_->notify_consumer();
+          body_ = std::move(d.message);
+          return read_body(d.have);
+        case Kind::control:
+          // The wire keeps only the latest answer owed (a ws pong), so
+          // while the writer is busy newer requests replace older ones; after
+          // kCoalescedControl of them reading waits for the writer, so a
+          // flood of requests (pings) meets backpressure, not memory growth.
+          write_here();
+          if (wire_.control_pending() && ++coalesced_control_ >= kCoalescedControl)
+            control_blocked_ = true;
+          break;
+        case Kind::peer_closed:
+        case Kind::failed:
+          if (notify) in_->notify_consumer();
+          return start_closing(d.error);
+      }
+    }
+    if (notify) in_->notify_consumer();
+  }
+
+  // Reads the rest of a large body straight into its Message, from `at`
+  // on. Over tcp the receive low-water mark is raised to what is left (at
+  // most kLowWaterCap), so the kernel wakes this reader once per large
+  // piece instead of once per loopback segment.
+  void read_body(std::size_t at) {
+    const std::size_t left = body_.size() - at;
+    if (left == 0) {
+      Ops::set_low_water(stream_, 1);
+      Decoded d = wire_.finish_body(std::move(body_));
+      body_ = Message();
+      bool notify = false;
+      if (d.kind == Kind::message) deliver(std::move(d.message), notify);
+      if (notify) in_->notify_consumer();
+      if (d.kind == Kind::failed) return start_closing(d.error);
+      return parse();
+    }
+    Ops::set_low_water(stream_, std::min(left, kLowWaterCap));
+    stream_.async_read_some(
+        asio::buffer(body_.data() + at, left),
+        asio::bind_executor(strand_, [self = this->shared_from_this(), at](std::error_code ec,
+                                                                           std::size_t n) {
+          if (ec) return self->read_failed(ec);
+          self->read_body(at + n);
+        }));
+  }
+
+  void deliver(Message m, bool& notify) {
+    bool became_readable = false;
+    switch (in_->push(m, became_readable)) {
+      case MessageQueue::Push::ok:
+        notify |= became_readable;
+        return;
+      case MessageQueue::Push::full:
+        stalled_ = std::move(m);  // resume_reading() retries when there is room
+        return;
+      case MessageQueue::Push::closed:
+        return;  // the socket stopped reading: dropped
+    }
+  }
+
+  void resume_reading() {
+    if (!stalled_) return;
+    bool notify = false;
+    Message m = std::move(*stalled_);
+    stalled_.reset();
+    deliver(std::move(m), notify);
+    if (notify) in_->notify_consumer();
+    if (!stalled_ && reading()) parse();
+  }
+
+  void read_failed(std::error_code ec) {
+    if (lifecycle_.is(State::closed)) return;
+    // The peer left while we were still flushing to it, or it hung up.
+    fail(ec);
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  // Starts the writer from the strand, unless it is running.
+  void write_here() {
+    if (!writing_.exchange(true)) write_batch();
+  }
+
+  // Sends what there is: the wire's control answers first, then (unless the
+  // connection is closing) everything queued, as one gather write.
+  void write_batch() {
+    if (lifecycle_.is(State::closed)) return;
+    batch_.clear();
+    messages_.clear();
+    bool ends = wire_.take_control(batch_);
+    coalesced_control_ = 0;
+    if (control_blocked_ && !wire_.control_pending()) {
+      control_blocked_ = false;
+      asio::post(strand_, [self = this->shared_from_this()] { self->parse(); });
+    }
+    if (!ends && lifecycle_.is_any(State::open, State::draining)) ends = take_queued();
+    if (batch_.empty()) return ends ? finish() : writer_idle();  // (the SP goodbye is empty)
+    ends_after_write_ = ends;
+    write_in_flight_ = true;
+    asio::async_write(stream_, batch_.buffers(),
+                      asio::bind_executor(strand_, [self = this->shared_from_this()](
+                                                       std::error_code ec, std::size_t n) {
+                        self->written(ec, n);
+                      }));
+  }
+
+  // Encodes what the socket queued; true when the socket closed the pipe
+  // and all of it is written (the wire's goodbye is in the batch).
+  bool take_queued() {
+    bool notify = false;
+    auto r = out_->pop_batch(messages_, kMaxBatch, notify, kMaxBatchBytes);
+    if (notify) out_->notify_producer();
+    for (const Message& m : messages_) wire_.encode(m, batch_);
+    if (r != MessageQueue::Pop::closed) return false;
+    start_draining();
+    wire_.goodbye(batch_);
+    return true;
+  }
+
+  void writer_idle() {
+    if (lifecycle_.is(State::closing)) return finish();  // nothing more to say
+    writing_.store(false);
+    // A push, a close or a control answer between our look and the store saw
+    // writing_ set and did not start us: look once more.
+    if (out_->size() != 0 || out_->drained() || wire_.control_pending()) write_here();
+  }
+
+  void written(std::error_code ec, std::size_t n) {
+    write_in_flight_ = false;
+    if (ec || lifecycle_.is(State::closed)) {
+      unsent_ = unsent_after(n);
+      if (lifecycle_.is(State::closed)) return release_and_report();
+      return fail(ec);
+    }
+    messages_.clear();  // bodies go back as soon as they are written
+    if (lifecycle_.is(State::closing)) release_and_report();  // the data write it waited for
+    if (ends_after_write_) return finish();
+    write_batch();
+  }
+
+  // The messages of the batch that did not fully leave in `n` bytes: they
+  // never reached the peer, so the socket may send them elsewhere.
+  std::vector<Message> unsent_after(std::size_t n) {
+    std::vector<Message> unsent;
+    for (std::size_t i = batch_.messages_within(n); i < messages_.size(); ++i)
+      unsent.push_back(std::move(messages_[i]));
+    messages_.clear();
+    return unsent;
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  // The socket closed the pipe: what it queued may drain for the linger time.
+  void start_draining() {
+    if (!lifecycle_.advance(State::open, State::draining)) return;
+    detail::lingering_started();  // the runtime's stop at exit waits for us
+    arm_linger();
+  }
+
+  // The peer said goodbye or broke the protocol: report it (once no data
+  // write is in flight), read no more, and send the wire's last words (a ws
+  // close frame), if any, within the linger time.
+  void start_closing(std::error_code reason) {
+    if (!lifecycle_.is_any(State::open, State::draining)) return;
+    reason_ = reason;
+    if (!wire_.control_pending()) return fail(reason);
+    if (lifecycle_.is(State::open)) detail::lingering_started();
+    lifecycle_.to(State::closing);
+    arm_linger();
+    if (!write_in_flight_) release_and_report();
+    write_here();
+  }
+
+  void arm_linger() {
+    timer_.expires_after(port_->linger());
+    timer_.async_wait([self = this->shared_from_this()](std::error_code ec) {
+      // Still waiting on the peer: drop it for good (an RST; a peer that
+      // reads nothing must not keep the kernel's buffers either).
+      if (!ec) self->fail(errc::closed, Ending::abort);
+    });
+  }
+
+  // Everything, the goodbye included, is written.
+  void finish() {
+    Ops::shutdown(stream_);
+    fail(errc::closed);
+  }
+
+  enum class Ending { close, abort };
+
+  void fail(std::error_code ec, Ending how = Ending::close) {
+    if (lifecycle_.is(State::closed)) return;
+    if (lifecycle_.is_any(State::draining, State::closing)) detail::lingering_ended();
+    lifecycle_.to(State::closed);
+    auto self = std::move(keep_alive_);  // released when this call returns
+    timer_.cancel();
+    how == Ending::abort ? Ops::abort(stream_) : Ops::close(stream_);
+    if (!reason_) reason_ = map_io_error(ec);
+    // A write still in flight says what it sent when it completes.
+    if (!write_in_flight_) release_and_report();
+  }
+
+  // Gives back what never left — queued, or in a failed write — and only
+  // then tells the socket the pipe is gone, so that when it removes the
+  // pipe it finds all of it to send elsewhere (ProtocolHandler::reroute).
+  void release_and_report() {
+    if (released_) return;
+    released_ = true;
+    out_->close_consumer(std::move(unsent_));
+    in_->close_producer(reason_ == errc::closed ? std::error_code{} : reason_);
+  }
+
+  Stream stream_;
+  asio::strand<asio::any_io_executor> strand_;
+  Wire wire_;
+  std::shared_ptr<SocketPort> port_;
+  const std::string peer_address_;
+  asio::steady_timer timer_;  // handshake timeout, then linger
+  detail::Lifecycle<State> lifecycle_;
+  std::shared_ptr<Pump> keep_alive_;
+  bool timed_out_ = false;
+  std::error_code reason_;  // why the pipe ends, for the socket
+  bool released_ = false;   // the queues were let go (release_and_report)
+
+  std::shared_ptr<MessageQueue> in_;
+  std::shared_ptr<MessageQueue> out_;
+
+  // Reading.
+  ReadBuffer buffer_;
+  std::size_t want_ = 0;              // bytes the decoder needs buffered, when known
+  Message body_;                      // a large body being read in place
+  std::optional<Message> stalled_;    // did not fit in `in`: waits for room
+  int coalesced_control_ = 0;         // control requests since the writer took the answer
+  bool control_blocked_ = false;      // reading waits for the writer to take it
+
+  // Writing.
+  std::atomic<bool> writing_{false};  // a write_batch() is scheduled or running
+  bool write_in_flight_ = false;
+  bool ends_after_write_ = false;     // the batch ends the connection (goodbye, close frame)
+  WriteBatch batch_;
+  std::vector<Message> messages_;     // the batch's messages, alive until written
+  std::vector<Message> unsent_;       // what a failed write did not send
+};
+
+}  // namespace sprocket::stream
