@@ -1,7 +1,9 @@
 // NN_MSG buffers and nn_allocmsg / nn_reallocmsg / nn_freemsg.
 #include "src/compat/nanomsg/message_buffers.hpp"
 
+#include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <new>
@@ -34,9 +36,37 @@ void* MessageBuffers::insert(std::unique_ptr<Message>& m) noexcept {
   return p;
 }
 
+namespace {
+
+// Programs cast NN_MSG buffers to their own structures, as they may cast
+// malloc's memory (nanomsg's buffers are aligned so): every buffer handed
+// out starts at this alignment.
+constexpr std::size_t kAlignment = alignof(std::max_align_t);
+
+bool aligned(const void* p) noexcept { return reinterpret_cast<std::uintptr_t>(p) % kAlignment == 0; }
+
+// A message whose body is malloc's memory (so aligned). Small bodies would
+// otherwise live inside the Message, at no particular alignment.
+std::unique_ptr<Message> aligned_message(std::size_t size) {
+  void* body = std::malloc(size ? size : 1);  // a distinct pointer even for 0 bytes
+  if (!body) throw std::bad_alloc();
+  return std::make_unique<Message>(Message::wrap(body, size, [](void* q) noexcept { std::free(q); }));
+}
+
+// `m` itself if its body is aligned, else an aligned copy.
+std::unique_ptr<Message> aligned_body(std::unique_ptr<Message> m) {
+  if (aligned(m->data())) return m;
+  auto copy = aligned_message(m->size());
+  if (!m->empty()) std::memcpy(copy->data(), m->data(), m->size());
+  return copy;
+}
+
+}  // namespace
+
 void* MessageBuffers::allocate(std::size_t size) noexcept {
   try {
     auto m = std::make_unique<Message>(size);
+    if (!aligned(m->data())) m = aligned_message(size);
     return insert(m);
   } catch (const std::bad_alloc&) {
     return nullptr;
@@ -45,12 +75,12 @@ void* MessageBuffers::allocate(std::size_t size) noexcept {
 
 void* MessageBuffers::adopt(Message&& m) noexcept {
   try {
-    auto owned = std::make_unique<Message>(std::move(m));
+    auto owned = aligned_body(std::make_unique<Message>(std::move(m)));
     if (void* p = insert(owned)) return p;
     if (!owned) return nullptr;
     // The body is shared with a message the user still holds (a fan-out
     // inside this process): give this receiver its own copy.
-    auto copy = std::make_unique<Message>(owned->size());
+    auto copy = aligned_message(owned->size());
     if (!owned->empty()) std::memcpy(copy->data(), owned->data(), owned->size());
     return insert(copy);
   } catch (const std::bad_alloc&) {

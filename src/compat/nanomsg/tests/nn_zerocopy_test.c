@@ -1,6 +1,8 @@
 /* NN_MSG buffers (nn_allocmsg, receiving into library memory), scatter
  * and gather with nn_sendmsg / nn_recvmsg, and the control data that
  * carries the SP header of raw sockets (NN_CMSG_* and nn_cmsg_nxthdr_). */
+#include <stddef.h>
+
 #include "nn_testutil.h"
 
 static void pair_of(int* a, int* b) {
@@ -232,7 +234,39 @@ static void test_raw_headers(void) {
   nt_close(b);
 }
 
+/* NN_MSG buffers are aligned as malloc's memory is (programs cast them to
+ * their own structures): nn_allocmsg's, received ones of every size, and
+ * control buffers (their nn_cmsghdr holds a size_t). */
+static int max_aligned(const void* p) { return (uintptr_t)p % _Alignof(max_align_t) == 0; }
+
+static void test_alignment(void) {
+  static const size_t sizes[] = {0, 1, 7, 63, 64, 65, 1000, 70000};
+  int a, b;
+  pair_of(&a, &b);
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; ++i) {
+    void* p = nn_allocmsg(sizes[i], 0);
+    CHECK(p != NULL && max_aligned(p));
+    p = nn_reallocmsg(p, sizes[i] + 3);
+    CHECK(p != NULL && max_aligned(p));
+    CHECK_OK(nn_freemsg(p));
+    /* Received: from a plain send (the library's own buffer) and from an
+     * NN_MSG one. */
+    char body[70000] = {0};
+    CHECK_EQ_INT(nn_send(b, body, sizes[i], 0), (int)sizes[i]);
+    void* in = NULL;
+    CHECK_EQ_INT(nn_recv(a, &in, NN_MSG, 0), (int)sizes[i]);
+    CHECK(max_aligned(in));
+    CHECK_EQ_INT(nn_send(a, &in, NN_MSG, 0), (int)sizes[i]);
+    CHECK_EQ_INT(nn_recv(b, &in, NN_MSG, 0), (int)sizes[i]);
+    CHECK(max_aligned(in));
+    CHECK_OK(nn_freemsg(in));
+  }
+  nt_close(a);
+  nt_close(b);
+}
+
 int main(void) {
+  test_alignment();
   test_nn_msg();
   test_scatter_gather();
   test_cmsg_macros();
