@@ -93,6 +93,7 @@ void Message::reset() noexcept {
   data_ = nullptr;
   size_ = 0;
   header_size_ = 0;
+  pipe_ = 0;
 }
 
 void Message::steal(Message& other) noexcept {
@@ -100,6 +101,7 @@ void Message::steal(Message& other) noexcept {
   data_ = std::exchange(other.data_, nullptr);
   size_ = std::exchange(other.size_, 0);
   header_size_ = std::exchange(other.header_size_, 0);
+  pipe_ = std::exchange(other.pipe_, 0);
   if (header_size_) std::memcpy(header_, other.header_, header_size_);
   if (!chunk_ && size_) std::memcpy(inline_, other.inline_, size_);
 }
@@ -108,6 +110,7 @@ Message Message::clone() const {
   Message copy;
   copy.size_ = size_;
   copy.header_size_ = header_size_;
+  copy.pipe_ = pipe_;
   if (header_size_) std::memcpy(copy.header_, header_, header_size_);
   if (chunk_) {
     chunk_->retain();

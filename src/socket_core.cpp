@@ -16,6 +16,12 @@ std::shared_ptr<SocketCore> SocketCore::create(Protocol protocol, const SocketOp
         make_error_code(errc::unknown_protocol),
         fmt::format("socket: no protocol registered with id 0x{:x}", static_cast<unsigned>(protocol)));
   }
+  if (options.polyamorous && protocol != Protocol::pair1) {
+    throw std::system_error(
+        make_error_code(errc::invalid_argument),
+        fmt::format("socket: polyamorous mode is for PAIR v1 (pair1) only, not protocol '{}'",
+                    info->name));
+  }
   if (!executor) executor = runtime_executor();
   return std::make_shared<SocketCore>(*info, options, std::move(executor));
 }
@@ -309,6 +315,11 @@ std::error_code SocketCore::attach(PeerLink link, const std::shared_ptr<Endpoint
 
 void SocketCore::schedule_removal(PipeImpl& pipe, std::error_code reason) {
   removals_.emplace_back(pipe.shared_from_this(), reason);
+}
+
+void SocketCore::close_pipe(Pipe& pipe, std::error_code reason) {
+  // Every Pipe a protocol sees is one of ours; settle() removes it.
+  schedule_removal(static_cast<PipeImpl&>(pipe), reason);
 }
 
 void SocketCore::remove_pipe(std::shared_ptr<PipeImpl> pipe, std::error_code reason,

@@ -126,6 +126,7 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
 
   // ProtocolHost (called with the lock held)
   void count_drop() noexcept override { ++stats_.drops; }
+  void close_pipe(Pipe& pipe, std::error_code reason) override;
   const SocketOptions& socket_options() const noexcept override { return options_; }
   int max_ttl() const noexcept override { return max_ttl_.load(); }
   std::chrono::nanoseconds resend_interval() const noexcept override {

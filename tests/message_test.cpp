@@ -344,5 +344,33 @@ TEST(MessageTest, WireSizeCountsHeaderAndBody) {
   EXPECT_EQ(m.size(), 1u);
 }
 
+TEST(MessageTest, PipeIsNoneUntilSetAndTravelsWithTheMessage) {
+  Message small("s");
+  EXPECT_EQ(small.pipe(), 0u);
+  small.set_pipe(0x12345678u);
+  EXPECT_EQ(small.pipe(), 0x12345678u);
+  Message moved(std::move(small));
+  EXPECT_EQ(moved.pipe(), 0x12345678u);
+  EXPECT_EQ(small.pipe(), 0u) << "a moved-from message names no pipe";
+  Message clone = moved.clone();
+  EXPECT_EQ(clone.pipe(), 0x12345678u);
+  clone.set_pipe(7);  // per message, like the header
+  EXPECT_EQ(moved.pipe(), 0x12345678u);
+
+  Message large(kLarge);
+  large.set_pipe(9);
+  Message assigned;
+  assigned = std::move(large);
+  EXPECT_EQ(assigned.pipe(), 9u);
+  assigned = Message("fresh");
+  EXPECT_EQ(assigned.pipe(), 0u) << "assignment replaces the pipe too";
+  assigned.set_pipe(0);
+  EXPECT_EQ(assigned.pipe(), 0u);
+}
+
+// The pipe id sits in the padding after the header length: on LP64 a
+// Message stays 160 bytes, as before it had one.
+static_assert(sizeof(void*) != 8 || sizeof(Message) == 160, "Message grew");
+
 }  // namespace
 }  // namespace sprocket::test

@@ -1,30 +1,33 @@
 #!/usr/bin/env bash
 # Installs what is missing, then configures, builds and runs every test in
-# three builds: Release, ASan+UBSan and TSan. All three run even when one
-# fails; the exit status is non-zero if any failed. The Release pass also
-# runs the JavaScript client's tests and the browser test, builds the API
-# reference (the `docs` target, failing on an undocumented public member)
-# and tests the Debian packages (tools/lib/deb_test.sh: build, install,
-# build the README example against them, remove them). The ASan+UBSan
-# build is a static one (BUILD_SHARED_LIBS=OFF), so both library
-# configurations are built, tested and installed.
+# three builds: Release, ASan+UBSan and TSan; then builds the fuzz targets
+# (clang, build/fuzz) and runs each for 20 s from its seed corpus
+# (tools/fuzz.sh). All four steps run even when one fails; the exit status
+# is non-zero if any failed. The Release pass also runs the JavaScript
+# client's tests and the browser test, builds the API reference (the `docs`
+# target, failing on an undocumented public member) and tests the Debian
+# packages (tools/lib/deb_test.sh: build, install, build the README example
+# against them, remove them). The ASan+UBSan build is a static one
+# (BUILD_SHARED_LIBS=OFF), so both library configurations are built, tested
+# and installed.
 #
-#   tools/test.sh                 # all three builds
-#   tools/test.sh --only tsan     # one of release | asan | tsan
+#   tools/test.sh                 # all four steps
+#   tools/test.sh --only tsan     # one of release | asan | tsan | fuzz
 #
-# Environment: SPROCKET_JOBS (default 2) for build and test parallelism,
-# SPROCKET_TEST_TIMEOUT (default 300) seconds per test without its own
-# TIMEOUT, SPROCKET_SKIP_DEPS=1 to skip the apt step.
+# Environment: SPROCKET_JOBS (default 2) for build and test parallelism (and
+# fuzz targets run at once), SPROCKET_TEST_TIMEOUT (default 300) seconds per
+# test without its own TIMEOUT, SPROCKET_FUZZ_SECONDS (default 20) per fuzz
+# target, SPROCKET_SKIP_DEPS=1 to skip the apt step.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source tools/lib/deps.sh
 
 usage() {
-  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
-builds=(release asan tsan)
+builds=(release asan tsan fuzz)
 while (($#)); do
   case $1 in
     --only) builds=("${2:-}"); shift 2 || { usage >&2; exit 2; } ;;
@@ -34,8 +37,8 @@ while (($#)); do
   esac
 done
 for b in "${builds[@]}"; do
-  [[ $b == release || $b == asan || $b == tsan ]] ||
-    { echo "--only takes release, asan or tsan, not '$b'" >&2; exit 2; }
+  [[ $b == release || $b == asan || $b == tsan || $b == fuzz ]] ||
+    { echo "--only takes release, asan, tsan or fuzz, not '$b'" >&2; exit 2; }
 done
 
 jobs=${SPROCKET_JOBS:-2}
@@ -105,6 +108,23 @@ run_build() {
   result[$name]="PASS"
 }
 
+# The fuzz step: tools/fuzz.sh builds build/fuzz and runs every target for
+# SPROCKET_FUZZ_SECONDS from a copy of its seed corpus; a finding fails it.
+run_fuzz() {
+  local log=build/fuzz-run.log seconds=${SPROCKET_FUZZ_SECONDS:-20} rc=0
+  mkdir -p build
+  echo
+  echo "==> [fuzz] tools/fuzz.sh --seconds $seconds --jobs $jobs"
+  SPROCKET_SKIP_DEPS=1 tools/fuzz.sh --seconds "$seconds" --jobs "$jobs" 2>&1 | tee "$log" || rc=$?
+  summary[fuzz]=$(grep -E '^[a-z_0-9]+ +execs |^FAIL |^     rerun:' "$log" || true)
+  if ((rc != 0)); then
+    result[fuzz]="FAIL (findings or build; log: $log)"
+    return 1
+  fi
+  result[fuzz]="PASS"
+}
+
+
 # Once per run, in the Release pass: the API reference and the Debian
 # packages. Appends what failed to the array named by $2.
 release_extras() {
@@ -136,7 +156,11 @@ status=0
 start=$SECONDS
 for b in "${builds[@]}"; do
   t0=$SECONDS
-  run_build "$b" || status=1
+  if [[ $b == fuzz ]]; then
+    run_fuzz || status=1
+  else
+    run_build "$b" || status=1
+  fi
   result[$b]+=" in $((SECONDS - t0)) s"
 done
 
@@ -144,7 +168,11 @@ echo
 echo "==================== summary ===================="
 for b in "${builds[@]}"; do
   if [[ -n ${summary[$b]:-} ]]; then
-    echo "--- $b (log: build/$b/ctest.log)"
+    if [[ $b == fuzz ]]; then
+      echo "--- fuzz (log: build/fuzz-run.log)"
+    else
+      echo "--- $b (log: build/$b/ctest.log)"
+    fi
     echo "${summary[$b]}"
   fi
 done

@@ -57,7 +57,8 @@ struct WrappedChunk : BodyChunk {
 }  // namespace detail
 
 /// A message: a small inline protocol header (the SP backtrace words a
-/// protocol or a raw socket puts in front of the body) and a body.
+/// protocol or a raw socket puts in front of the body), a body, and the id
+/// of the pipe (connection) it came from or should go to.
 ///
 /// Bodies of up to kInlineBody bytes live inside the Message itself, so
 /// small messages cost no heap allocation. Larger bodies are
@@ -112,7 +113,7 @@ class SPROCKET_API Message {
   ~Message() { reset(); }
 
   /// A second message sharing this body (O(1) for shared bodies) with a
-  /// copy of the header.
+  /// copy of the header and the same pipe().
   Message clone() const;
 
   /// The body's first byte, writable: fill a Message(size) through it.
@@ -172,6 +173,18 @@ class SPROCKET_API Message {
   /// True when the body is shared storage (wrapped, large, or cloned).
   bool shares_storage() const noexcept { return chunk_ != nullptr; }
 
+  /// The pipe (one connection, named by the id that PipeEvent::pipe_id
+  /// reports) this message belongs to; 0 means none. A PAIR v1 socket sets
+  /// it on every message it receives, to the connection it came in on; a
+  /// polyamorous PAIR v1 socket (SocketOptions::polyamorous) sends a message
+  /// to the pipe it names. Other protocols neither set nor read it. Moves
+  /// and clone() carry it along.
+  std::uint32_t pipe() const noexcept { return pipe_; }
+  /// Names the pipe to send this message to (0: let the protocol choose);
+  /// see pipe(). Replying on the pipe a message came from needs no call:
+  /// the received message already names it.
+  void set_pipe(std::uint32_t id) noexcept { pipe_ = id; }
+
  private:
   void allocate(std::size_t size);
   void reset() noexcept;
@@ -181,6 +194,7 @@ class SPROCKET_API Message {
   std::byte* data_ = nullptr;            // body start when chunk_ is set
   std::size_t size_ = 0;
   std::uint8_t header_size_ = 0;
+  std::uint32_t pipe_ = 0;  // in the padding after header_size_: adds no size
   std::byte header_[kMaxHeader];
   std::byte inline_[kInlineBody];
 };

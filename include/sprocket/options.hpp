@@ -10,6 +10,14 @@ namespace sprocket {
 struct SocketOptions {
   /// Raw mode: the protocol passes headers through to the user (devices).
   bool raw = false;
+  /// PAIR v1 (sprocket::pair1) only: polyamorous mode, NNG's
+  /// nng_pair1_open_poly(). The socket keeps any number of peers instead of
+  /// one; each received Message names its connection in pipe(), and a sent
+  /// message goes to the connection its pipe() names (one that has gone or
+  /// is full drops it, counted in stats().drops), or with no pipe named to
+  /// the oldest connection. Other protocols, and raw mode, refuse it with
+  /// errc::invalid_argument.
+  bool polyamorous = false;
 };
 
 /// Options for one dial() or listen(); they apply to every connection the

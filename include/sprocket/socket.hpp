@@ -279,9 +279,11 @@ class SPROCKET_API Socket {
   void set_linger(duration d);
   /// The linger time.
   duration linger() const;
-  /// REQ/REP and SURVEY: most hops (backtrace words) a message may carry,
-  /// 1..15 (default 8); deeper messages are dropped. Throws
-  /// std::system_error(errc::invalid_argument) outside the range.
+  /// REQ/REP and SURVEY: most hops (backtrace words) a message may carry;
+  /// PAIR v1: the largest hop count a received message may have. 1..15
+  /// (default 8); deeper messages are dropped and counted in
+  /// stats().drops. Throws std::system_error(errc::invalid_argument) outside
+  /// the range.
   void set_max_ttl(int hops);
   /// The hop limit.
   int max_ttl() const;

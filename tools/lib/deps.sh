@@ -12,6 +12,7 @@ SPROCKET_DEPS=(
   dpkg-dev file doxygen                            # Debian packages (cpack), API reference
   libasio-dev libfmt-dev libssl-dev                # the library
   libgtest-dev libbenchmark-dev                    # tests and benchmarks
+  clang libclang-rt-14-dev                         # fuzz targets (libFuzzer; the runtime is only recommended by clang)
   nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers
   perl libnanomsg-raw-perl                         # a binding run on libnanomsg.so.5
   gnuplot-nox                                      # benchmark plots

@@ -72,6 +72,9 @@ constexpr auto kTable = std::to_array<OptionSpec>({
        "nn_bus"),
     nn(OptionId::pair, "pair", 0, {}, kTypes, "Use NN_PAIR socket type", kSockReadWrite, sock, 0,
        "nn_pair"),
+    added(OptionId::pair1, "pair1", 0, {}, kTypes,
+          "Use PAIR version 1 socket type (NNG's pair1, as nngcat --pair1; --pair is version 0)",
+          kSockReadWrite, sock, 0),
 
     // Socket options
     nn(OptionId::bind, "bind", 0, "ADDR", kSocket, "Bind socket to the address ADDR", endpoint, 0,

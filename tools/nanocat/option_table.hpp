@@ -25,6 +25,7 @@ enum class OptionId {
   respondent,
   bus,
   pair,
+  pair1,
   bind,
   connect,
   bind_ipc,

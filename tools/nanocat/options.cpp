@@ -104,6 +104,8 @@ SocketType socket_type_of(OptionId id) {
       return SocketType::bus;
     case OptionId::pair:
       return SocketType::pair;
+    case OptionId::pair1:
+      return SocketType::pair1;
     default:
       return SocketType::none;
   }
@@ -111,7 +113,7 @@ SocketType socket_type_of(OptionId id) {
 
 class Parser {
  public:
-  explicit Parser(std::span<const char* const> args) : args_(args) {}
+  Parser(std::span<const char* const> args, const FileReader& read) : args_(args), read_(read) {}
 
   Options run() {
     parse_program_name();
@@ -309,7 +311,7 @@ class Parser {
         opts_.data = text;
         break;
       case OptionId::file:
-        opts_.data = read_file(text);
+        opts_.data = read_(text);
         break;
       case OptionId::stdin_lines:
         opts_.stdin_lines = true;
@@ -364,6 +366,7 @@ class Parser {
   }
 
   std::span<const char* const> args_;
+  const FileReader& read_;
   std::size_t pos_ = 0;
   Options opts_;
   unsigned mask_ = 0;
@@ -400,12 +403,14 @@ std::string_view socket_type_name(SocketType type) {
       return "bus";
     case SocketType::pair:
       return "pair";
+    case SocketType::pair1:
+      return "pair1";
   }
   return "?";
 }
 
-Options parse_command_line(std::span<const char* const> args) {
-  return Parser(args).run();
+Options parse_command_line(std::span<const char* const> args, const FileReader& read) {
+  return Parser(args, read).run();
 }
 
 }  // namespace nanocat

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,10 +14,11 @@
 #include <vector>
 
 #include "format.hpp"
+#include "input.hpp"
 
 namespace nanocat {
 
-enum class SocketType { none, push, pull, pub, sub, req, rep, surveyor, respondent, bus, pair };
+enum class SocketType { none, push, pull, pub, sub, req, rep, surveyor, respondent, bus, pair, pair1 };
 
 /// The option name of a socket type ("push", ...).
 std::string_view socket_type_name(SocketType type);
@@ -58,12 +60,17 @@ struct Options {
   std::uint64_t count = 0;          ///< 0: no limit
 };
 
+/// Reads what --file names, or throws nanocat::Error (kExitFile).
+using FileReader = std::function<std::string(const std::string& path)>;
+
 /// Parses `args` (args[0] is the program name: a name like nn_req implies
-/// --req, as with nanocat's symlinks). --file is read here, like nanocat
-/// does ("-" is standard input). Throws nanocat::Error with kExitUsage for
-/// a bad command line and kExitFile when --file cannot be read; --help and
+/// --req, as with nanocat's symlinks). --file is read here through `read`,
+/// like nanocat does ("-" is standard input for read_file; the fuzz target
+/// passes a reader that touches no file). Throws nanocat::Error with
+/// kExitUsage for a bad command line and kExitFile when --file cannot be
+/// read; nothing else, and it never exits the process. --help and
 /// --version stop parsing where they appear.
-Options parse_command_line(std::span<const char* const> args);
+Options parse_command_line(std::span<const char* const> args, const FileReader& read = read_file);
 
 /// The --help text, shaped like nanomsg's nanocat's.
 std::string help_text();

@@ -159,6 +159,7 @@ class Runner {
         return source_.empty() ? recv_loop() : reply_loop();
       case SocketType::bus:
       case SocketType::pair:
+      case SocketType::pair1:
         if (source_.empty()) return recv_loop();
         return source_.from_stdin() ? chat_stdin_loop() : chat_loop();
       default:

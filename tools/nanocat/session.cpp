@@ -51,6 +51,8 @@ sprocket::Protocol protocol_of(SocketType type) {
       return sprocket::respondent;
     case SocketType::bus:
       return sprocket::bus;
+    case SocketType::pair1:
+      return sprocket::pair1;
     case SocketType::pair:
     case SocketType::none:
       break;

@@ -11,20 +11,13 @@
 #include <asio/local/stream_protocol.hpp>
 #include <fmt/format.h>
 
-#include "error_detail.hpp"
+#include "transports/ipc/ipc_address.hpp"
 #include "transports/stream/endpoints.hpp"
 
 namespace sprocket {
 namespace {
 
 using Unix = asio::local::stream_protocol;
-
-struct IpcAddress {
-  std::string path;
-};
-
-// sun_path holds 108 bytes including the terminating zero.
-constexpr std::size_t kMaxPath = 107;
 
 bool is_socket_file(const std::string& path) {
   struct stat st {};
@@ -42,15 +35,7 @@ struct IpcTraits {
   static constexpr stream::Framing framing = stream::Framing::ipc;
 
   static Address parse(const Url& url, bool, std::error_code& ec) {
-    if (url.address.size() > kMaxPath) {
-      detail::set_error_detail(fmt::format("the path is {} bytes long, more than a unix socket's {}",
-                                           url.address.size(), kMaxPath));
-      ec = errc::invalid_address;
-    } else if (url.address.find('\0') != std::string::npos) {
-      detail::set_error_detail("the path holds a NUL byte");
-      ec = errc::invalid_address;
-    }
-    return {url.address};
+    return parse_ipc_address(url.address, ec);
   }
 
   static void connect(Unix::socket& socket, const Address& a,

@@ -1,6 +1,7 @@
 // host:port parsing shared by the tcp and ws transports.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -11,8 +12,21 @@
 
 namespace sprocket::stream {
 
-// Splits "host:port" / "[v6]:port"; false when malformed, with the reason
-// left as the error detail (src/error_detail.hpp) for the caller's message.
+/// A space or a control character (DEL included): never part of a host
+/// name, an address or a URL path, and it would break the ws request head
+/// (a CR LF in the Host line starts a header of the URL's choosing).
+inline bool is_space_or_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u <= 0x20 || u == 0x7F;
+}
+
+inline bool has_space_or_control(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), is_space_or_control);
+}
+
+// Splits "host:port" / "[v6]:port"; false when malformed, or when the host
+// holds a space or a control character, with the reason left as the error
+// detail (src/error_detail.hpp) for the caller's message.
 inline bool split_host_port(std::string_view text, std::string& host, std::uint16_t& port) {
   auto fail = [](std::string why) {
     detail::set_error_detail(std::move(why));
@@ -29,6 +43,7 @@ inline bool split_host_port(std::string_view text, std::string& host, std::uint1
   } else if (host_part.find(':') != std::string_view::npos) {
     return fail("an IPv6 address needs brackets ([address]:port)");
   }
+  if (has_space_or_control(host_part)) return fail("the host holds a space or a control character");
   if (port_part.empty()) return fail("no port after ':'");
   unsigned long value = 0;
   auto [end, err] = std::from_chars(port_part.data(), port_part.data() + port_part.size(), value);

@@ -17,7 +17,8 @@ namespace {
 
 using Kind = PipeEvent::Kind;
 
-// nngcat's plain --pair may mean PAIR v1; --pair0 is v0. nanocat's --pair is v0.
+// nngcat 1.5.2 has no plain --pair ("No protocol specified."): --pair0 is v0,
+// --pair1 v1. nanocat's --pair is v0.
 const char* pair_flag(Tool t) { return t == Tool::nngcat ? "--pair0" : "--pair"; }
 
 /// One sprocket PAIR socket and one peer process, connected in the

@@ -179,10 +179,11 @@ TEST_P(StreamNngWrongPeer, PushSocketIsRefused) {
   })) << events_.summary();
   EXPECT_GE(sock_.stats().refused, 1u);
   EXPECT_EQ(sock_.stats().pipes_added, 0u);
-  // NNG, for its part, has no PULL peer to give this to.
+  // Our PULL header is a valid peer for NNG's PUSH, so NNG may hold the
+  // pipe for a moment before it sees our close and may take this message
+  // into it; whatever it does, nothing reaches the refusing socket.
   char text[] = "must not arrive";
-  int rv = nng_send(push.get(), text, sizeof text - 1, NNG_FLAG_NONBLOCK);
-  EXPECT_EQ(rv, NNG_EAGAIN) << nng_strerror(rv);
+  nng_send(push.get(), text, sizeof text - 1, NNG_FLAG_NONBLOCK);
   std::error_code ec;
   sock_.try_recv(ec);
   EXPECT_ERRC(ec, errc::would_block);

@@ -174,6 +174,11 @@ std::vector<BadUrl> bad_urls() {
       {"unbracketed IPv6", "tcp://::1:5555", true, true},
       {"unclosed bracket", "tcp://[::1:5555", true, true},
       {"empty brackets", "tcp://[]:5555", true, true},
+      // Found by the url fuzz target (docs/fuzzing.md): dialing these used to
+      // succeed and then fail name resolution on every retry.
+      {"line break in the host", "tcp://local\r\nhost:5555", true, true},
+      {"space in the host", "tcp://local host:5555", true, true},
+      {"control character in the host", "tcp://local\x01host:5555", true, true},
       {"no host to dial", "tcp://:5555", true, false},
       {"wildcard host to dial", "tcp://*:5555", true, false},
       {"port 0 to dial", "tcp://127.0.0.1:0", true, false},

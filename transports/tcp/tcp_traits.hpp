@@ -9,16 +9,10 @@
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
 
-#include "error_detail.hpp"
-#include "transports/stream/address.hpp"
 #include "transports/stream/endpoints.hpp"
+#include "transports/tcp/tcp_address.hpp"
 
 namespace sprocket {
-
-struct TcpAddress {
-  std::string host;  // empty: every interface (listen only)
-  std::uint16_t port = 0;
-};
 
 struct TcpTraits {
   using protocol_type = asio::ip::tcp;
@@ -26,19 +20,8 @@ struct TcpTraits {
   static constexpr stream::Framing framing = stream::Framing::tcp;
 
   static Address parse(const Url& url, bool listen, std::error_code& ec) {
-    Address a;
-    if (!stream::split_host_port(url.address, a.host, a.port)) {
-      ec = errc::invalid_address;
-      return a;
-    }
-    if (a.host == "*") a.host.clear();
-    if (!listen && a.host.empty()) {
-      detail::set_error_detail("dial needs a host (only listen takes * or an empty host)");
-      ec = errc::invalid_address;
-    } else if (!listen && a.port == 0) {
-      detail::set_error_detail("dial needs a port other than 0 (only listen picks one)");
-      ec = errc::invalid_address;
-    }
+    Address a = parse_tcp_address(url.address, ec);
+    if (!ec && !listen) require_dialable(a, ec);
     return a;
   }
 

@@ -74,6 +74,13 @@ class SPROCKET_API ProtocolHost {
   virtual ~ProtocolHost() = default;
   /// Counts a message the protocol dropped (malformed, unroutable, late).
   virtual void count_drop() noexcept = 0;
+  /// Closes `pipe`, typically because its peer broke the protocol (PAIR v1
+  /// closes a connection whose message has no hop count). The protocol must
+  /// stop using the pipe now; remove_pipe() follows after the current call
+  /// returns, and the removal is reported to pipe-event callbacks with
+  /// `reason` (errc::protocol_error is also counted in
+  /// stats().protocol_errors). A dialer reconnects as after any loss.
+  virtual void close_pipe(Pipe& pipe, std::error_code reason) = 0;
   /// The socket's options, as currently set.
   virtual const SocketOptions& socket_options() const noexcept = 0;
   /// Most backtrace words (hops) a request or survey may carry (1..15).

@@ -166,6 +166,7 @@ inline std::vector<std::string> endpoint_flags(Tool tool, bool bind, const std::
 /// needs --pair0 for nanomsg's PAIR and dials asynchronously only when told.
 inline std::vector<std::string> type_flags(Tool tool, const std::string& type) {
   if (tool != Tool::nng) return {"--" + type};
+  if (type == "pair1") return {"--pair1", "--async"};  // NNG's name already has its version
   return {"--" + type + "0", "--async"};
 }
 

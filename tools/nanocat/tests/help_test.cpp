@@ -39,7 +39,7 @@ TEST(NanocatHelp, UsageLine) {
   const std::string help = help_text();
   EXPECT_TRUE(help.starts_with(
       "Usage:\n    nanocat {--push|--pull|--pub|--sub|--req|--rep|--surveyor|--respondent|--bus|"
-      "--pair|--bind|--connect|--bind-ipc|--connect-ipc|--bind-local|--connect-local} [-vqhVAQ] "
+      "--pair|--pair1|--bind|--connect|--bind-ipc|--connect-ipc|--bind-local|--connect-local} [-vqhVAQ] "
       "[-Z SIZE] [-i SEC] [-d SEC] [-D DATA] [-F PATH] [-C N] [options] \n"))
       << help;
 }

@@ -69,7 +69,8 @@ TEST(NanocatOptions, EverySocketType) {
   }
   for (auto c : {Case{"--pull", SocketType::pull}, Case{"--sub", SocketType::sub},
                  Case{"--rep", SocketType::rep}, Case{"--respondent", SocketType::respondent},
-                 Case{"--bus", SocketType::bus}, Case{"--pair", SocketType::pair}}) {
+                 Case{"--bus", SocketType::bus}, Case{"--pair", SocketType::pair},
+                 Case{"--pair1", SocketType::pair1}}) {
     EXPECT_EQ(parse({c.flag, "--bind", "tcp://127.0.0.1:1"}).type, c.type) << c.flag;
   }
 }
@@ -81,6 +82,8 @@ TEST(NanocatOptions, NngcatProtocolAndAddressSpellings) {
   EXPECT_EQ(o.endpoints[0].kind, Endpoint::Kind::connect);
   EXPECT_EQ(o.endpoints[1].kind, Endpoint::Kind::bind);
   EXPECT_EQ(parse({"--pair0", "-L", "1"}).type, SocketType::pair);
+  EXPECT_EQ(parse({"--pair1", "-L", "1", "-D", "x"}).type, SocketType::pair1);
+  EXPECT_TRUE(usage_error({"--pair", "--pair1", "-L", "1"}, {"--pair1", "conflicts with --pair"}));
   EXPECT_EQ(parse({"--sub0", "-L", "1"}).type, SocketType::sub);
   EXPECT_TRUE(
       usage_error({"--req", "--req0", "-L", "1", "-D", "x"}, {"--req0", "conflicts with --req"}));
@@ -294,6 +297,27 @@ TEST(NanocatOptions, FileIsReadWhole) {
       << missing.message;
   Failure dir = parse_failure({"--push", "-L", "1", "-F", "/"});
   EXPECT_EQ(dir.code, kExitFile) << dir.message;
+}
+
+// The fuzz target passes its own reader so that no file is touched; the
+// reader's failure ends parsing like a file that cannot be read.
+TEST(NanocatOptions, FileGoesThroughTheGivenReader) {
+  std::vector<std::string> asked;
+  auto reader = [&](const std::string& path) {
+    asked.push_back(path);
+    if (path == "bad") throw Error("cannot open file 'bad'", kExitFile);
+    return "contents of " + path;
+  };
+  std::vector<const char*> argv{"nanocat", "--push", "-L", "1", "--file", "x.txt"};
+  EXPECT_EQ(parse_command_line(argv, reader).data, "contents of x.txt");
+  argv.back() = "bad";
+  try {
+    parse_command_line(argv, reader);
+    ADD_FAILURE() << "a failing reader must fail the parse";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitFile);
+  }
+  EXPECT_EQ(asked, (std::vector<std::string>{"x.txt", "bad"}));
 }
 
 TEST(NanocatOptions, Verbosity) {
