@@ -28,16 +28,22 @@ function(sprocket_generate_builtins transports protocols)
   target_sources(sprocket_objects PRIVATE ${PROJECT_BINARY_DIR}/generated/builtins.cpp)
 endfunction()
 
-# A GoogleTest program registered with CTest, each case bounded in time.
+# A GoogleTest program registered with CTest, each case bounded in time
+# (TIMEOUT seconds, default 60) and optionally labelled (LABELS, for
+# `ctest -L`).
 function(sprocket_add_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 60)
+  endif()
+  set(properties TIMEOUT ${ARG_TIMEOUT})
+  if(ARG_LABELS)
+    list(APPEND properties LABELS "${ARG_LABELS}")
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE sprocket_test_support ${ARG_LIBS})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR})
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${ARG_TIMEOUT})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${properties})
 endfunction()
 
 # A test program that meets the peers sprocket must interoperate with: NNG's

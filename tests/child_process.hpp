@@ -39,6 +39,29 @@ class ChildProcess {
 
   bool running() const { return pid_ > 0 && !exited_; }
   const std::string& error() const { return error_; }
+  /// The child's process id (-1 if it did not start).
+  pid_t pid() const { return pid_; }
+
+  /// Reads the child's output until it exits (closing stdout), then reaps
+  /// it, waiting at most `timeout` in all. Returns its exit code (128 + the
+  /// signal if a signal ended it), or -1 if it is still running.
+  int wait_exit(std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (pump(deadline)) {
+    }
+    while (!exited_ && !reap(false) && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return exited_ ? exit_code_ : -1;
+  }
+
+  /// Sends `signal` and waits (at most `timeout`) for the child to exit:
+  /// its exit code as wait_exit() gives it, or -1 if it did not exit (the
+  /// destructor then kills it).
+  int stop(int signal, std::chrono::milliseconds timeout) {
+    if (pid_ <= 0) return -1;
+    if (!exited_) ::kill(pid_, signal);
+    return wait_exit(timeout);
+  }
 
   /// Reads stdout until it contains `needle`, the child closes it, or
   /// `timeout` passes. True if the needle was seen.
@@ -57,19 +80,6 @@ class ChildProcess {
       if (!pump(deadline)) return out_.size() >= n;
     }
     return true;
-  }
-
-  /// Waits up to `timeout` for the child to end, reading its output
-  /// meanwhile; its wait status (see waitpid), or -1 if it is still running.
-  int wait_exit(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (pid_ > 0 && !exited_) {
-      if (reap(false)) break;
-      if (Clock::now() >= deadline) return -1;
-      if (!pump(std::min(deadline, Clock::now() + std::chrono::milliseconds(1))))
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return exited_ ? status_ : -1;
   }
 
   /// What the child printed so far (stdout, stderr).
@@ -175,8 +185,12 @@ class ChildProcess {
   bool reap(bool block) {
     int status = 0;
     pid_t r = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
-    if (r == pid_) status_ = status;
-    if (r == pid_ || (r < 0 && errno == ECHILD)) exited_ = true;
+    if (r == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      exited_ = true;
+    } else if (r < 0 && errno == ECHILD) {
+      exited_ = true;
+    }
     return exited_;
   }
 
@@ -188,7 +202,7 @@ class ChildProcess {
   std::vector<std::string> argv_;
   pid_t pid_ = -1;
   bool exited_ = false;
-  int status_ = 0;
+  int exit_code_ = -1;
   int out_fd_ = -1;
   int err_fd_ = -1;
   std::string out_;

@@ -16,6 +16,7 @@ SPROCKET_DEPS=(
   nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers
   perl libnanomsg-raw-perl                         # a binding run on libnanomsg.so.5
   gnuplot-nox                                      # benchmark plots
+  iproute2                                         # fault tests: ip netns, veth pairs
 )
 
 # For the tests of the JavaScript client and the browser test of the

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "process_usage.hpp"
 #include "test_util.hpp"
 
 namespace sprocket::test {
@@ -297,14 +298,6 @@ class RawStream {
  private:
   int fd_ = -1;
 };
-
-/// The resident set size of this process, from /proc/self/statm.
-inline std::size_t resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  std::size_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-}
 
 /// Descriptors this process has open.
 inline std::size_t open_fds() {

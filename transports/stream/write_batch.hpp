@@ -26,7 +26,7 @@ class WriteBatch {
 
   /// Appends a copy of `n` bytes.
   void copy(const void* data, std::size_t n) {
-    std::memcpy(append(n), data, n);
+    if (n != 0) std::memcpy(append(n), data, n);  // an empty piece may have no address
   }
   /// Appends `n` bytes to be filled in by the caller at once (the pointer
   /// is good until the next append).

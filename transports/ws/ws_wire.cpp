@@ -68,6 +68,7 @@ void WsWire::append_frame(stream::WriteBatch& out, std::uint8_t opcode,
   const auto mask = random_mask();
   const bool client = config_.side == Side::client;
   out.copy(head, encode_header(head, true, opcode, payload.size(), client ? &mask : nullptr));
+  if (payload.empty()) return;  // (memcpy must not see an empty span's null data)
   std::byte* at = out.append(payload.size());
   std::memcpy(at, payload.data(), payload.size());
   if (client) apply_mask(at, payload.size(), mask, 0);
