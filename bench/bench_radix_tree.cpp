@@ -7,8 +7,17 @@
 //   topics     random (8-32 random bytes) or prefix (market.eu.stock.ABC123.trades)
 //   structure  radix_tree, list (std::vector<std::string>, scanned), set (std::set)
 // Every benchmark also reports bytes_per_sub: the heap the structure holds
-// for its subscriptions, counted by this program's operator new/delete.
+// for its subscriptions (the object itself, what its constructor allocated
+// and everything since), counted by this program's operator new/delete,
+// plus what the tree maps itself (its slab's huge-page regions).
+// The match benchmarks also time matches one at a time and report the
+// median and 99th percentile of those (p50_ns, p99_ns): google-benchmark's
+// own figure is the mean of a loop in which the processor overlaps one
+// match with the next.
 #include <malloc.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -46,6 +55,14 @@ void* counted_alloc(std::size_t n) {
   return p;
 }
 
+void* counted_aligned_alloc(std::size_t n, std::align_val_t a) {
+  const auto align = static_cast<std::size_t>(a);
+  void* p = std::aligned_alloc(align, (std::max<std::size_t>(n, 1) + align - 1) / align * align);
+  if (!p) throw std::bad_alloc();
+  if (g_counting) g_live_bytes += static_cast<std::int64_t>(malloc_usable_size(p));
+  return p;
+}
+
 void counted_free(void* p) noexcept {
   if (p && g_counting) g_live_bytes -= static_cast<std::int64_t>(malloc_usable_size(p));
   std::free(p);
@@ -58,6 +75,13 @@ void operator delete(void* p) noexcept { counted_free(p); }
 void operator delete[](void* p) noexcept { counted_free(p); }
 void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
 void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
+// The aligned forms too: the tree's slab takes 2 MiB regions aligned to 2 MiB.
+void* operator new(std::size_t n, std::align_val_t a) { return counted_aligned_alloc(n, a); }
+void* operator new[](std::size_t n, std::align_val_t a) { return counted_aligned_alloc(n, a); }
+void operator delete(void* p, std::align_val_t) noexcept { counted_free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { counted_free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
 
 namespace {
 
@@ -225,7 +249,19 @@ struct Radix {
   void drop_batch(const std::vector<std::string>& fresh, std::size_t batch) {
     for (std::size_t i = 0; i < batch; ++i) tree.unsubscribe(fresh[i]);
   }
+  /// Memory the tree maps itself (its slab's 2 MiB huge-page regions),
+  /// which operator new does not see.
+  std::size_t mapped_bytes() const { return tree.shape().region_bytes; }
 };
+
+template <class S>
+std::size_t mapped_bytes(const S& s) {
+  if constexpr (requires { s.mapped_bytes(); }) {
+    return s.mapped_bytes();
+  } else {
+    return 0;
+  }
+}
 
 template <class S> constexpr const char* structure_name();
 template <> constexpr const char* structure_name<Radix>() { return "radix_tree"; }
@@ -243,7 +279,7 @@ const TopicSet& topics_for(Topics kind, std::size_t n) {
 
 template <class S>
 struct Built {
-  S structure;
+  std::unique_ptr<S> structure;  // made while counting: the object itself is part of its cost
   double bytes_per_sub = 0;
 };
 
@@ -256,10 +292,104 @@ Built<S>& built_for(Topics kind, std::size_t n) {
   slot = std::make_unique<Built<S>>();
   g_live_bytes = 0;
   g_counting = true;
-  for (const auto& s : t.subscribed) slot->structure.subscribe(s);
+  slot->structure = std::make_unique<S>();
+  for (const auto& s : t.subscribed) slot->structure->subscribe(s);
   g_counting = false;
-  slot->bytes_per_sub = static_cast<double>(g_live_bytes) / static_cast<double>(n);
+  const auto bytes = static_cast<double>(g_live_bytes) + static_cast<double>(mapped_bytes(*slot->structure));
+  slot->bytes_per_sub = bytes / static_cast<double>(n);
   return *slot;
+}
+
+// ---- one operation at a time ------------------------------------------------
+// A match takes tens of nanoseconds, so a clock read costs as much as the
+// operation: on x86 the time stamp counter is read between fences (lfence;
+// rdtsc; lfence ... rdtscp; lfence) so that neither the reads nor the
+// operation move across each other, the median cost of an empty interval
+// is subtracted, and ticks become nanoseconds by the counter's rate over
+// the sampling (against steady_clock). Elsewhere steady_clock alone. The
+// clock's step is reported too (clock_step_ns): AMD's counter moves in
+// steps of 10 ns, so a single time is known to within one step and a
+// median to about half of one.
+
+#if defined(__x86_64__) || defined(__i386__)
+inline std::uint64_t ticks_before() {
+  _mm_lfence();
+  const std::uint64_t t = __rdtsc();
+  _mm_lfence();
+  return t;
+}
+inline std::uint64_t ticks_raw() { return __rdtsc(); }
+inline std::uint64_t ticks_after() {
+  unsigned aux = 0;
+  const std::uint64_t t = __rdtscp(&aux);
+  _mm_lfence();
+  return t;
+}
+#else
+inline std::uint64_t ticks_now() {
+  return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+inline std::uint64_t ticks_raw() { return ticks_now(); }
+inline std::uint64_t ticks_before() { return ticks_now(); }
+inline std::uint64_t ticks_after() { return ticks_now(); }
+#endif
+
+/// Per-operation times of a match loop, in nanoseconds, net of the timer.
+struct OpTimes {
+  double p50_ns = 0, p99_ns = 0, timer_ns = 0, clock_step_ns = 0;
+  std::size_t samples = 0;
+};
+
+/// The smallest step (> 1 tick) between two consecutive clock reads
+/// without fences.
+std::uint64_t clock_step_ticks() {
+  std::uint64_t step = UINT64_MAX, prev = ticks_raw();
+  for (int i = 0; i < 10'000; ++i) {
+    const std::uint64_t t = ticks_raw();
+    if (t - prev > 1) step = std::min(step, t - prev);
+    prev = t;
+  }
+  return step == UINT64_MAX ? 1 : step;
+}
+
+std::int64_t quantile(std::vector<std::int64_t>& v, double q) {
+  auto nth = v.begin() + static_cast<std::ptrdiff_t>(q * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), nth, v.end());
+  return *nth;
+}
+
+/// Times `op(i)` alone for i = 0, 1, 2, ...: up to 16 passes over
+/// kMessages, stopping early after 50 ms once 32 samples are in (the list
+/// at 1 M takes milliseconds per match).
+template <class Op>
+OpTimes time_each(Op op) {
+  std::vector<std::int64_t> empty(4096), took;
+  for (auto& e : empty) {
+    const auto t0 = ticks_before();
+    e = static_cast<std::int64_t>(ticks_after() - t0);
+  }
+  const std::int64_t overhead = quantile(empty, 0.5);
+  const std::uint64_t step = clock_step_ticks();
+  const auto wall0 = std::chrono::steady_clock::now();
+  const auto tick0 = ticks_before();
+  took.reserve(16 * kMessages);
+  for (std::size_t i = 0; i < 16 * kMessages; ++i) {
+    const auto t0 = ticks_before();
+    benchmark::DoNotOptimize(op(i));
+    took.push_back(static_cast<std::int64_t>(ticks_after() - t0) - overhead);
+    if (took.size() >= 32 && (i & 31) == 31 &&
+        std::chrono::steady_clock::now() - wall0 > std::chrono::milliseconds(50))
+      break;
+  }
+  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - wall0).count();
+  const double ns_per_tick = ns / static_cast<double>(ticks_after() - tick0);
+  OpTimes r;
+  r.samples = took.size();
+  r.timer_ns = static_cast<double>(overhead) * ns_per_tick;
+  r.clock_step_ns = static_cast<double>(step) * ns_per_tick;
+  r.p50_ns = static_cast<double>(quantile(took, 0.5)) * ns_per_tick;
+  r.p99_ns = static_cast<double>(quantile(took, 0.99)) * ns_per_tick;
+  return r;
 }
 
 // ---- the benchmarks --------------------------------------------------------
@@ -280,9 +410,9 @@ void subscribe(benchmark::State& state, Topics kind) {
   const std::size_t batch = batch_for_structure<S>(n);
   while (state.KeepRunningBatch(static_cast<benchmark::IterationCount>(batch))) {
     const auto t0 = std::chrono::steady_clock::now();
-    for (std::size_t i = 0; i < batch; ++i) b.structure.subscribe(fresh[i]);
+    for (std::size_t i = 0; i < batch; ++i) b.structure->subscribe(fresh[i]);
     state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    b.structure.drop_batch(fresh, batch);
+    b.structure->drop_batch(fresh, batch);
   }
   finish(state, b);
 }
@@ -296,9 +426,9 @@ void unsubscribe(benchmark::State& state, Topics kind) {
   const auto& fresh = topics_for(kind, n).fresh;
   const std::size_t batch = batch_for_structure<S>(n);
   while (state.KeepRunningBatch(static_cast<benchmark::IterationCount>(batch))) {
-    for (std::size_t i = 0; i < batch; ++i) b.structure.subscribe(fresh[i]);
+    for (std::size_t i = 0; i < batch; ++i) b.structure->subscribe(fresh[i]);
     const auto t0 = std::chrono::steady_clock::now();
-    for (std::size_t i = 0; i < batch; ++i) benchmark::DoNotOptimize(b.structure.unsubscribe(fresh[i]));
+    for (std::size_t i = 0; i < batch; ++i) benchmark::DoNotOptimize(b.structure->unsubscribe(fresh[i]));
     state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   finish(state, b);
@@ -312,15 +442,20 @@ void match(benchmark::State& state, Topics kind, bool hit) {
   auto& b = built_for<S>(kind, n);
   const auto& messages = hit ? topics_for(kind, n).hits : topics_for(kind, n).misses;
   for (const auto& m : messages) {
-    if (b.structure.matches(m) != hit) {
+    if (b.structure->matches(m) != hit) {
       state.SkipWithError(hit ? "a message that should match does not" : "a miss matched");
       return;
     }
   }
   std::size_t i = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(b.structure.matches(messages[i++ & (kMessages - 1)]));
+    benchmark::DoNotOptimize(b.structure->matches(messages[i++ & (kMessages - 1)]));
   }
+  const OpTimes each = time_each([&](std::size_t k) { return b.structure->matches(messages[k & (kMessages - 1)]); });
+  state.counters["p50_ns"] = each.p50_ns;
+  state.counters["p99_ns"] = each.p99_ns;
+  state.counters["timer_ns"] = each.timer_ns;
+  state.counters["clock_step_ns"] = each.clock_step_ns;
   finish(state, b);
 }
 

@@ -120,7 +120,7 @@ def gbench_values(entry):
             v[k] = entry[k]
     if "one_way_us" in entry:
         v["mean_us"] = entry["one_way_us"]
-    for k in ("mean_us", "lost", "bytes_per_sub"):  # bench_survey; bench_radix_tree
+    for k in ("mean_us", "lost", "bytes_per_sub", "p50_ns", "p99_ns"):  # bench_survey; bench_radix_tree
         if k in entry:
             v[k] = entry[k]
     if "bytes_per_second" in entry and entry["name"].startswith("codec/"):
