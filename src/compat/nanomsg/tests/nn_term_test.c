@@ -13,33 +13,6 @@
 #define TERMINATED ETERM
 #endif
 
-struct blocked {
-  int s, s2, rc, err;
-};
-
-static void* recv_blocked(void* arg) {
-  struct blocked* b = arg;
-  char buf[8];
-  b->rc = nn_recv(b->s, buf, sizeof buf, 0);
-  b->err = nn_errno();
-  return NULL;
-}
-
-static void* send_blocked(void* arg) {
-  struct blocked* b = arg;
-  b->rc = nn_send(b->s, "x", 1, 0);
-  b->err = nn_errno();
-  return NULL;
-}
-
-static void* poll_blocked(void* arg) {
-  struct blocked* b = arg;
-  struct nn_pollfd p = {b->s, NN_POLLIN, 0};
-  b->rc = nn_poll(&p, 1, -1);
-  b->err = nn_errno();
-  return NULL;
-}
-
 static void* device_blocked(void* arg) {
   struct blocked* b = arg;
   b->rc = nn_device(b->s, b->s2);

@@ -211,4 +211,34 @@ static inline pthread_t nt_thread(void* (*fn)(void*), void* arg) {
   return t;
 }
 
+/* A call made on its own thread, to be unblocked by another (nn_close,
+ * nn_term): the socket (s2: a second one, for nn_device), and what the
+ * call returned and left in nn_errno(). */
+struct blocked {
+  int s, s2, rc, err;
+};
+
+static inline void* recv_blocked(void* arg) {
+  struct blocked* b = arg;
+  char buf[8];
+  b->rc = nn_recv(b->s, buf, sizeof buf, 0);
+  b->err = nn_errno();
+  return NULL;
+}
+
+static inline void* send_blocked(void* arg) {
+  struct blocked* b = arg;
+  b->rc = nn_send(b->s, "x", 1, 0);
+  b->err = nn_errno();
+  return NULL;
+}
+
+static inline void* poll_blocked(void* arg) {
+  struct blocked* b = arg;
+  struct nn_pollfd p = {b->s, NN_POLLIN, 0};
+  b->rc = nn_poll(&p, 1, -1);
+  b->err = nn_errno();
+  return NULL;
+}
+
 #endif /* NN_TESTUTIL_H */

@@ -5,35 +5,6 @@
 
 #include "nn_testutil.h"
 
-struct blocked {
-  int s;
-  int rc;
-  int err;
-};
-
-static void* recv_blocked(void* arg) {
-  struct blocked* b = arg;
-  char buf[8];
-  b->rc = nn_recv(b->s, buf, sizeof buf, 0);
-  b->err = nn_errno();
-  return NULL;
-}
-
-static void* send_blocked(void* arg) {
-  struct blocked* b = arg;
-  b->rc = nn_send(b->s, "x", 1, 0);
-  b->err = nn_errno();
-  return NULL;
-}
-
-static void* poll_blocked(void* arg) {
-  struct blocked* b = arg;
-  struct nn_pollfd p = {b->s, NN_POLLIN, 0};
-  b->rc = nn_poll(&p, 1, -1);
-  b->err = nn_errno();
-  return NULL;
-}
-
 /* Waits long enough for the thread to be inside the call. Nothing can
  * wake it but the close, so being early only tests less. */
 static void let_it_block(void) { nt_sleep_ms(50); }
