@@ -8,6 +8,11 @@
 # the packages from the component list below (an exact version, as they are
 # built together). tools/test.sh builds, installs and removes them.
 #
+# libnanomsg.so.5 (components nanomsg, nanomsg-dev; SPROCKET_NANOMSG_COMPAT)
+# is not packaged: its files are the paths of Debian's libnanomsg5 and
+# libnanomsg-dev, which nanomsg-utils and the bindings depend on. It is
+# installed with `cmake --install` only (docs/nanomsg-api.md).
+#
 # Another package is one more sprocket_deb_package() call for its install
 # component.
 

@@ -58,6 +58,13 @@ struct EndpointOptions {
   /// (Socket::set_tls()). Set on any other transport it is an error of
   /// dial() or listen().
   std::optional<TlsConfig> tls{};
+  /// ws: send each message as a WebSocket text message rather than a binary
+  /// one (nanomsg's NN_WS_MSG_TYPE_TEXT). The bytes are sent as they are:
+  /// a peer that checks text may refuse what is not UTF-8.
+  bool ws_send_text = false;
+  /// ws: accept text messages (which must be UTF-8) as well as binary ones.
+  /// Otherwise a text message closes the connection (code 1003), as NNG does.
+  bool ws_recv_text = false;
 
   /// A copy with send_priority = `priority` (1 highest .. 16 lowest).
   constexpr EndpointOptions with_send_priority(int priority) const {
@@ -99,6 +106,18 @@ struct EndpointOptions {
   EndpointOptions with_tls(TlsConfig config) const {
     EndpointOptions o = *this;
     o.tls = std::move(config);
+    return o;
+  }
+  /// A copy with ws_send_text set.
+  constexpr EndpointOptions with_ws_send_text() const {
+    EndpointOptions o = *this;
+    o.ws_send_text = true;
+    return o;
+  }
+  /// A copy with ws_recv_text set.
+  constexpr EndpointOptions with_ws_recv_text() const {
+    EndpointOptions o = *this;
+    o.ws_recv_text = true;
     return o;
   }
 };

@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
   const std::string dir = argc > 2 ? argv[2] : "/tmp";
   // Listeners of a TLS transport need a certificate (dialers use the default).
   sprocket::EndpointOptions listen_options;
-  if (argc > 4) listen_options.tls = sprocket::TlsConfig{.cert_file = argv[3], .key_file = argv[4]};
+  const bool secure = transport == "tls" || transport == "wss";
+  if (secure && argc > 4) listen_options.tls = sprocket::TlsConfig{.cert_file = argv[3], .key_file = argv[4]};
   try {
     in_static_storage.emplace(sprocket::pair);
     auto& server = *in_static_storage;

@@ -18,6 +18,9 @@
 #   INSTALL_LIBDIR  CMAKE_INSTALL_LIBDIR of the main build
 #   SOVERSION       the shared library's ABI version
 #   READELF         readelf, to read what a program needs
+#   NANOMSG_CONSUMER  tests/package/nanomsg_consumer/main.c when the build
+#                   has libnanomsg (SPROCKET_NANOMSG_COMPAT), with C_COMPILER
+#                   and C_FLAGS: built with pkg-config nanomsg and run too
 cmake_minimum_required(VERSION 3.22)
 
 foreach(var BUILD_DIR SOURCE_DIR WORK_DIR GENERATOR CXX_COMPILER INSTALL_LIBDIR SOVERSION READELF)
@@ -163,3 +166,41 @@ run_step("build pkg-config consumer"
          ${CXX_COMPILER} ${cxx_flags} -std=c++20 ${app_source} -o ${pc_app} ${pc_flags}
          -Wl,-rpath,${libdir})
 run_consumer("pkg-config consumer" ${pc_app} ${flavor})
+
+# --- libnanomsg: a nanomsg 1.1.5 C program, built with pkg-config nanomsg ---
+if(NOT NANOMSG_CONSUMER)
+  return()
+endif()
+foreach(file ${libdir}/libnanomsg.so.5 ${libdir}/pkgconfig/nanomsg.pc ${prefix}/include/nanomsg/nn.h)
+  if(NOT EXISTS ${file})
+    message(FATAL_ERROR "the installed tree lacks ${file}")
+  endif()
+endforeach()
+foreach(h nn pair reqrep pubsub survey bus pipeline tcp ipc inproc ws)
+  if(NOT EXISTS ${prefix}/include/nanomsg/${h}.h)
+    message(FATAL_ERROR "the installed tree lacks include/nanomsg/${h}.h")
+  endif()
+endforeach()
+run_step("pkg-config nanomsg" ${PKG_CONFIG_EXECUTABLE} --define-prefix --cflags --libs nanomsg)
+string(STRIP "${step_output}" nn_flags)
+message(STATUS "pkg-config nanomsg flags: ${nn_flags}")
+if(NOT nn_flags MATCHES "-L${libdir}" OR NOT nn_flags MATCHES "-I${prefix}/include")
+  message(FATAL_ERROR "pkg-config nanomsg does not point into ${prefix}: ${nn_flags}")
+endif()
+separate_arguments(nn_flags UNIX_COMMAND "${nn_flags}")
+string(STRIP "${C_FLAGS} ${SANITIZE_FLAGS}" nn_c_flags)
+separate_arguments(nn_c_flags UNIX_COMMAND "${nn_c_flags}")
+set(nn_app ${WORK_DIR}/nanomsg-consumer)
+run_step("build nanomsg consumer"
+         ${C_COMPILER} ${nn_c_flags} ${NANOMSG_CONSUMER} -o ${nn_app} ${nn_flags}
+         -Wl,-rpath,${libdir})
+execute_process(COMMAND ${nn_app} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
+if(NOT rc STREQUAL "0" OR NOT out STREQUAL "hello\n")
+  message(FATAL_ERROR "nanomsg consumer: exited with ${rc}, printed:\n${out}\nstderr:\n${err}")
+endif()
+# It really ran on the installed library.
+execute_process(COMMAND ldd ${nn_app} OUTPUT_VARIABLE ldd_out)
+if(NOT ldd_out MATCHES "libnanomsg.so.5 => ${libdir}/libnanomsg.so.5")
+  message(FATAL_ERROR "the consumer does not resolve libnanomsg.so.5 to ${libdir}:\n${ldd_out}")
+endif()
+message(STATUS "nanomsg consumer: linked with ${libdir}/libnanomsg.so.5")

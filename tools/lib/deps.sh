@@ -14,6 +14,7 @@ SPROCKET_DEPS=(
   libgtest-dev libbenchmark-dev openssl            # tests (openssl makes TLS test certificates), benchmarks
   clang libclang-rt-14-dev                         # fuzz targets (libFuzzer; the runtime is only recommended by clang)
   nng-utils nanomsg-utils libnng-dev libnanomsg-dev libzmq3-dev  # peers
+  perl libnanomsg-raw-perl                         # a binding run on libnanomsg.so.5
   gnuplot-nox                                      # benchmark plots
   iproute2                                         # fault tests: ip netns, veth pairs
 )

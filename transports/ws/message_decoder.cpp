@@ -11,6 +11,8 @@ namespace {
 using stream::Decoded;
 using Kind = stream::Decoded::Kind;
 
+}  // namespace
+
 // RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool valid_utf8(std::span<const std::byte> s) {
   std::size_t i = 0;
@@ -34,8 +36,6 @@ bool valid_utf8(std::span<const std::byte> s) {
   }
   return true;
 }
-
-}  // namespace
 
 bool valid_close_payload(std::span<const std::byte> payload, std::uint16_t& answer) {
   answer = kCloseProtocolError;
@@ -89,8 +89,10 @@ Decoded MessageDecoder::frame_done(std::size_t consumed) {
   in_frame_ = false;
   switch (frame_.opcode) {
     case kBinary:
+    case kText:
     case kContinuation:
       if (!frame_.fin) return d;
+      if (text_ && !valid_utf8(message_)) return refuse(kCloseInvalidData, errc::protocol_error, consumed);
       d.kind = Kind::message;
       d.message = Message(std::span<const std::byte>(message_));
       message_.clear();
@@ -117,11 +119,13 @@ Decoded MessageDecoder::decode(std::span<const std::byte> in, std::size_t limit)
       if (r == Decode::error) return refuse(code, errc::protocol_error, at);
       // Clients must mask, servers must not (RFC 6455 section 5.1).
       if (frame_.masked != (self_ == Side::server)) return refuse(kCloseProtocolError, errc::protocol_error, at);
-      if (frame_.opcode == kText) return refuse(kCloseUnsupportedData, errc::protocol_error, at);
-      const bool data = frame_.opcode == kBinary || frame_.opcode == kContinuation;
+      if (frame_.opcode == kText && !accept_text_) return refuse(kCloseUnsupportedData, errc::protocol_error, at);
+      const bool opens = frame_.opcode == kBinary || frame_.opcode == kText;
+      const bool data = opens || frame_.opcode == kContinuation;
       if (data) {
-        // A binary frame opens a message, a continuation needs an open one.
-        if ((frame_.opcode == kBinary) == assembling_) return refuse(kCloseProtocolError, errc::protocol_error, at);
+        // A binary (or text) frame opens a message, a continuation needs an open one.
+        if (opens == assembling_) return refuse(kCloseProtocolError, errc::protocol_error, at);
+        if (opens) text_ = frame_.opcode == kText;
         if (limit != 0 && message_.size() + frame_.length > limit)
           return refuse(kCloseTooBig, errc::message_too_large, at);
         assembling_ = true;

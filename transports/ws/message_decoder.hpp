@@ -27,6 +27,10 @@ class MessageDecoder {
  public:
   explicit MessageDecoder(Side self) : self_(self) {}
 
+  /// Text messages are taken too (checked for UTF-8 when complete: invalid
+  /// text closes with 1007); by default a text frame closes with 1003.
+  void accept_text() noexcept { accept_text_ = true; }
+
   /// Consumes bytes from the front of `in` until a message is complete, a
   /// control frame wants an answer, the peer closed, or the peer broke the
   /// protocol (then the close frame to send is pending and decode() reads
@@ -48,6 +52,8 @@ class MessageDecoder {
   bool close_pending() const noexcept { return close_.has_value() && !close_taken_; }
 
   Side self_;
+  bool accept_text_ = false;
+  bool text_ = false;  // the open message is a text message
   bool stopped_ = false;  // a close was received or sent: nothing more is read
   bool in_frame_ = false;
   FrameHeader frame_;
@@ -65,5 +71,9 @@ class MessageDecoder {
 /// 3000-4999) and a valid UTF-8 reason. On refusal sets `answer` to the
 /// code to close with (1002, or 1007 for a reason that is not UTF-8).
 bool valid_close_payload(std::span<const std::byte> payload, std::uint16_t& answer);
+
+/// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+/// surrogates, nothing above U+10FFFF).
+bool valid_utf8(std::span<const std::byte> s);
 
 }  // namespace sprocket::ws

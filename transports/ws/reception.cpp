@@ -59,6 +59,8 @@ void hand_over(std::shared_ptr<Reception<Stream>> r, const Route& route, const s
   TcpTraits::configure(r->socket(), route.options);
   std::error_code ec;
   auto config = make_config(*port, Side::server, {}, path, ec);
+  config.send_text = route.options.ws_send_text;
+  config.recv_text = route.options.ws_recv_text;
   auto inbox = route.inbox;
   if (ec) {
     r->close();

@@ -38,7 +38,7 @@ namespace sprocket::ws {
 /// Where the requests for one path go.
 struct Route {
   std::weak_ptr<SocketPort> port;  // the listening socket
-  EndpointOptions options;         // the listener's (tcp_keepalive)
+  EndpointOptions options;         // the listener's (tcp_keepalive, ws text)
   std::shared_ptr<Inbox> inbox;
 };
 

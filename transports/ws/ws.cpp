@@ -39,6 +39,8 @@ struct WsDialTraits {
     std::error_code ec;
     auto config = ws::make_config(*port, ws::Side::client, a.host, a.path, ec);
     if (ec) return done(ec, {});
+    config.send_text = a.send_text;
+    config.recv_text = a.recv_text;
     ws::start_connection(std::move(socket), std::move(port), std::move(config), std::move(peer),
                          std::move(done));
   }
@@ -69,6 +71,8 @@ struct WssDialTraits {
     std::error_code ec;
     auto config = ws::make_config(*port, ws::Side::client, a.host, a.path, ec);
     if (ec) return done(ec, {});
+    config.send_text = a.send_text;
+    config.recv_text = a.recv_text;
     using Wire = tls::TlsWire<ws::WsWire>;
     stream::Pump<tls::TlsStream, Wire>::start(a.context->wrap(std::move(socket)),
                                               Wire(ws::WsWire(std::move(config)), a.context),
@@ -92,6 +96,8 @@ class WsTransport final : public Transport {
                                                std::error_code& ec) override {
     auto address = ws::parse_address(url, false, ec);
     if (ec) return nullptr;
+    address.send_text = options.ws_send_text;
+    address.recv_text = options.ws_recv_text;
     if (security_ == Security::plain)
       return std::make_unique<stream::StreamDialer<WsDialTraits>>(std::move(address),
                                                                   std::move(socket), options);

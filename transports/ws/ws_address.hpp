@@ -15,6 +15,8 @@ struct WsAddress {
   TcpAddress tcp;
   std::string host;  // as written, for the Host header
   std::string path;  // "/" when the URL has none
+  bool send_text = false;  // the dialer's EndpointOptions::ws_send_text
+  bool recv_text = false;  // ... and ws_recv_text
 };
 
 /// Splits the URL into its tcp part and its path; errc::invalid_address

@@ -74,18 +74,20 @@ void WsWire::append_frame(stream::WriteBatch& out, std::uint8_t opcode,
   if (client) apply_mask(at, payload.size(), mask, 0);
 }
 
-// One binary message per SP message, in frames of at most kMaxFrame. A
+// One binary (or, with send_text, text) message per SP message, in frames
+// of at most kMaxFrame. A
 // client masks, so it copies; a server sends large bodies from their own
 // memory.
 void WsWire::encode(const Message& m, stream::WriteBatch& out) {
   const std::size_t total = m.wire_size();
   const bool client = config_.side == Side::client;
+  const std::uint8_t first = config_.send_text ? kText : kBinary;
   std::size_t at = 0;
   do {
     const std::size_t n = std::min(kMaxFrame, total - at);
     std::byte head[14];
     const auto mask = random_mask();
-    out.copy(head, encode_header(head, at + n == total, at == 0 ? kBinary : kContinuation, n,
+    out.copy(head, encode_header(head, at + n == total, at == 0 ? first : std::uint8_t{kContinuation}, n,
                                  client ? &mask : nullptr));
     const std::size_t header_part = at < m.header().size() ? std::min(n, m.header().size() - at) : 0;
     if (client || n - header_part < kCopyBelow) {

@@ -2,6 +2,8 @@
 // and, over TLS, wss://: the HTTP upgrade with the SP subprotocol rules, then
 // one binary WebSocket message per SP message (split into frames of at most
 // 64 KiB; client frames masked), pings answered, close frames exchanged.
+// An endpoint may send text messages instead (ws_send_text) and accept them
+// (ws_recv_text).
 #pragma once
 
 #include <chrono>
@@ -30,6 +32,8 @@ struct WsConfig {
   std::string own_protocol;    // our subprotocol word, "<name>.sp.nanomsg.org"
   std::string peer_protocol;   // the partner's subprotocol word
   std::uint16_t peer_id;       // the partner's SP id
+  bool send_text = false;      // EndpointOptions::ws_send_text
+  bool recv_text = false;      // EndpointOptions::ws_recv_text
 };
 
 /// The config for a connection of `port`'s socket; errc::unknown_protocol
@@ -48,7 +52,9 @@ class WsWire {
   /// A server is given what its port's server (server.hpp) read already:
   /// the whole request head, and any bytes that came after it.
   WsWire(WsConfig config, std::string received = {})
-      : config_(std::move(config)), received_(std::move(received)), decoder_(config_.side) {}
+      : config_(std::move(config)), received_(std::move(received)), decoder_(config_.side) {
+    if (config_.recv_text) decoder_.accept_text();
+  }
 
   template <class Stream>
   asio::awaitable<std::error_code> handshake(Stream& stream, const SocketPort&,

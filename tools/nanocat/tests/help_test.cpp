@@ -39,8 +39,8 @@ TEST(NanocatHelp, UsageLine) {
   const std::string help = help_text();
   EXPECT_TRUE(help.starts_with(
       "Usage:\n    nanocat {--push|--pull|--pub|--sub|--req|--rep|--surveyor|--respondent|--bus|"
-      "--pair|--pair1|--bind|--connect|--bind-ipc|--connect-ipc|--bind-local|--connect-local} [-vqhVAQ] "
-      "[-Z SIZE] [-i SEC] [-d SEC] [-D DATA] [-F PATH] [-C N] [options] \n"))
+      "--pair|--pair1|--bind|--connect|--bind-ipc|--connect-ipc|--bind-local|--connect-local} [-vqhVAQk] "
+      "[-Z SIZE] [-i SEC] [-d SEC] [-D DATA] [-F PATH] [-C N] [-E FILE] [options] \n"))
       << help;
 }
 
