@@ -61,7 +61,7 @@ class NnMsg {
 class NanomsgEndpoint {
  public:
   using Msg = NnMsg;
-  static bool supports(Pattern, Transport) { return true; }
+  static bool supports(Pattern, Transport t) { return t != Transport::tls; }  // nanomsg has no TLS
 
   explicit NanomsgEndpoint(const Setup& s) {
     const bool listener = s.side == Side::listener;

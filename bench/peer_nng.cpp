@@ -4,7 +4,8 @@
 // depth as NNG_OPT_SENDBUF/RECVBUF (where the protocol has them) and no limit
 // on received messages (NNG_OPT_RECVMAXSZ 0); tcp is TCP_NODELAY by default.
 // fanout's pub0 and sub0 take Setup::queue_depth instead, capped at NNG's
-// maximum of 8192 (0: NNG's defaults).
+// maximum of 8192 (0: NNG's defaults). tls+tcp: the listener serves the
+// bench certificate, the dialer does not verify it (NNG_TLS_AUTH_MODE_NONE).
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -20,9 +21,11 @@
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 
 #include "driver.hpp"
 #include "stream_driver.hpp"
+#include "tls_credentials.hpp"
 
 namespace {
 
@@ -149,7 +152,9 @@ class NngEndpoint {
         break;
       case Pattern::many: socket_ = open_socket(listener ? Kind::pull : Kind::push); break;
     }
-    if (listener) {
+    if (s.transport == Transport::tls) {
+      start_tls(s);
+    } else if (listener) {
       check(nng_listen(socket_, s.url.c_str(), nullptr, 0), "nng_listen");
     } else {
       // Connected on return, except for connect's thousand dials, made in
@@ -158,7 +163,10 @@ class NngEndpoint {
       check(nng_dial(socket_, s.url.c_str(), nullptr, flags), "nng_dial");
     }
   }
-  ~NngEndpoint() { nng_close(socket_); }
+  ~NngEndpoint() {
+    nng_close(socket_);
+    if (tls_) nng_tls_config_free(tls_);
+  }
   NngEndpoint(const NngEndpoint&) = delete;
   NngEndpoint& operator=(const NngEndpoint&) = delete;
 
@@ -169,7 +177,29 @@ class NngEndpoint {
   static std::size_t size(const Msg& m) { return nng_msg_len(m.get()); }
 
  private:
+  /// tls+tcp: the endpoint made with a TLS configuration, then started
+  /// (a dialer connected on return).
+  void start_tls(const Setup& s) {
+    const bool listener = s.side == Side::listener;
+    check(nng_tls_config_alloc(&tls_, listener ? NNG_TLS_MODE_SERVER : NNG_TLS_MODE_CLIENT), "nng_tls_config_alloc");
+    if (listener) {
+      check(nng_tls_config_cert_key_file(tls_, bench::stream::tls_pem_file().c_str(), nullptr),
+            "nng_tls_config_cert_key_file");
+      nng_listener l = NNG_LISTENER_INITIALIZER;
+      check(nng_listener_create(&l, socket_, s.url.c_str()), "nng_listener_create");
+      check(nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls_), "NNG_OPT_TLS_CONFIG");
+      check(nng_listener_start(l, 0), "nng_listener_start");
+    } else {
+      check(nng_tls_config_auth_mode(tls_, NNG_TLS_AUTH_MODE_NONE), "nng_tls_config_auth_mode");
+      nng_dialer d = NNG_DIALER_INITIALIZER;
+      check(nng_dialer_create(&d, socket_, s.url.c_str()), "nng_dialer_create");
+      check(nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls_), "NNG_OPT_TLS_CONFIG");
+      check(nng_dialer_start(d, 0), "nng_dialer_start");
+    }
+  }
+
   nng_socket socket_ = NNG_SOCKET_INITIALIZER;
+  nng_tls_config* tls_ = nullptr;
 };
 
 }  // namespace

@@ -255,7 +255,7 @@ class RawEndpoint {
   static constexpr std::size_t kBatch = 64 << 10;
 
   static bool supports(Pattern p, Transport t) {
-    if (t == Transport::ws) return false;
+    if (t == Transport::ws || t == Transport::tls) return false;
     return Batched ? p == Pattern::push_pull : (t == Transport::tcp || (p != Pattern::pub_sub && p != Pattern::many));
   }
 

@@ -4,7 +4,8 @@
 // everything else is left at its default: 128 messages of send and receive
 // buffer per connection, TCP_NODELAY; PUB drops for a subscriber whose
 // buffer is full. fanout's PUB and SUB take Setup::queue_depth as their
-// send and receive buffers (0: the defaults).
+// send and receive buffers (0: the defaults). tls+tcp: the listener serves
+// the bench certificate, the dialer does not verify it (TlsVerify::none).
 #include <atomic>
 #include <cstddef>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "driver.hpp"
 #include "stream_driver.hpp"
+#include "tls_credentials.hpp"
 
 namespace {
 
@@ -67,11 +69,15 @@ class SprocketEndpoint {
       socket_.set_recv_buffer(s.queue_depth);
     }
     if (s.pattern == Pattern::pub_sub && s.side == Side::dialer) socket_.subscribe("");
+    sprocket::EndpointOptions options;
     if (s.side == Side::listener) {
-      socket_.listen(s.url);
+      if (s.transport == Transport::tls) options.tls = sprocket::TlsConfig{.cert_file = bench::stream::tls_pem_file()};
+      socket_.listen(s.url, options);
     } else {
+      if (s.transport == Transport::tls) options.tls = sprocket::TlsConfig{.verify = sprocket::TlsVerify::none};
       // connect: a thousand dials in the background at once; send() waits for each.
-      socket_.dial(s.url, {.wait_connected = s.pattern != Pattern::many});
+      options.wait_connected = s.pattern != Pattern::many;
+      socket_.dial(s.url, options);
     }
   }
 

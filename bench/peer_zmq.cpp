@@ -145,7 +145,9 @@ void* process_context() {
 class ZmqEndpoint {
  public:
   using Msg = ZmqMsg;
-  static bool supports(Pattern, Transport t) { return t != Transport::ws; }  // ZeroMQ's ws is not SP
+  static bool supports(Pattern, Transport t) {
+    return t != Transport::ws && t != Transport::tls;  // ZeroMQ's ws is not SP; it has no TLS
+  }
 
   explicit ZmqEndpoint(const Setup& s) {
     const bool listener = s.side == Side::listener;

@@ -36,6 +36,7 @@ const char* to_string(Transport t) {
     case Transport::tcp: return "tcp";
     case Transport::ipc: return "ipc";
     case Transport::ws: return "ws";
+    case Transport::tls: return "tls+tcp";
   }
   return "?";
 }
@@ -57,7 +58,7 @@ Pattern parse_pattern(const std::string& text) {
 }
 
 Transport parse_transport(const std::string& text) {
-  return parse_enum(text, {Transport::tcp, Transport::ipc, Transport::ws});
+  return parse_enum(text, {Transport::tcp, Transport::ipc, Transport::ws, Transport::tls});
 }
 
 namespace {
@@ -113,7 +114,8 @@ void set_url(Setup& s, const std::string& url) {
 /// every library but nanomsg can listen on).
 std::string listen_url(Transport t, std::uint16_t port) {
   const std::string address = "127.0.0.1:" + std::to_string(port);
-  return t == Transport::ws ? "ws://" + address + "/bench" : "tcp://" + address;
+  if (t == Transport::ws) return "ws://" + address + "/bench";
+  return std::string(to_string(t)) + "://" + address;
 }
 
 }  // namespace
@@ -271,7 +273,7 @@ int peer_main(const std::vector<Library>& libraries, int argc, char** argv) {
   }
   for (const auto& l : libraries) {
     for (auto p : {Pattern::push_pull, Pattern::pair, Pattern::req_rep, Pattern::pub_sub, Pattern::many}) {
-      for (auto t : {Transport::tcp, Transport::ipc, Transport::ws}) {
+      for (auto t : {Transport::tcp, Transport::ipc, Transport::ws, Transport::tls}) {
         if (l.supports(p, t)) std::cout << l.name << " " << to_string(p) << " " << to_string(t) << "\n";
       }
     }

@@ -7,15 +7,18 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <regex>
+#include <memory>
 #include <sstream>
 
 #include "stream_multi.hpp"
 #include "stream_parent.hpp"
+#include "tls_credentials.hpp"
 
 namespace bench::stream {
 
@@ -47,7 +50,7 @@ std::vector<Cell> plan(const std::vector<PeerLibrary>& libraries, const Options&
       if (std::regex_search(c.name(), filter)) cells.push_back(c);
     }
   };
-  for (auto t : {Transport::tcp, Transport::ipc, Transport::ws}) {
+  for (auto t : {Transport::tcp, Transport::ipc, Transport::ws, Transport::tls}) {
     for (auto size : kThroughputSizes) add("throughput", Pattern::push_pull, t, size);
     for (auto p : {Pattern::pair, Pattern::req_rep}) {
       for (auto size : kLatencySizes) add("latency", p, t, size);
@@ -73,6 +76,7 @@ Outcome run_cell(const Cell& c, const Options& o, int index) {
   std::string hint = "ipc://" + ipc_path.string();
   if (c.transport == Transport::tcp) hint = "tcp://127.0.0.1:0";  // the child picks a port
   if (c.transport == Transport::ws) hint = "ws://127.0.0.1:0/bench";
+  if (c.transport == Transport::tls) hint = "tls+tcp://127.0.0.1:0";
   if (c.pattern == Pattern::pub_sub) return run_fanout(c, o, hint);
   if (c.pattern == Pattern::many) return run_connect(c, o, hint);
   const bool stream = c.pattern == Pattern::push_pull;
@@ -202,6 +206,21 @@ Options parse_options(int argc, char** argv) {
   return o;
 }
 
+/// The TLS cells' certificate (tls_credentials.hpp), removed at the end.
+class TlsCredentials {
+ public:
+  TlsCredentials() : dir_(make_tls_credentials()) {}
+  ~TlsCredentials() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  TlsCredentials(const TlsCredentials&) = delete;
+  TlsCredentials& operator=(const TlsCredentials&) = delete;
+
+ private:
+  std::string dir_;
+};
+
 /// The libraries each peer program serves (it is asked with --libraries);
 /// programs that cannot answer are added to `missing`.
 std::vector<PeerLibrary> find_libraries(const std::vector<std::string>& programs, std::string& missing) {
@@ -237,6 +256,9 @@ int parent_main(const std::vector<std::string>& programs, std::string missing, c
     return 0;
   }
   ::signal(SIGPIPE, SIG_IGN);
+  std::unique_ptr<TlsCredentials> tls;
+  if (std::any_of(cells.begin(), cells.end(), [](const Cell& c) { return c.transport == Transport::tls; }))
+    tls = std::make_unique<TlsCredentials>();
   std::ofstream out;
   if (!o.out.empty()) {
     out.open(o.out, std::ios::app);

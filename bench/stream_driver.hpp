@@ -65,7 +65,8 @@ namespace bench::stream {
 /// sockets to one PULL (adapters may use other sockets where the library
 /// lacks these, as the raw baseline does).
 enum class Pattern { push_pull, pair, req_rep, pub_sub, many };
-enum class Transport { tcp, ipc, ws };
+/// tls is tls+tcp:// (the SP stream inside TLS; bench/tls_credentials.hpp).
+enum class Transport { tcp, ipc, ws, tls };
 enum class Side { listener, dialer };
 
 const char* to_string(Pattern p);
@@ -100,8 +101,8 @@ struct Setup {
   Side side = Side::listener;
   std::string url;          ///< "tcp://127.0.0.1:PORT", "ipc:///tmp/...sock" (SP and ZeroMQ
                             ///< syntax) or "ws://127.0.0.1:PORT/bench"
-  std::string host;         ///< tcp, ws: "127.0.0.1"
-  std::uint16_t port = 0;   ///< tcp, ws
+  std::string host;         ///< tcp, ws, tls: "127.0.0.1"
+  std::uint16_t port = 0;   ///< tcp, ws, tls
   std::string path;         ///< ipc: the socket file
   std::size_t size = 0;     ///< the size of the messages of this run (connect: kConnections)
   /// pub_sub listener: subscribers to expect; many: connections in all

@@ -13,7 +13,7 @@ BASELINES = ["raw", "raw_batched", "mutex_cv", "sprocket"]
 PATTERNS = {"push_pull": "PUSH/PULL", "pair": "PAIR", "req_rep": "REQ/REP",
             "pub_sub": "PUB→4 SUB, queues 10 000", "pub_sub_defaults": "PUB→4 SUB, library defaults",
             "many": "PUSH→PULL"}
-TRANSPORTS = ["inproc", "tcp", "ipc", "ws"]
+TRANSPORTS = ["inproc", "tcp", "ipc", "ws", "tls+tcp"]
 # Micro benchmarks with tables of their own (their "libraries" are not peers).
 MICRO = {"radix", "codec"}
 

@@ -117,6 +117,25 @@ def comparison_table(results, exp, transport):
     return "\n".join(lines)
 
 
+def tls_cost_table(results, exp):
+    """What TLS costs each library: its tls+tcp figure ÷ its own tcp figure."""
+    keys = sorted({(k[1], k[3]) for k in results.cells if k[0] == exp and k[2] == "tls+tcp"},
+                  key=lambda pk: (list(PATTERNS).index(pk[0]) if pk[0] in PATTERNS else 9, pk[1]))
+    libs = [lib for lib in ["sprocket"] + peers(results)
+            if any(k[0] == exp and k[2] == "tls+tcp" and k[4] == lib for k in results.cells)]
+    if not keys or not libs:
+        return None
+    lines = [f"### {exp} — tls+tcp ÷ tcp, each library against itself", "",
+             "| pattern | size | " + " | ".join(name(lib) for lib in libs) + " |",
+             "|---|--:|" + "--:|" * len(libs)]
+    for pattern, size in keys:
+        row = [PATTERNS.get(pattern, pattern), fmt_size(size)]
+        row += [ratio(results.value(exp, pattern, "tls+tcp", size, lib),
+                      results.value(exp, pattern, "tcp", size, lib)) for lib in libs]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
 def message_table(results, exp):
     sizes = sorted(k[3] for k in results.cells if k[0] == exp)
     if not sizes:
@@ -275,6 +294,9 @@ def build_report(results, args):
             out += [f"**{exp}**: {TITLES[exp]}.", ""]
         for table in tables:
             out += [table, ""]
+        tls_cost = tls_cost_table(results, exp)
+        if tls_cost:
+            out += [tls_cost, ""]
     out += bench_cost.cost_section(results)
     out += bench_cost.syscall_section(results)
     out += bench_cost.idle_table(results)
