@@ -70,6 +70,20 @@ void release_user_chunk(BodyChunk* chunk, void (*destroy)(BodyChunk*) noexcept) 
 }  // namespace detail
 
 namespace {
+// Message's members without the WebSocket frame type: the type lives in
+// padding, so a Message is no larger for it.
+struct LayoutWithoutFrameType {
+  detail::BodyChunk* chunk;
+  std::byte* data;
+  std::size_t size;
+  std::uint8_t header_size;
+  std::uint32_t pipe;
+  std::byte header[Message::kMaxHeader];
+  std::byte inline_body[Message::kInlineBody];
+};
+static_assert(sizeof(Message) == sizeof(LayoutWithoutFrameType),
+              "the WebSocket frame type must not make Message larger");
+
 void store_be32(std::byte* p, std::uint32_t v) noexcept {
   p[0] = std::byte(v >> 24);
   p[1] = std::byte(v >> 16);
@@ -93,6 +107,7 @@ void Message::reset() noexcept {
   data_ = nullptr;
   size_ = 0;
   header_size_ = 0;
+  ws_frame_type_ = WsFrameType::unspecified;
   pipe_ = 0;
 }
 
@@ -101,6 +116,7 @@ void Message::steal(Message& other) noexcept {
   data_ = std::exchange(other.data_, nullptr);
   size_ = std::exchange(other.size_, 0);
   header_size_ = std::exchange(other.header_size_, 0);
+  ws_frame_type_ = std::exchange(other.ws_frame_type_, WsFrameType::unspecified);
   pipe_ = std::exchange(other.pipe_, 0);
   if (header_size_) std::memcpy(header_, other.header_, header_size_);
   if (!chunk_ && size_) std::memcpy(inline_, other.inline_, size_);
@@ -110,6 +126,7 @@ Message Message::clone() const {
   Message copy;
   copy.size_ = size_;
   copy.header_size_ = header_size_;
+  copy.ws_frame_type_ = ws_frame_type_;
   copy.pipe_ = pipe_;
   if (header_size_) std::memcpy(copy.header_, header_, header_size_);
   if (chunk_) {

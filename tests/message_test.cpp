@@ -344,6 +344,30 @@ TEST(MessageTest, WireSizeCountsHeaderAndBody) {
   EXPECT_EQ(m.size(), 1u);
 }
 
+TEST(MessageTest, WsFrameTypeIsUnspecifiedUntilSetAndTravelsWithTheMessage) {
+  Message small("s");
+  EXPECT_EQ(small.ws_frame_type(), WsFrameType::unspecified);
+  small.set_ws_frame_type(WsFrameType::text);
+  small.set_pipe(5);
+  EXPECT_EQ(small.ws_frame_type(), WsFrameType::text);
+  EXPECT_EQ(small.pipe(), 5u) << "the type shares the padding with the pipe id, not its bytes";
+  Message moved(std::move(small));
+  EXPECT_EQ(moved.ws_frame_type(), WsFrameType::text);
+  EXPECT_EQ(small.ws_frame_type(), WsFrameType::unspecified) << "a moved-from message has none";
+  Message clone = moved.clone();
+  EXPECT_EQ(clone.ws_frame_type(), WsFrameType::text);
+  clone.set_ws_frame_type(WsFrameType::binary);  // per message
+  EXPECT_EQ(moved.ws_frame_type(), WsFrameType::text);
+
+  Message large(kLarge);
+  large.set_ws_frame_type(WsFrameType::binary);
+  Message assigned;
+  assigned = std::move(large);
+  EXPECT_EQ(assigned.ws_frame_type(), WsFrameType::binary);
+  assigned = Message("fresh");
+  EXPECT_EQ(assigned.ws_frame_type(), WsFrameType::unspecified);
+}
+
 TEST(MessageTest, PipeIsNoneUntilSetAndTravelsWithTheMessage) {
   Message small("s");
   EXPECT_EQ(small.pipe(), 0u);

@@ -56,6 +56,21 @@ struct WrappedChunk : BodyChunk {
 
 }  // namespace detail
 
+/// The WebSocket frame type of a message (Message::ws_frame_type()): how
+/// the ws:// and wss:// transports send it, and how it arrived over them.
+/// Other transports neither set nor read it.
+enum class WsFrameType : std::uint8_t {
+  /// No type chosen: sent as the endpoint's EndpointOptions::ws_send_text
+  /// says. Messages that did not arrive over ws (and new ones) have it.
+  unspecified = 0,
+  /// A binary message (WebSocket opcode 2), whatever ws_send_text says.
+  binary = 2,
+  /// A text message (WebSocket opcode 1), whatever ws_send_text says. Its
+  /// bytes are sent as they are: a peer that checks text may refuse what
+  /// is not UTF-8.
+  text = 1,
+};
+
 /// A message: a small inline protocol header (the SP backtrace words a
 /// protocol or a raw socket puts in front of the body), a body, and the id
 /// of the pipe (connection) it came from or should go to.
@@ -185,6 +200,16 @@ class SPROCKET_API Message {
   /// the received message already names it.
   void set_pipe(std::uint32_t id) noexcept { pipe_ = id; }
 
+  /// The WebSocket frame type: text or binary for a message received over
+  /// ws:// or wss:// (the type of the WebSocket message it came in), else
+  /// unspecified. Moves and clone() carry it along, so a message relayed
+  /// as it is (a device, an echo) keeps the type it came with; set it to
+  /// unspecified to let the sending endpoint's ws_send_text decide.
+  WsFrameType ws_frame_type() const noexcept { return ws_frame_type_; }
+  /// Chooses the WebSocket frame type this message goes out in over ws://
+  /// and wss:// (see WsFrameType); other transports ignore it.
+  void set_ws_frame_type(WsFrameType type) noexcept { ws_frame_type_ = type; }
+
  private:
   void allocate(std::size_t size);
   void reset() noexcept;
@@ -194,7 +219,10 @@ class SPROCKET_API Message {
   std::byte* data_ = nullptr;            // body start when chunk_ is set
   std::size_t size_ = 0;
   std::uint8_t header_size_ = 0;
-  std::uint32_t pipe_ = 0;  // in the padding after header_size_: adds no size
+  // ws_frame_type_ and pipe_ sit in the padding after header_size_: they
+  // add no size (static_assert in src/message.cpp).
+  WsFrameType ws_frame_type_ = WsFrameType::unspecified;
+  std::uint32_t pipe_ = 0;
   std::byte header_[kMaxHeader];
   std::byte inline_[kInlineBody];
 };

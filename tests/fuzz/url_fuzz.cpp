@@ -5,8 +5,9 @@
 // whatever the scheme, so each sees every shape of text.
 //   parse_url: accepted iff scheme://address with a non-empty [a-z0-9+.-]
 //     scheme and a non-empty address, and then splits the text exactly.
-//   tcp: an accepted host holds no space or control character; with its
-//     port, written back canonically, it parses again to the same.
+//   tcp: an accepted host (and local address) holds no space or control
+//     character; with its port, written back canonically, it parses again
+//     to the same; a listener refuses a local address.
 //   ipc: accepted iff 1..107 bytes without a zero byte, kept as it is.
 //   ws: an accepted address (host and path free of spaces and control
 //     characters) gives the dialer's upgrade request, which the listener's
@@ -57,10 +58,15 @@ void check_url(std::string_view text) {
 }
 
 // host:port as a URL writes it: brackets around anything with a colon (or
-// that would read as bracketed).
+// that would read as bracketed), the local address the same way before ';'.
+std::string bracketed(const std::string& host) {
+  const bool bracket = host.find(':') != std::string::npos || host.starts_with('[');
+  return bracket ? "[" + host + "]" : host;
+}
+
 std::string canonical(const TcpAddress& a) {
-  const bool bracket = a.host.find(':') != std::string::npos || a.host.starts_with('[');
-  return (bracket ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port);
+  const std::string local = a.local.empty() ? "" : bracketed(a.local) + ";";
+  return local + bracketed(a.host) + ":" + std::to_string(a.port);
 }
 
 void check_tcp(std::string_view address) {
@@ -72,14 +78,17 @@ void check_tcp(std::string_view address) {
     return;
   }
   FUZZ_CHECK(a.host != "*");
-  FUZZ_CHECK(clean(a.host));
+  FUZZ_CHECK(clean(a.host) && clean(a.local));
+  FUZZ_CHECK(a.local.empty() == (address.find(';') == std::string_view::npos));
   std::error_code again_ec;
   const TcpAddress again = parse_tcp_address(canonical(a), again_ec);
   FUZZ_CHECK(!again_ec);
-  FUZZ_CHECK(again.host == a.host && again.port == a.port);
-  std::error_code dial_ec;
+  FUZZ_CHECK(again.host == a.host && again.port == a.port && again.local == a.local);
+  std::error_code dial_ec, listen_ec;
   require_dialable(a, dial_ec);
   FUZZ_CHECK(!dial_ec == (!a.host.empty() && a.port != 0));
+  require_listenable(a, listen_ec);
+  FUZZ_CHECK(!listen_ec == a.local.empty());
 }
 
 void check_ipc(std::string_view address) {
@@ -99,13 +108,16 @@ void check_ws(std::string_view address) {
   const ws::WsAddress dial = ws::parse_address(url, false, dial_ec);
   FUZZ_CHECK(!listen_ec || listen_ec == errc::invalid_address);
   FUZZ_CHECK(!dial_ec || dial_ec == errc::invalid_address);
-  FUZZ_CHECK(!(listen_ec && !dial_ec));  // whatever a dialer takes, a listener takes
-  if (listen_ec) return;
-  FUZZ_CHECK(listen.path.starts_with('/'));
-  FUZZ_CHECK(clean(listen.host) && clean(listen.path));
-  FUZZ_CHECK(listen.host + (address.find('/') == std::string_view::npos ? "" : listen.path) ==
-             address);
+  // Whatever a dialer takes, a listener takes, but for a local address.
+  FUZZ_CHECK(!(listen_ec && !dial_ec) || !dial.tcp.local.empty());
+  if (!listen_ec) {
+    FUZZ_CHECK(listen.path.starts_with('/'));
+    FUZZ_CHECK(clean(listen.host) && clean(listen.path));
+    FUZZ_CHECK(listen.host + (address.find('/') == std::string_view::npos ? "" : listen.path) ==
+               address);
+  }
   if (dial_ec) return;
+  FUZZ_CHECK(dial.host.find(';') == std::string::npos);  // the Host header has no local part
   // The request this dialer sends, as the listener's server reads it.
   const std::string key = "dGhlIHNhbXBsZSBub25jZQ==";
   const std::string request =

@@ -6,11 +6,11 @@
 #include <cerrno>
 #include <string>
 
-#include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
 
 #include "transports/stream/endpoints.hpp"
 #include "transports/tcp/tcp_address.hpp"
+#include "transports/tcp/tcp_connect.hpp"
 
 namespace sprocket {
 
@@ -21,28 +21,27 @@ struct TcpTraits {
 
   static Address parse(const Url& url, bool listen, std::error_code& ec) {
     Address a = parse_tcp_address(url.address, ec);
-    if (!ec && !listen) require_dialable(a, ec);
+    if (ec) return a;
+    if (listen) {
+      require_listenable(a, ec);
+    } else {
+      check_dialable(a, ec);
+    }
     return a;
   }
 
+  /// What a dialer checks in dial(): a host and a port, and a local
+  /// address (if any) that is one of this machine's.
+  static void check_dialable(const Address& a, std::error_code& ec) {
+    require_dialable(a, ec);
+    if (!ec && !a.local.empty()) tcp::check_local_address(a.local, ec);
+  }
+
+  /// Resolves and connects, from the local address when `a` names one
+  /// (tcp_connect.hpp).
   static void connect(asio::ip::tcp::socket& socket, const Address& a,
                       detail::UniqueFunction<void(std::error_code)> done) {
-    auto resolver = std::make_shared<asio::ip::tcp::resolver>(socket.get_executor());
-    auto handler = std::make_shared<decltype(done)>(std::move(done));
-    resolver->async_resolve(
-        a.host, std::to_string(a.port), asio::ip::tcp::resolver::numeric_service,
-        [&socket, resolver, handler, host = a.host](std::error_code ec,
-                                                    asio::ip::tcp::resolver::results_type results) {
-          if (ec) {
-            // Read by the dialer on this thread, within this call (endpoint.cpp).
-            detail::set_error_detail("host not found: " + host);
-            return (*handler)(errc::invalid_address);
-          }
-          asio::async_connect(socket, results,
-                              [resolver, handler](std::error_code ec, const auto&) {
-                                (*handler)(ec);
-                              });
-        });
+    std::make_shared<tcp::ConnectAttempt>(socket, a, std::move(done))->start();
   }
 
   static std::error_code bind(asio::ip::tcp::acceptor& acceptor, const Address& a) {

@@ -78,6 +78,18 @@ TEST_F(TlsTest, DialsByAddressWithTheCertificatesIpEntry) {
   expect_exchange(a_, b_, 10);
 }
 
+TEST_F(TlsTest, DialsFromALocalAddress) {
+  // The local part goes to the socket's bind; the certificate is checked
+  // against the host after ';'.
+  Listener l = a_.listen("tls+tcp://127.0.0.1:0", {.tls = pki().server()});
+  b_.dial("tls+tcp://127.0.0.2;localhost:" + std::to_string(l.port()), {.tls = pki().client()});
+  ASSERT_TRUE(ae_.wait_added()) << ae_.summary();
+  ASSERT_TRUE(be_.wait_added()) << be_.summary();
+  expect_exchange(a_, b_, 10);
+  auto peer = ae_.events(PipeEvent::Kind::added).at(0).peer_address;
+  EXPECT_EQ(peer.rfind("tls+tcp://127.0.0.2:", 0), 0u) << peer;
+}
+
 TEST_F(TlsTest, ListensOnEveryInterfaceAndIpv6) {
   Listener l = a_.listen("tls+tcp://*:0", {.tls = pki().server()});
   b_.dial(url_of("127.0.0.1", l), {.tls = pki().client()});

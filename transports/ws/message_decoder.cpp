@@ -95,6 +95,7 @@ Decoded MessageDecoder::frame_done(std::size_t consumed) {
       if (text_ && !valid_utf8(message_)) return refuse(kCloseInvalidData, errc::protocol_error, consumed);
       d.kind = Kind::message;
       d.message = Message(std::span<const std::byte>(message_));
+      d.message.set_ws_frame_type(text_ ? WsFrameType::text : WsFrameType::binary);
       message_.clear();
       assembling_ = false;
       return d;

@@ -1,4 +1,4 @@
-// ws://host:port/path — SP over WebSocket (RFC 6455). The dialer is the
+// ws://[local;]host:port/path — SP over WebSocket (RFC 6455). The dialer is the
 // stream dialer over tcp's dialing and socket options
 // (transports/tcp/tcp_traits.hpp) with the ws wire in place of the SP
 // stream's; the listener is a path on a server shared by every ws
@@ -95,6 +95,7 @@ class WsTransport final : public Transport {
                                                const EndpointOptions& options,
                                                std::error_code& ec) override {
     auto address = ws::parse_address(url, false, ec);
+    if (!ec) TcpTraits::check_dialable(address.tcp, ec);
     if (ec) return nullptr;
     address.send_text = options.ws_send_text;
     address.recv_text = options.ws_recv_text;

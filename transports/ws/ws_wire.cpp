@@ -62,6 +62,15 @@ stream::Decoded WsWire::finish_body(Message m) {
   return d;
 }
 
+std::uint8_t WsWire::opcode_for(WsFrameType type) const noexcept {
+  switch (type) {
+    case WsFrameType::text: return kText;
+    case WsFrameType::binary: return kBinary;
+    case WsFrameType::unspecified: break;
+  }
+  return config_.send_text ? kText : kBinary;
+}
+
 void WsWire::append_frame(stream::WriteBatch& out, std::uint8_t opcode,
                           std::span<const std::byte> payload) {
   std::byte head[14];
@@ -74,14 +83,15 @@ void WsWire::append_frame(stream::WriteBatch& out, std::uint8_t opcode,
   if (client) apply_mask(at, payload.size(), mask, 0);
 }
 
-// One binary (or, with send_text, text) message per SP message, in frames
-// of at most kMaxFrame. A
+// One WebSocket message per SP message, in frames of at most kMaxFrame: of
+// the message's own frame type, or, when it has none, text with send_text
+// and binary otherwise. A
 // client masks, so it copies; a server sends large bodies from their own
 // memory.
 void WsWire::encode(const Message& m, stream::WriteBatch& out) {
   const std::size_t total = m.wire_size();
   const bool client = config_.side == Side::client;
-  const std::uint8_t first = config_.send_text ? kText : kBinary;
+  const std::uint8_t first = opcode_for(m.ws_frame_type());
   std::size_t at = 0;
   do {
     const std::size_t n = std::min(kMaxFrame, total - at);

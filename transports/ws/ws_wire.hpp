@@ -3,7 +3,8 @@
 // one binary WebSocket message per SP message (split into frames of at most
 // 64 KiB; client frames masked), pings answered, close frames exchanged.
 // An endpoint may send text messages instead (ws_send_text) and accept them
-// (ws_recv_text).
+// (ws_recv_text); a message's own frame type (Message::ws_frame_type)
+// overrides ws_send_text, and received messages are marked text or binary.
 #pragma once
 
 #include <chrono>
@@ -128,6 +129,8 @@ class WsWire {
   static std::error_code check_status_line(std::string_view status);
   static void keep_ahead(const std::string& head, std::size_t n, std::vector<std::byte>& ahead);
   void append_frame(stream::WriteBatch& out, std::uint8_t opcode, std::span<const std::byte> payload);
+  // The first frame's opcode for a message of `type`.
+  std::uint8_t opcode_for(WsFrameType type) const noexcept;
 
   WsConfig config_;
   std::string received_;  // server: the request head and what followed it

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,21 +98,29 @@ std::optional<IpLiteral> interface_address(std::string_view name, bool ipv4only)
   return v6;
 }
 
+// An address of this machine: one a socket can bind to. (A bind test
+// rather than a look through the interfaces: Linux answers for all of
+// 127.0.0.0/8 on lo, and so binds 127.0.0.2, which no interface lists.)
 bool is_local_address(const IpLiteral& ip) {
-  auto list = interfaces();
-  if (!list) return true;  // cannot tell: let bind() decide
-  int family = ip.family == Family::v4 ? AF_INET : AF_INET6;
-  unsigned char want[sizeof(in6_addr)] = {};
-  ::inet_pton(family, ip.text.c_str(), want);
-  for (ifaddrs* i = list.get(); i; i = i->ifa_next) {
-    if (!i->ifa_addr || i->ifa_addr->sa_family != family) continue;
-    const void* have = family == AF_INET
-                           ? static_cast<const void*>(
-                                 &reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr)
-                           : &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr;
-    if (std::memcmp(have, want, family == AF_INET ? 4 : 16) == 0) return true;
+  sockaddr_storage storage{};
+  socklen_t size = 0;
+  if (ip.family == Family::v4) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&storage);
+    sin->sin_family = AF_INET;
+    ::inet_pton(AF_INET, ip.text.c_str(), &sin->sin_addr);
+    size = sizeof *sin;
+  } else {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    sin6->sin6_family = AF_INET6;
+    ::inet_pton(AF_INET6, ip.text.c_str(), &sin6->sin6_addr);
+    size = sizeof *sin6;
   }
-  return false;
+  int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;  // cannot tell: let the transport's bind decide
+  bool foreign = ::bind(fd, reinterpret_cast<sockaddr*>(&storage), size) != 0 &&
+                 errno == EADDRNOTAVAIL;
+  ::close(fd);
+  return !foreign;
 }
 
 // A local interface spec (bind host, or the part before ';' on connect):
@@ -146,8 +155,10 @@ int resolve_remote(std::string_view spec, bool ipv4only, std::string& host) {
 }
 
 // host:port of tcp (port required) or ws (port optional, default 80),
-// with an optional "local;" prefix, which is checked (ENODEV for an
-// unknown interface) but then left to the routing table.
+// with an optional "local;" prefix: an interface name or an address of this
+// machine (ENODEV, EADDRNOTAVAIL otherwise). A connect passes its address
+// on as the local part of sprocket's URL ("address;host:port"), so the
+// connection leaves from it; a bind checks it and binds to the host.
 int translate_host_port(std::string_view text, const AddressRequest& r, bool port_required,
                         std::string& out) {
   std::string_view local;
@@ -166,15 +177,16 @@ int translate_host_port(std::string_view text, const AddressRequest& r, bool por
     return EINVAL;
   }
   if (host_part.empty()) return EINVAL;
-  std::string host;
+  std::string local_host;
   if (!local.empty()) {
-    std::string ignored;
-    if (int err = resolve_local(local, r.ipv4only, ignored)) return err;
+    if (int err = resolve_local(local, r.ipv4only, local_host)) return err;
+    if (r.bind || local == "*") local_host.clear();  // "*": any address, the routing table
   }
+  std::string host;
   int err = r.bind ? resolve_local(host_part, r.ipv4only, host)
                    : resolve_remote(host_part, r.ipv4only, host);
   if (err) return err;
-  out = host + ":" + std::to_string(port);
+  out = (local_host.empty() ? "" : local_host + ";") + host + ":" + std::to_string(port);
   return 0;
 }
 

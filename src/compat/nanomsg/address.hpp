@@ -3,7 +3,9 @@
 //   inproc://name        any name, even empty
 //   ipc://path           relative paths resolve against the working directory now
 //   tcp://[iface;]host:port   connect: host is a name or an address, iface
-//                        (optional) an interface name or local address;
+//                        (optional) an interface name or local address,
+//                        passed on as the URL's local part (the connection
+//                        leaves from that address);
 //                        bind: host is *, an interface name or a local address
 //   ws://host[:port][/path]   as tcp, port 80 by default
 // NN_IPV4ONLY (on by default) refuses IPv6 addresses.

@@ -4,6 +4,7 @@
 #include <span>
 
 #include "nanomsg/nn.h"
+#include "nanomsg/ws.h"
 #include "src/compat/nanomsg/errors.hpp"
 #include "src/compat/nanomsg/message_buffers.hpp"
 #include "src/compat/nanomsg/socket_table.hpp"
@@ -11,6 +12,7 @@
 namespace {
 
 using sprocket::Message;
+using sprocket::WsFrameType;
 using sprocket::nanomsg::fail;
 using sprocket::nanomsg::MessageBuffers;
 using sprocket::nanomsg::NnSocket;
@@ -24,6 +26,9 @@ int send_buffer(NnSocket& s, void* buffer, int flags) {
   if (!buffer) return fail(EFAULT);
   auto m = MessageBuffers::instance().checkout(buffer);
   if (!m) return fail(EFAULT);
+  // A received buffer sent on: nanomsg's buffers carry no frame type, the
+  // socket's NN_WS_MSG_TYPE decides (as for a copied body).
+  m->set_ws_frame_type(WsFrameType::unspecified);
   int rc = s.send(*m, flags);
   if (rc < 0) MessageBuffers::instance().checkin(std::move(m));
   return rc;
@@ -57,27 +62,72 @@ bool find_sp_header(const nn_msghdr& h, std::span<const std::byte>& header) {
   return true;
 }
 
-// Writes the SP_HDR entry for `header` into the program's control buffer,
-// or into a new NN_MSG buffer; writes nothing if the buffer is too small.
-bool write_control(const nn_msghdr& h, std::span<const std::byte> header) {
-  std::size_t data_len = sizeof(std::size_t) + header.size();
-  std::size_t need = NN_CMSG_SPACE(data_len);
+// The frame type the program put in the control data (NN_WS /
+// NN_WS_MSG_TYPE: one byte, NN_WS_MSG_TYPE_TEXT or _BINARY); unspecified
+// when there is none, false if malformed.
+bool find_ws_frame_type(const nn_msghdr& h, WsFrameType& type) {
+  type = WsFrameType::unspecified;
+  for (nn_cmsghdr* c = nn_cmsg_nxthdr_(&h, nullptr); c; c = nn_cmsg_nxthdr_(&h, c)) {
+    if (c->cmsg_level != NN_WS || c->cmsg_type != NN_WS_MSG_TYPE) continue;
+    if (c->cmsg_len < NN_CMSG_LEN(1)) return false;
+    const unsigned char value = *NN_CMSG_DATA(c);
+    if (value == NN_WS_MSG_TYPE_TEXT) type = WsFrameType::text;
+    else if (value == NN_WS_MSG_TYPE_BINARY) type = WsFrameType::binary;
+    else return false;
+    return true;
+  }
+  return true;
+}
+
+// The control data of a received message, as nanomsg lays it out: the
+// SP_HDR entry, then, for a message that came over ws, the NN_WS /
+// NN_WS_MSG_TYPE entry (one byte, the frame's opcode; its cmsg_len, as
+// nanomsg writes it, is the entry's whole NN_CMSG_SPACE).
+struct ControlData {
+  std::span<const std::byte> header;
+  WsFrameType ws_type;
+
+  std::size_t sp_space() const { return NN_CMSG_SPACE(sizeof(std::size_t) + header.size()); }
+  std::size_t ws_space() const {
+    return ws_type == WsFrameType::unspecified ? 0 : NN_CMSG_SPACE(1);
+  }
+
+  void write_sp(unsigned char* out) const {
+    std::size_t data_len = sizeof(std::size_t) + header.size();
+    std::memset(out, 0, sp_space());
+    nn_cmsghdr c{NN_CMSG_LEN(data_len), PROTO_SP, SP_HDR};
+    std::memcpy(out, &c, sizeof c);
+    std::size_t n = header.size();
+    std::memcpy(out + kCmsgHeader, &n, sizeof n);
+    if (n) std::memcpy(out + kCmsgHeader + sizeof n, header.data(), n);
+  }
+
+  void write_ws(unsigned char* out) const {
+    std::memset(out, 0, ws_space());
+    nn_cmsghdr c{NN_CMSG_SPACE(1), NN_WS, NN_WS_MSG_TYPE};
+    std::memcpy(out, &c, sizeof c);
+    out[kCmsgHeader] = static_cast<unsigned char>(ws_type);  // the opcode: 1 text, 2 binary
+  }
+};
+
+// Writes the control data into the program's control buffer (each entry
+// only if it fits, in order, as nanomsg does), or into a new NN_MSG buffer.
+bool write_control(const nn_msghdr& h, const ControlData& control) {
+  const std::size_t need = control.sp_space() + control.ws_space();
   unsigned char* out = nullptr;
+  std::size_t room = need;
   if (h.msg_controllen == NN_MSG) {
     out = static_cast<unsigned char*>(MessageBuffers::instance().allocate(need));
     if (!out) return false;
     *static_cast<void**>(h.msg_control) = out;
-  } else if (h.msg_controllen >= need) {
-    out = static_cast<unsigned char*>(h.msg_control);
   } else {
-    return true;
+    out = static_cast<unsigned char*>(h.msg_control);
+    room = h.msg_controllen;
   }
-  std::memset(out, 0, need);
-  nn_cmsghdr c{NN_CMSG_LEN(data_len), PROTO_SP, SP_HDR};
-  std::memcpy(out, &c, sizeof c);
-  std::size_t n = header.size();
-  std::memcpy(out + kCmsgHeader, &n, sizeof n);
-  if (n) std::memcpy(out + kCmsgHeader + sizeof n, header.data(), n);
+  if (room < control.sp_space()) return true;
+  control.write_sp(out);
+  if (room - control.sp_space() >= control.ws_space() && control.ws_space())
+    control.write_ws(out + control.sp_space());
   return true;
 }
 
@@ -161,6 +211,8 @@ int nn_sendmsg(int s, const struct nn_msghdr* msghdr, int flags) {
   if (!sock) return -1;
   std::span<const std::byte> header;
   if (msghdr->msg_control && !find_sp_header(*msghdr, header)) return fail(EINVAL);
+  WsFrameType ws_type = WsFrameType::unspecified;
+  if (msghdr->msg_control && !find_ws_frame_type(*msghdr, ws_type)) return fail(EINVAL);
   std::unique_ptr<Message> owned;
   Message gathered;
   if (single_buffer(*msghdr)) {
@@ -172,6 +224,7 @@ int nn_sendmsg(int s, const struct nn_msghdr* msghdr, int flags) {
     return fail(err);
   }
   Message& m = owned ? *owned : gathered;
+  m.set_ws_frame_type(ws_type);  // unspecified: the socket's NN_WS_MSG_TYPE decides
   // Only raw sockets take the program's header; cooked ones write their own.
   if (sock->raw() && !header.empty() && !m.set_header(header)) {
     if (owned) MessageBuffers::instance().checkin(std::move(owned));
@@ -196,7 +249,8 @@ int nn_recvmsg(int s, struct nn_msghdr* msghdr, int flags) {
   Message m;
   int rc = sock->recv(m, flags);
   if (rc < 0) return rc;
-  if (msghdr->msg_control && !write_control(*msghdr, m.header())) return fail(ENOMEM);
+  if (msghdr->msg_control && !write_control(*msghdr, {m.header(), m.ws_frame_type()}))
+    return fail(ENOMEM);
   if (one) {
     void* p = MessageBuffers::instance().adopt(std::move(m));
     if (!p) return fail(ENOMEM);

@@ -165,8 +165,27 @@ TEST(NanomsgClients, NanomsgTextFramesAreAccepted) {
   auto url = fresh_url("ws");
   auto receiver = start(tool(kWsFrames, {"recv", url, "1"}));
   auto sender = start(tool(kWsFramesReal, {"send", url, "text", "text-from-nanomsg"}));
-  // This library attaches no frame type: "?".
-  EXPECT_TRUE(prints(*receiver, "text-from-nanomsg ?\n")) << sender->describe();
+  // The frame type as nanomsg attaches it: NN_WS_MSG_TYPE_TEXT.
+  EXPECT_TRUE(prints(*receiver, "text-from-nanomsg 1\n")) << sender->describe();
+}
+
+TEST(NanomsgClients, FrameTypePerMessageBothWays) {
+  ASSERT_TRUE(installed(kWsFramesReal, "nn_ws_frames_real", "libnanomsg-dev"));
+  // This library sends each type as control data names it (the socket
+  // option says the other); nanomsg's receiver sees that type.
+  auto url = fresh_url("ws");
+  auto real = start(tool(kWsFramesReal, {"recv", url, "40"}));
+  auto text = start(tool(kWsFrames, {"sendmsg", url, "text", "msg-text"}));
+  auto binary = start(tool(kWsFrames, {"sendmsg", url, "binary", "msg-binary"}));
+  EXPECT_TRUE(prints(*real, "msg-text 1\n")) << text->describe();
+  EXPECT_TRUE(prints(*real, "msg-binary 2\n")) << binary->describe();
+  // And the other way: nanomsg's per-message types, as this library reports them.
+  auto url2 = fresh_url("ws");
+  auto ours = start(tool(kWsFrames, {"recv", url2, "40"}));
+  auto real_text = start(tool(kWsFramesReal, {"sendmsg", url2, "text", "real-text"}));
+  auto real_binary = start(tool(kWsFramesReal, {"sendmsg", url2, "binary", "real-binary"}));
+  EXPECT_TRUE(prints(*ours, "real-text 1\n")) << real_text->describe();
+  EXPECT_TRUE(prints(*ours, "real-binary 2\n")) << real_binary->describe();
 }
 
 // ------------------------------------------------ exchanges, per transport

@@ -2,6 +2,7 @@
  * empty inproc names), endpoint ids, nn_shutdown, and the errno of every
  * kind of bad address. */
 #include <limits.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include "nn_testutil.h"
@@ -29,6 +30,8 @@ static void test_errors(void) {
   CHECK_ERR(nn_bind(s, "tcp://nn-no-such-if0:5555"), ENODEV);
   CHECK_ERR(nn_bind(s, "tcp://nn-no-such-if0;127.0.0.1:5555"), ENODEV);
   CHECK_ERR(nn_connect(s, "tcp://nn-no-such-if0;127.0.0.1:5555"), ENODEV);
+  /* nanomsg takes any address literal here and fails in the background. */
+  NT_DIFFERS(CHECK_ERR(nn_connect(s, "tcp://192.0.2.1;127.0.0.1:5555"), EADDRNOTAVAIL));
   CHECK_ERR(nn_bind(s, "ws://nn-no-such-if0:5555"), ENODEV);
   /* A name is no local interface to bind to; an address must be ours. */
   CHECK_ERR(nn_bind(s, "tcp://bogus.host.invalid:5555"), ENODEV);
@@ -142,6 +145,59 @@ static void test_address_forms(void) {
   NT_DIFFERS(exchange(bind_address, connect_address)); /* nanomsg: EINVAL binding an address with a path */
 }
 
+/* A plain TCP listener on 127.0.0.1 (port chosen by the system); returns
+ * its descriptor and stores the port. */
+static int raw_listener(int* port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a;
+  socklen_t len = sizeof a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || bind(fd, (struct sockaddr*)&a, sizeof a) != 0 || listen(fd, 8) != 0 ||
+      getsockname(fd, (struct sockaddr*)&a, &len) != 0)
+    NT_FAIL("raw listener: %s", strerror(errno));
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+/* Connects an nn socket to `format` (with the listener's port) and returns
+ * the address the listener sees the connection come from. */
+static void peer_of_connect(const char* format, char* peer, size_t size) {
+  int port = 0;
+  int listener = raw_listener(&port);
+  char address[128];
+  snprintf(address, sizeof address, format, port);
+  int s = nt_socket(AF_SP, NN_PAIR);
+  CHECK_OK(nn_connect(s, address));
+  struct pollfd p = {listener, POLLIN, 0};
+  if (poll(&p, 1, NT_EVENT_TIMEOUT_MS) != 1) NT_FAIL("%s: no connection arrived", address);
+  struct sockaddr_in from;
+  socklen_t len = sizeof from;
+  int conn = accept(listener, (struct sockaddr*)&from, &len);
+  if (conn < 0) NT_FAIL("accept: %s", strerror(errno));
+  inet_ntop(AF_INET, &from.sin_addr, peer, (socklen_t)size);
+  close(conn);
+  close(listener);
+  nt_close(s);
+}
+
+/* The local part of a connect address is where the connection leaves from
+ * (Linux answers for all of 127.0.0.0/8 on lo, so 127.0.0.2 is ours). */
+static void test_connect_local_address(void) {
+  char peer[INET_ADDRSTRLEN];
+  peer_of_connect("tcp://127.0.0.2;127.0.0.1:%d", peer, sizeof peer);
+  if (strcmp(peer, "127.0.0.2") != 0) NT_FAIL("tcp connection came from %s, not 127.0.0.2", peer);
+  peer_of_connect("ws://127.0.0.2;127.0.0.1:%d/path", peer, sizeof peer);
+  if (strcmp(peer, "127.0.0.2") != 0) NT_FAIL("ws connection came from %s, not 127.0.0.2", peer);
+  /* Without one, the routing table chooses (127.0.0.1 on lo). */
+  peer_of_connect("tcp://127.0.0.1:%d", peer, sizeof peer);
+  if (strcmp(peer, "127.0.0.1") != 0) NT_FAIL("tcp connection came from %s", peer);
+  /* An interface name stands for its (first IPv4) address. */
+  NT_DIFFERS(peer_of_connect("tcp://lo;127.0.0.1:%d", peer, sizeof peer);
+             if (strcmp(peer, "127.0.0.1") != 0) NT_FAIL("lo connection came from %s", peer));
+}
+
 static void test_ipv6(void) {
   /* Only where the machine has IPv6 loopback. */
   int probe = socket(AF_INET6, SOCK_STREAM, 0);
@@ -184,6 +240,7 @@ int main(void) {
   test_errors();
   test_endpoint_ids_and_shutdown();
   test_address_forms();
+  test_connect_local_address();
   test_ipv6();
   test_addresses_in_use();
   return 0;

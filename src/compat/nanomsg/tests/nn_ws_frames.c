@@ -1,6 +1,9 @@
 /* WebSocket frame types between this library and nanomsg's own: built
  * twice (nn_ws_frames on this library, nn_ws_frames_real on nanomsg's).
  *   nn_ws_frames send URL text|binary DATA   sends DATA every 100 ms until killed
+ *   nn_ws_frames sendmsg URL text|binary DATA   the same, the type given per
+ *       message as control data (NN_WS / NN_WS_MSG_TYPE) on a socket whose
+ *       own NN_WS_MSG_TYPE is the other one
  *   nn_ws_frames recv URL N                  prints N messages as "DATA TYPE",
  *       TYPE being the NN_WS_MSG_TYPE control entry nanomsg attaches (or "?")
  */
@@ -20,18 +23,33 @@ static int die(const char* what) {
 
 int main(int argc, char** argv) {
   if (argc != 5 && !(argc == 4 && strcmp(argv[1], "recv") == 0)) {
-    fprintf(stderr, "usage: %s send URL text|binary DATA | recv URL N\n", argv[0]);
+    fprintf(stderr, "usage: %s send|sendmsg URL text|binary DATA | recv URL N\n", argv[0]);
     return 2;
   }
   setvbuf(stdout, NULL, _IONBF, 0);
-  if (strcmp(argv[1], "send") == 0) {
+  int per_message = strcmp(argv[1], "sendmsg") == 0;
+  if (strcmp(argv[1], "send") == 0 || per_message) {
     int s = nn_socket(AF_SP, NN_PUSH);
     int type = strcmp(argv[3], "text") == 0 ? NN_WS_MSG_TYPE_TEXT : NN_WS_MSG_TYPE_BINARY;
-    if (s < 0 || nn_setsockopt(s, NN_WS, NN_WS_MSG_TYPE, &type, sizeof type) < 0)
+    int other = type == NN_WS_MSG_TYPE_TEXT ? NN_WS_MSG_TYPE_BINARY : NN_WS_MSG_TYPE_TEXT;
+    int option = per_message ? other : type;
+    if (s < 0 || nn_setsockopt(s, NN_WS, NN_WS_MSG_TYPE, &option, sizeof option) < 0)
       return die("socket");
     if (nn_connect(s, argv[2]) < 0) return die("connect");
     for (;;) {
-      if (nn_send(s, argv[4], strlen(argv[4]), 0) < 0) return die("send");
+      unsigned char control[NN_CMSG_SPACE(1)];
+      struct nn_cmsghdr c = {NN_CMSG_LEN(1), NN_WS, NN_WS_MSG_TYPE};
+      memset(control, 0, sizeof control);
+      memcpy(control, &c, sizeof c);
+      *NN_CMSG_DATA((struct nn_cmsghdr*)control) = (unsigned char)type;
+      struct nn_iovec iov = {argv[4], strlen(argv[4])};
+      struct nn_msghdr h;
+      memset(&h, 0, sizeof h);
+      h.msg_iov = &iov;
+      h.msg_iovlen = 1;
+      h.msg_control = per_message ? control : NULL;
+      h.msg_controllen = per_message ? sizeof control : 0;
+      if (nn_sendmsg(s, &h, 0) < 0) return die("send");
       usleep(100000);
     }
   }
