@@ -83,11 +83,11 @@ static void test_endpoint_ids_and_shutdown(void) {
   nt_close(c);
 }
 
-static void exchange(const char* bind_address, const char* connect_address) {
-  int a = nt_socket(AF_SP, NN_PAIR), b = nt_socket(AF_SP, NN_PAIR);
-  nt_timeouts(a);
+/* A ping and a pong between `a`, already bound, and a socket connected to
+ * `connect_address`; closes `a`. */
+static void exchange_with(int a, const char* connect_address) {
+  int b = nt_socket(AF_SP, NN_PAIR);
   nt_timeouts(b);
-  CHECK_OK(nn_bind(a, bind_address));
   nt_connect(b, connect_address);
   nt_send(b, "ping");
   nt_recv(a, "ping");
@@ -97,8 +97,32 @@ static void exchange(const char* bind_address, const char* connect_address) {
   nt_close(b);
 }
 
-static void test_address_forms(void) {
+static void exchange(const char* bind_address, const char* connect_address) {
+  int a = nt_socket(AF_SP, NN_PAIR);
+  nt_timeouts(a);
+  CHECK_OK(nn_bind(a, bind_address));
+  exchange_with(a, connect_address);
+}
+
+/* exchange() on a free port: the formats take the port (%d). Another
+ * process may take the port between the pick and the bind: then another. */
+static void exchange_on_free_port(const char* bind_format, const char* connect_format) {
   char bind_address[128], connect_address[128];
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    int port = nt_free_port();
+    snprintf(bind_address, sizeof bind_address, bind_format, port);
+    snprintf(connect_address, sizeof connect_address, connect_format, port);
+    int a = nt_socket(AF_SP, NN_PAIR);
+    nt_timeouts(a);
+    if (nn_bind(a, bind_address) >= 0) return exchange_with(a, connect_address);
+    if (nn_errno() != EADDRINUSE) NT_FAIL("nn_bind(%s): %s", bind_address, nn_strerror(nn_errno()));
+    nt_close(a);
+  }
+  NT_FAIL("no free port for %s", bind_format);
+}
+
+static void test_address_forms(void) {
+  char connect_address[128];
   /* The empty inproc name is a name like any other. */
   exchange("inproc://", "inproc://");
   /* A relative ipc path is relative to the working directory. */
@@ -122,27 +146,14 @@ static void test_address_forms(void) {
   CHECK(rmdir(dir) == 0);
   /* tcp: *, an address of this machine, the loopback interface by name,
    * a host name; the connect side's local interface before ';'. */
-  int port = nt_free_port();
-  snprintf(bind_address, sizeof bind_address, "tcp://*:%d", port);
-  snprintf(connect_address, sizeof connect_address, "tcp://localhost:%d", port);
-  exchange(bind_address, connect_address);
-  port = nt_free_port();
-  snprintf(bind_address, sizeof bind_address, "tcp://lo:%d", port);
-  snprintf(connect_address, sizeof connect_address, "tcp://lo;127.0.0.1:%d", port);
-  NT_DIFFERS(exchange(bind_address, connect_address)); /* Debian's nanomsg: ENODEV for lo */
-  port = nt_free_port();
-  snprintf(bind_address, sizeof bind_address, "tcp://127.0.0.1:%d", port);
-  snprintf(connect_address, sizeof connect_address, "tcp://127.0.0.1;127.0.0.1:%d", port);
-  exchange(bind_address, connect_address);
+  exchange_on_free_port("tcp://*:%d", "tcp://localhost:%d");
+  /* Debian's nanomsg: ENODEV for lo */
+  NT_DIFFERS(exchange_on_free_port("tcp://lo:%d", "tcp://lo;127.0.0.1:%d"));
+  exchange_on_free_port("tcp://127.0.0.1:%d", "tcp://127.0.0.1;127.0.0.1:%d");
   /* ws: the port defaults to 80 (not bindable in a test), paths select listeners. */
-  port = nt_free_port();
-  snprintf(bind_address, sizeof bind_address, "ws://*:%d", port);
-  snprintf(connect_address, sizeof connect_address, "ws://127.0.0.1:%d", port);
-  exchange(bind_address, connect_address);
-  port = nt_free_port();
-  snprintf(bind_address, sizeof bind_address, "ws://127.0.0.1:%d/some/path", port);
-  snprintf(connect_address, sizeof connect_address, "ws://localhost:%d/some/path", port);
-  NT_DIFFERS(exchange(bind_address, connect_address)); /* nanomsg: EINVAL binding an address with a path */
+  exchange_on_free_port("ws://*:%d", "ws://127.0.0.1:%d");
+  /* nanomsg: EINVAL binding an address with a path */
+  NT_DIFFERS(exchange_on_free_port("ws://127.0.0.1:%d/some/path", "ws://localhost:%d/some/path"));
 }
 
 /* A plain TCP listener on 127.0.0.1 (port chosen by the system); returns
