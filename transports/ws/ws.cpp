@@ -34,13 +34,20 @@ struct WsDialTraits {
   }
   static std::string describe(const asio::ip::tcp::socket& s) { return ws::describe_peer(s); }
 
+  /// The client side's ws settings for `a`'s host, path and text options.
+  static ws::WsConfig client_config(const SocketPort& port, const ws::WsAddress& a,
+                                    std::error_code& ec) {
+    auto config = ws::make_config(port, ws::Side::client, a.host, a.path, ec);
+    config.send_text = a.send_text;
+    config.recv_text = a.recv_text;
+    return config;
+  }
+
   static void start_connection(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port,
                                std::string peer, const Address& a, bool, LinkHandler done) {
     std::error_code ec;
-    auto config = ws::make_config(*port, ws::Side::client, a.host, a.path, ec);
+    auto config = client_config(*port, a, ec);
     if (ec) return done(ec, {});
-    config.send_text = a.send_text;
-    config.recv_text = a.recv_text;
     ws::start_connection(std::move(socket), std::move(port), std::move(config), std::move(peer),
                          std::move(done));
   }
@@ -51,17 +58,10 @@ struct WssAddress : ws::WsAddress {
   std::shared_ptr<tls::Context> context;
 };
 
-struct WssDialTraits {
-  using protocol_type = asio::ip::tcp;
+// Connecting and socket options are ws's (a WssAddress is a WsAddress).
+struct WssDialTraits : WsDialTraits {
   using Address = WssAddress;
 
-  static void connect(asio::ip::tcp::socket& s, const Address& a,
-                      detail::UniqueFunction<void(std::error_code)> done) {
-    TcpTraits::connect(s, a.tcp, std::move(done));
-  }
-  static void configure(asio::ip::tcp::socket& s, const EndpointOptions& o) {
-    TcpTraits::configure(s, o);
-  }
   static std::string describe(const asio::ip::tcp::socket& s) {
     return "wss" + ws::describe_peer(s).substr(2);  // "ws://..." -> "wss://..."
   }
@@ -69,10 +69,8 @@ struct WssDialTraits {
   static void start_connection(asio::ip::tcp::socket socket, std::shared_ptr<SocketPort> port,
                                std::string peer, const Address& a, bool, LinkHandler done) {
     std::error_code ec;
-    auto config = ws::make_config(*port, ws::Side::client, a.host, a.path, ec);
+    auto config = client_config(*port, a, ec);
     if (ec) return done(ec, {});
-    config.send_text = a.send_text;
-    config.recv_text = a.recv_text;
     using Wire = tls::TlsWire<ws::WsWire>;
     stream::Pump<tls::TlsStream, Wire>::start(a.context->wrap(std::move(socket)),
                                               Wire(ws::WsWire(std::move(config)), a.context),

@@ -5,8 +5,16 @@
 // bad TLS command line gets. Certificates come from tests/tls_test_pki.hpp.
 #include <gtest/gtest.h>
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "e2e_util.hpp"
@@ -24,14 +32,59 @@ const TestPki& pki() { return TestPki::get(); }
 
 Args server_flags() { return {"--cert", pki().file("srv.pem"), "--key", pki().file("srv.key")}; }
 
+/// True when something accepts a TCP connection on one of localhost's
+/// addresses at `port` (the probe connects and closes at once).
+bool accepts_on_localhost(int port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo("localhost", std::to_string(port).c_str(), &hints, &found) != 0) return false;
+  bool accepted = false;
+  for (addrinfo* a = found; a && !accepted; a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    accepted = ::connect(fd, a->ai_addr, a->ai_addrlen) == 0;
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  return accepted;
+}
+
+bool says_address_in_use(const std::string& err) {
+  std::string lower = err;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("address in use") != std::string::npos;
+}
+
 class NanocatTls : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { ASSERT_TRUE(tool_available(Tool::nng)); }
-  /// A fresh URL with the host name the certificate carries.
-  std::string url() const {
-    const std::string port = std::to_string(unique_port());
-    return GetParam() == "tls" ? "tls+tcp://localhost:" + port
-                               : "wss://localhost:" + port + "/nanocat";
+  /// A URL on `port` with the host name the certificate carries.
+  std::string url(int port) const {
+    return GetParam() == "tls" ? "tls+tcp://localhost:" + std::to_string(port)
+                               : "wss://localhost:" + std::to_string(port) + "/nanocat";
+  }
+  /// A listener (`command_for` its URL) that is accepting connections; its
+  /// URL goes to `u`. The port was free when picked, but another process
+  /// may take it before the listener binds: then the listener says
+  /// "address in use" and exits, and another port is tried.
+  std::unique_ptr<Process> listening(const std::function<Args(const std::string&)>& command_for,
+                                     std::string& u) const {
+    std::unique_ptr<Process> p;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      const int port = unique_port();
+      u = url(port);
+      p = std::make_unique<Process>(command_for(u));
+      const auto deadline = Process::Clock::now() + kPatience;
+      while (p->running() && Process::Clock::now() < deadline) {
+        if (accepts_on_localhost(port)) return p;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      p->wait_exit(kPatience);
+      if (!says_address_in_use(p->err())) return p;  // the test reports it
+    }
+    return p;
   }
 };
 
@@ -40,9 +93,14 @@ INSTANTIATE_TEST_SUITE_P(Schemes, NanocatTls, ::testing::Values("tls", "wss"),
 
 // nngcat --req0 --dial URL --cacert ca.pem  ->  nanocat --rep --bind URL --cert --key
 TEST_P(NanocatTls, NngcatReqGetsAnswersFromOurRep) {
-  const std::string u = url();
-  Process rep(command(Tool::ours, Args{"--rep", "--bind", u, "-v", "--data", "The answer is 42",
-                                       "--quoted"} + server_flags()));
+  std::string u;
+  auto listener = listening(
+      [](const std::string& url) {
+        return command(Tool::ours, Args{"--rep", "--bind", url, "-v", "--data",
+                                        "The answer is 42", "--quoted"} + server_flags());
+      },
+      u);
+  Process& rep = *listener;
   ASSERT_TRUE(rep.wait_for_stderr("nanocat: listening on", kPatience)) << rep.describe();
   Process req(command(Tool::nng, Args{"--req0", "--dial", u, "--cacert", pki().file("ca.pem"),
                                       "--data", "what is the answer?", "--quoted"}));
@@ -51,10 +109,16 @@ TEST_P(NanocatTls, NngcatReqGetsAnswersFromOurRep) {
 }
 
 // nanocat --req --connect URL --cacert ca.pem  ->  nngcat --rep0 --listen URL --cert --key
+/// nngcat --rep0 --listen URL --cert --key, answering "pong".
+Args nngcat_rep(const std::string& url) {
+  return command(Tool::nng, Args{"--rep0", "--listen", url, "--data", "pong", "--quoted"} +
+                                server_flags());
+}
+
 TEST_P(NanocatTls, OurReqGetsAnswersFromNngcatRep) {
-  const std::string u = url();
-  Process rep(command(Tool::nng, Args{"--rep0", "--listen", u, "--data", "pong", "--quoted"} +
-                                     server_flags()));
+  std::string u;
+  auto listener = listening(nngcat_rep, u);
+  Process& rep = *listener;
   Process req(command(Tool::ours, Args{"--req", "--connect", u, "--cacert", pki().file("ca.pem"),
                                        "--data", "ping", "--quoted", "--recv-timeout", "20"}));
   EXPECT_TRUE(succeeded(req));
@@ -64,9 +128,8 @@ TEST_P(NanocatTls, OurReqGetsAnswersFromNngcatRep) {
 
 // -k: a server no trusted CA signed is accepted; without it, refused.
 TEST_P(NanocatTls, InsecureSkipsVerification) {
-  const std::string u = url();
-  Process rep(command(Tool::nng, Args{"--rep0", "--listen", u, "--data", "pong", "--quoted"} +
-                                     server_flags()));
+  std::string u;
+  auto listener = listening(nngcat_rep, u);
   const Args req_args{"--req", "--connect", u, "--cacert", pki().file("other-ca.pem"), "--data",
                       "ping", "--quoted", "--recv-timeout", "2"};
   Process refused(command(Tool::ours, req_args));

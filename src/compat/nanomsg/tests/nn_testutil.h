@@ -200,6 +200,19 @@ static inline void nt_bind_fresh(int s, enum nt_transport t, char* out, size_t s
   NT_FAIL("no free address on transport %d", (int)t);
 }
 
+/* A message header of one piece `iov` and the control buffer given
+ * (NULL and 0 for none; `control` pointing at a void* and NN_MSG to have the
+ * library allocate it). */
+static inline struct nn_msghdr nt_msghdr(struct nn_iovec* iov, void* control, size_t control_len) {
+  struct nn_msghdr h;
+  memset(&h, 0, sizeof h);
+  h.msg_iov = iov;
+  h.msg_iovlen = 1;
+  h.msg_control = control;
+  h.msg_controllen = control_len;
+  return h;
+}
+
 static inline void nt_connect(int s, const char* address) {
   if (nn_connect(s, address) < 0) NT_FAIL("nn_connect(%s): %s", address, nn_strerror(nn_errno()));
 }

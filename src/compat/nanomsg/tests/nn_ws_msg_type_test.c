@@ -31,12 +31,7 @@ static struct found recv_with_control(int s, const char* expected) {
   char body[64];
   void* control = NULL;
   struct nn_iovec iov = {body, sizeof body};
-  struct nn_msghdr h;
-  memset(&h, 0, sizeof h);
-  h.msg_iov = &iov;
-  h.msg_iovlen = 1;
-  h.msg_control = &control;
-  h.msg_controllen = NN_MSG;
+  struct nn_msghdr h = nt_msghdr(&iov, &control, NN_MSG);
   int rc = nn_recvmsg(s, &h, 0);
   CHECK(rc == (int)strlen(expected) && memcmp(body, expected, (size_t)rc) == 0);
   struct found f = walk(&h);
@@ -48,10 +43,7 @@ static struct found recv_with_control(int s, const char* expected) {
  * caller's buffer, or NN_MSG when `allocated`). */
 static int send_typed(int s, const char* text, unsigned char type, int allocated) {
   struct nn_iovec iov = {(void*)text, strlen(text)};
-  struct nn_msghdr h;
-  memset(&h, 0, sizeof h);
-  h.msg_iov = &iov;
-  h.msg_iovlen = 1;
+  struct nn_msghdr h = nt_msghdr(&iov, NULL, 0);
   unsigned char buffer[NN_CMSG_SPACE(1)];
   unsigned char* control = buffer;
   if (allocated) control = nn_allocmsg(sizeof buffer, 0);
@@ -138,12 +130,7 @@ static void test_bad_and_short_control(void) {
   memset(control, 0, sizeof control);
   memcpy(control, &c, sizeof c);
   struct nn_iovec iov = {"x", 1};
-  struct nn_msghdr h;
-  memset(&h, 0, sizeof h);
-  h.msg_iov = &iov;
-  h.msg_iovlen = 1;
-  h.msg_control = control;
-  h.msg_controllen = sizeof control;
+  struct nn_msghdr h = nt_msghdr(&iov, control, sizeof control);
   CHECK_ERR(nn_sendmsg(b, &h, 0), EINVAL);
   /* A caller's control buffer with room for the SP header entry only: that
    * entry alone is written. */
@@ -152,11 +139,7 @@ static void test_bad_and_short_control(void) {
   memset(small, 0xAB, sizeof small);
   char body[16];
   struct nn_iovec riov = {body, sizeof body};
-  memset(&h, 0, sizeof h);
-  h.msg_iov = &riov;
-  h.msg_iovlen = 1;
-  h.msg_control = small;
-  h.msg_controllen = sizeof small;
+  h = nt_msghdr(&riov, small, sizeof small);
   CHECK_EQ_INT(nn_recvmsg(a, &h, 0), 5);
   struct found f = walk(&h);
   CHECK(f.sp_first);

@@ -178,12 +178,7 @@ static void test_raw_headers(void) {
   char body[16];
   unsigned char control[64], header[64];
   struct nn_iovec iov = {body, sizeof body};
-  struct nn_msghdr h;
-  memset(&h, 0, sizeof h);
-  h.msg_iov = &iov;
-  h.msg_iovlen = 1;
-  h.msg_control = control;
-  h.msg_controllen = sizeof control;
+  struct nn_msghdr h = nt_msghdr(&iov, control, sizeof control);
   CHECK_EQ_INT(nn_recvmsg(rep, &h, 0), 5);
   size_t n = sp_header(&h, header);
   CHECK_EQ_INT(n, 8); /* the pipe word and the request id */
