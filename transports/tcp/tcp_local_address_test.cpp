@@ -77,7 +77,7 @@ TEST_F(TcpLocalAddressTest, LocalHostNameTakesItsAddressOfTheHostsFamily) {
 }
 
 TEST_F(TcpLocalAddressTest, Ipv6LocalAddress) {
-  if (!have_ipv6_loopback()) GTEST_SKIP() << "no IPv6 loopback here";
+  ASSERT_TRUE(have_ipv6_loopback()) << "this machine has no IPv6 loopback (::1), which the test needs";
   Listener l = a_.listen("tcp://[::1]:0");
   auto peer = connect_and_exchange("tcp://[::1];[::1]:" + port_of(l));
   EXPECT_EQ(peer.rfind("tcp://[::1]:", 0), 0u) << peer;
@@ -113,7 +113,7 @@ TEST_F(TcpLocalAddressTest, LocalNameThatDoesNotResolveFailsTheAttemptNamingIt) 
 }
 
 TEST_F(TcpLocalAddressTest, LocalAddressOfAnotherFamilyThanTheHostFailsTheAttempt) {
-  if (!have_ipv6_loopback()) GTEST_SKIP() << "no IPv6 loopback here";
+  ASSERT_TRUE(have_ipv6_loopback()) << "this machine has no IPv6 loopback (::1), which the test needs";
   Listener l = a_.listen("tcp://[::1]:0");
   auto e = dial_error("tcp://127.0.0.2;[::1]:" + port_of(l), EndpointOptions{}.with_wait_connected());
   EXPECT_EQ(e.code(), make_error_code(errc::invalid_address));
