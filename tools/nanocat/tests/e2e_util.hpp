@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -82,25 +84,22 @@ inline const char* transport_name(Transport t) {
   return "?";
 }
 
-/// A loopback TCP port nobody listens on now, from a range derived from
-/// this process's id (each test case runs in its own process), so that
-/// tests running in parallel do not pick the same one.
+/// A loopback TCP port nobody uses now: the one the kernel hands out for
+/// a bind to port 0. (Ranges derived from the process id, as before, met
+/// another test process's range every 2500 pids under parallel tests.)
+/// Another process may still take it before the caller binds: a listener
+/// that then fails with "address in use" needs another port.
 inline int unique_port() {
-  static std::atomic<int> next{0};
-  const int base = 20000 + static_cast<int>((static_cast<unsigned>(::getpid()) * 16u) % 40000u);
-  for (int tries = 0; tries < 64; ++tries) {
-    int port =
-        base + (next++ % 16);  // 16 ports per process: the ranges of other pids do not overlap
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    if (free) return port;
-  }
-  return base;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok) ADD_FAILURE() << "no free loopback port: " << std::strerror(errno);
+  return ok ? ntohs(a.sin_port) : 0;
 }
 
 /// A fresh ipc socket path under the temporary directory, removed when the

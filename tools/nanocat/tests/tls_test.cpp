@@ -50,21 +50,6 @@ bool accepts_on_localhost(int port) {
   return accepted;
 }
 
-/// A port the kernel just gave out as free (bind to port 0). Unlike
-/// unique_port(), whose per-process ranges can meet another test process's
-/// (they repeat every 2500 pids), no other process is handed it meanwhile.
-int fresh_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  if (fd >= 0) ::close(fd);
-  return ok ? ntohs(a.sin_port) : unique_port();
-}
-
 bool says_address_in_use(const std::string& err) {
   std::string lower = err;
   std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -88,7 +73,7 @@ class NanocatTls : public ::testing::TestWithParam<std::string> {
                                      std::string& u) const {
     std::unique_ptr<Process> p;
     for (int attempt = 0; attempt < 5; ++attempt) {
-      const int port = fresh_port();
+      const int port = unique_port();
       u = url(port);
       p = std::make_unique<Process>(command_for(u));
       const auto deadline = Process::Clock::now() + kPatience;
