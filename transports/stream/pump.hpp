@@ -234,6 +234,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
         asio::bind_executor(strand_, [self = this->shared_from_this(), at](std::error_code ec,
                                                                            std::size_t n) {
           if (ec) return self->read_failed(ec);
+          self->wire_.body_arrived(self->body_, at, n);
           self->read_body(at + n);
         }));
   }

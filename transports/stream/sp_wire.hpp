@@ -45,6 +45,8 @@ class SpWire {
   Decoded decode(std::span<const std::byte> in, std::size_t limit) {
     return decoder_.decode(in, limit);
   }
+  /// Bytes of a large body were read into it: nothing to do to them.
+  void body_arrived(Message&, std::size_t, std::size_t) noexcept {}
   /// A large body is complete: it is the message.
   Decoded finish_body(Message m) {
     Decoded d;

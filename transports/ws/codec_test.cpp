@@ -1,5 +1,5 @@
 // The WebSocket pieces that need no socket: the handshake texts and the
-// frame codec, against RFC 6455's own examples.
+// frame codec, against RFC 6455's own examples; large messages read in place.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -7,6 +7,7 @@
 
 #include "transports/ws/frame.hpp"
 #include "transports/ws/handshake.hpp"
+#include "transports/ws/message_decoder.hpp"
 
 namespace sprocket::ws {
 namespace {
@@ -105,6 +106,90 @@ TEST(WsFrame, EncodesAndDecodesEveryLengthForm) {
     EXPECT_EQ(h.mask, mask);
     EXPECT_EQ(decode_header(std::span(out, n - 1), h, code), Decode::need_more);
   }
+}
+
+// A masked frame as a client sends it.
+std::vector<std::byte> client_frame(std::uint8_t opcode, const std::vector<std::byte>& payload,
+                                    bool fin = true) {
+  std::byte head[14];
+  const std::array<std::byte, 4> mask{std::byte{0x11}, std::byte{0x5c}, std::byte{0xa3},
+                                      std::byte{0x07}};
+  auto n = encode_header(head, fin, opcode, payload.size(), &mask);
+  std::vector<std::byte> out(head, head + n);
+  const std::size_t at = out.size();
+  out.insert(out.end(), payload.begin(), payload.end());
+  apply_mask(out.data() + at, payload.size(), mask, 0);
+  return out;
+}
+
+// A large one-frame message comes back as a large_body holding what the
+// buffer had (unmasked); the rest is read into it in pieces, each unmasked
+// by body_arrived(): the message is the payload as sent.
+TEST(WsMessageDecoder, ReadsALargeFrameInPlace) {
+  for (std::size_t buffered : {std::size_t(0), std::size_t(1), std::size_t(4097), std::size_t(70000)}) {
+    std::vector<std::byte> payload(70000);
+    for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = std::byte(i * 13 + 5);
+    auto wire = client_frame(kBinary, payload);
+    const std::size_t header = wire.size() - payload.size();
+    MessageDecoder decoder(Side::server);
+    auto d = decoder.decode(std::span(wire.data(), header + buffered), 0);
+    ASSERT_EQ(d.kind, stream::Decoded::Kind::large_body) << buffered;
+    ASSERT_EQ(d.message.size(), payload.size());
+    EXPECT_EQ(d.have, buffered);
+    EXPECT_EQ(d.consumed, header + buffered);
+    // The connection reads the rest straight into the message, in pieces.
+    for (std::size_t at = buffered; at < payload.size();) {
+      const std::size_t n = std::min<std::size_t>(30011, payload.size() - at);
+      std::copy_n(wire.begin() + header + at, n, d.message.data() + at);
+      decoder.body_arrived(d.message, at, n);
+      at += n;
+    }
+    auto done = decoder.finish_body(std::move(d.message));
+    ASSERT_EQ(done.kind, stream::Decoded::Kind::message);
+    EXPECT_TRUE(std::equal(payload.begin(), payload.end(), done.message.body().begin())) << buffered;
+    EXPECT_EQ(done.message.ws_frame_type(), WsFrameType::binary);
+    // And the decoder goes on with the next frame.
+    auto small = client_frame(kBinary, bytes({'h', 'i'}));
+    auto next = decoder.decode(small, 0);
+    ASSERT_EQ(next.kind, stream::Decoded::Kind::message);
+    EXPECT_EQ(next.message.size(), 2u);
+  }
+}
+
+// Text read in place is still checked for UTF-8 when complete (1007).
+TEST(WsMessageDecoder, ChecksTextReadInPlace) {
+  std::vector<std::byte> text(MessageDecoder::kInPlaceFrom, std::byte{'a'});
+  text.back() = std::byte{0xff};  // never valid in UTF-8
+  auto wire = client_frame(kText, text);
+  MessageDecoder decoder(Side::server);
+  decoder.accept_text();
+  auto d = decoder.decode(std::span(wire.data(), 20), 0);
+  ASSERT_EQ(d.kind, stream::Decoded::Kind::large_body);
+  std::copy(wire.begin() + d.consumed, wire.end(), d.message.data() + d.have);
+  decoder.body_arrived(d.message, d.have, d.message.size() - d.have);
+  auto done = decoder.finish_body(std::move(d.message));
+  EXPECT_EQ(done.kind, stream::Decoded::Kind::failed);
+  auto close = decoder.take_close();
+  ASSERT_TRUE(close.has_value());
+  EXPECT_EQ(*close, bytes({kCloseInvalidData >> 8, kCloseInvalidData & 0xff}));
+}
+
+// Below kInPlaceFrom, and for fragmented messages, frames are gathered as
+// before.
+TEST(WsMessageDecoder, GathersSmallAndFragmentedMessages) {
+  std::vector<std::byte> payload(MessageDecoder::kInPlaceFrom - 1, std::byte{7});
+  auto wire = client_frame(kBinary, payload);
+  MessageDecoder decoder(Side::server);
+  auto d = decoder.decode(wire, 0);
+  EXPECT_EQ(d.kind, stream::Decoded::Kind::message);
+  EXPECT_EQ(d.message.size(), payload.size());
+  std::vector<std::byte> half(MessageDecoder::kInPlaceFrom * 2, std::byte{9});
+  auto first = client_frame(kBinary, half, false);
+  auto last = client_frame(kContinuation, half);
+  first.insert(first.end(), last.begin(), last.end());
+  auto whole = decoder.decode(first, 0);
+  EXPECT_EQ(whole.kind, stream::Decoded::Kind::message);
+  EXPECT_EQ(whole.message.size(), half.size() * 2);
 }
 
 TEST(WsFrame, RejectsWhatTheRfcForbids) {

@@ -1,6 +1,7 @@
 #include "transports/ws/message_decoder.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "sprocket/error.hpp"
@@ -110,6 +111,31 @@ Decoded MessageDecoder::frame_done(std::size_t consumed) {
   }
 }
 
+// A one-frame message large enough to be read in place: the Message gets
+// its full size now and what the buffer holds of it.
+Decoded MessageDecoder::start_in_place(std::span<const std::byte> in, std::size_t at) {
+  Decoded d;
+  d.kind = Kind::large_body;
+  d.message = Message(static_cast<std::size_t>(frame_.length));
+  const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(frame_.length, in.size() - at));
+  if (take != 0) std::memcpy(d.message.data(), in.data() + at, take);
+  if (frame_.masked) apply_mask(d.message.data(), take, frame_.mask, 0);
+  d.have = take;
+  d.consumed = at + take;
+  return d;
+}
+
+Decoded MessageDecoder::finish_body(Message m) {
+  in_frame_ = false;
+  assembling_ = false;
+  if (text_ && !valid_utf8(m.body())) return refuse(kCloseInvalidData, errc::protocol_error, 0);
+  Decoded d;
+  d.kind = Kind::message;
+  d.message = std::move(m);
+  d.message.set_ws_frame_type(text_ ? WsFrameType::text : WsFrameType::binary);
+  return d;
+}
+
 Decoded MessageDecoder::decode(std::span<const std::byte> in, std::size_t limit) {
   std::size_t at = 0;
   while (!stopped_) {
@@ -136,6 +162,7 @@ Decoded MessageDecoder::decode(std::span<const std::byte> in, std::size_t limit)
       at += frame_.size;
       in_frame_ = true;
       frame_done_ = 0;
+      if (opens && frame_.fin && frame_.length >= in_place_from_) return start_in_place(in, at);
     }
     const bool control = frame_.opcode & 0x8;
     auto& dest = control ? control_ : message_;

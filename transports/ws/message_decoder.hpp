@@ -37,6 +37,19 @@ class MessageDecoder {
   /// no more). `limit`: the most bytes a message may have, 0 for no limit.
   stream::Decoded decode(std::span<const std::byte> in, std::size_t limit);
 
+  /// A message of one frame from kInPlaceFrom bytes on is not gathered
+  /// here: decode() returns it as a large_body with the bytes it had, the
+  /// connection reads the rest straight into it, telling body_arrived()
+  /// of each piece (unmasked then, while it is in the cache), and
+  /// finish_body() checks it — one copy fewer than through the buffer.
+  static constexpr std::size_t kInPlaceFrom = 16 * 1024;
+  /// Another threshold (the fuzzer's inputs are small).
+  void read_in_place_from(std::size_t bytes) noexcept { in_place_from_ = bytes; }
+  void body_arrived(Message& m, std::size_t at, std::size_t n) {
+    if (frame_.masked) apply_mask(m.data() + at, n, frame_.mask, at);
+  }
+  stream::Decoded finish_body(Message m);
+
   /// A pong or a close frame waits to be sent.
   bool control_pending() const noexcept { return pong_.has_value() || close_pending(); }
   /// The payload of the pong to send (the latest ping's), taken.
@@ -47,12 +60,14 @@ class MessageDecoder {
 
  private:
   stream::Decoded frame_done(std::size_t consumed);
+  stream::Decoded start_in_place(std::span<const std::byte> in, std::size_t at);
   stream::Decoded close_received(std::size_t consumed);
   stream::Decoded refuse(std::uint16_t code, std::error_code reason, std::size_t consumed);
   bool close_pending() const noexcept { return close_.has_value() && !close_taken_; }
 
   Side self_;
   bool accept_text_ = false;
+  std::size_t in_place_from_ = kInPlaceFrom;
   bool text_ = false;  // the open message is a text message
   bool stopped_ = false;  // a close was received or sent: nothing more is read
   bool in_frame_ = false;

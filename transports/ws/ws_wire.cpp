@@ -55,12 +55,7 @@ void WsWire::keep_ahead(const std::string& head, std::size_t n, std::vector<std:
   ahead.assign(bytes + n, bytes + head.size());
 }
 
-stream::Decoded WsWire::finish_body(Message m) {
-  stream::Decoded d;
-  d.kind = stream::Decoded::Kind::message;
-  d.message = std::move(m);
-  return d;
-}
+stream::Decoded WsWire::finish_body(Message m) { return decoder_.finish_body(std::move(m)); }
 
 std::uint8_t WsWire::opcode_for(WsFrameType type) const noexcept {
   switch (type) {

@@ -75,6 +75,7 @@ class WsWire {
   stream::Decoded decode(std::span<const std::byte> in, std::size_t limit) {
     return decoder_.decode(in, limit);
   }
+  void body_arrived(Message& m, std::size_t at, std::size_t n) { decoder_.body_arrived(m, at, n); }
   stream::Decoded finish_body(Message m);
 
   void encode(const Message& m, stream::WriteBatch& out);
