@@ -162,7 +162,7 @@ Parsed parse(const std::string& s) {
 TEST_P(SubFilterTest, SubscriptionsChangeWhileMessagesArrive) {
   const int kPhases = std::getenv("SPROCKET_SUB_FILTER_PHASES")
                           ? std::atoi(std::getenv("SPROCKET_SUB_FILTER_PHASES"))
-                          : 100;
+                          : 60;
   PubSubPair p(GetParam(), [](Socket& s) {
     s.set_recv_buffer(4096);
     s.subscribe("m|");
@@ -172,6 +172,9 @@ TEST_P(SubFilterTest, SubscriptionsChangeWhileMessagesArrive) {
   std::atomic<std::uint64_t> marker_wanted{~0ull};  // the epoch whose marker to send
   std::atomic<std::uint64_t> marker_seen{~0ull};    // the last marker received
   std::atomic<bool> stop{false};
+  // The publisher's progress: epoch * kPerEpoch + "a" messages sent in it.
+  constexpr std::uint64_t kPerEpoch = 1ull << 32;
+  std::atomic<std::uint64_t> progress{0};
 
   struct Sent {
     std::uint64_t epoch, seq;
@@ -180,7 +183,7 @@ TEST_P(SubFilterTest, SubscriptionsChangeWhileMessagesArrive) {
   std::vector<Sent> sent;  // the publisher's, read after it is joined
   std::uint64_t published = 0;  // sends the publisher's queue took
   std::thread publisher([&] {
-    std::uint64_t seq = 0, marker_sent = ~0ull;
+    std::uint64_t seq = 0, marker_sent = ~0ull, in_epoch = 0, last_epoch = 0;
     // Sends `text`; true if the publisher's queue refused it (a drop).
     auto send_counted = [&](const std::string& text) {
       const std::uint64_t before = p.pub.stats().drops;
@@ -195,6 +198,9 @@ TEST_P(SubFilterTest, SubscriptionsChangeWhileMessagesArrive) {
       const std::uint64_t e = epoch.load();
       const bool dropped = send_counted(tagged('a', e, seq));
       sent.push_back({e, seq++, dropped, marker_sent != e});
+      in_epoch = e == last_epoch ? in_epoch + 1 : 1;
+      last_epoch = e;
+      progress.store(e * kPerEpoch + in_epoch);
       for (int i = 0; i < 3; ++i) send_counted(tagged('c', seq++));
       if (marker_wanted.load() == e && marker_sent != e && !send_counted(tagged('m', e)))
         marker_sent = e;
@@ -227,8 +233,10 @@ TEST_P(SubFilterTest, SubscriptionsChangeWhileMessagesArrive) {
     }
   });
 
-  // Publishes the marker of the current (stable) epoch and waits for it.
+  // Lets the publisher send some "a" messages in the current (stable)
+  // epoch, then publishes its marker and waits for it.
   auto fence = [&](std::uint64_t e) {
+    if (!wait_until([&] { return progress.load() >= e * kPerEpoch + 16; })) return false;
     marker_wanted.store(e);
     return wait_until([&] { return marker_seen.load() == e; });
   };
@@ -289,6 +297,10 @@ TEST_P(SubFilterTest, SubscriptionsChangeWhileMessagesArrive) {
       << "filtered " << s.filtered << ", received " << received_total;
   EXPECT_EQ(s.drops, 0u);
   EXPECT_GE(s.filtered, must_not);
+  RecordProperty("published", std::to_string(published));
+  RecordProperty("must_arrive", std::to_string(must));
+  RecordProperty("must_not_arrive", std::to_string(must_not));
+  RecordProperty("filtered", std::to_string(s.filtered));
 }
 
 }  // namespace
