@@ -82,11 +82,12 @@ TEST_P(SubFilterTest, FloodOfUnwantedTopicLeavesRoomForWanted) {
       ASSERT_TRUE(send_until_taken(unwanted))
           << "unwanted message " << unwanted_sent << " (after " << i << " wanted) never found "
           << "room: the subscriber's path is full of messages it does not want";
-    ASSERT_TRUE(send_until_taken(Message("want-" + std::to_string(i))))
+    ASSERT_TRUE(send_until_taken(Message(std::string_view("want-" + std::to_string(i)))))
         << "want-" << i << " never found room: the subscriber's path is full of messages "
         << "it does not want";
   }
-  p.pub.send("want-end");  // the sentinel: everything published is ahead of it
+  // The sentinel: everything published is ahead of it.
+  ASSERT_TRUE(send_until_taken(Message(std::string_view("want-end"))));
   for (int i = 0; i < kWanted; ++i)
     ASSERT_NO_FATAL_FAILURE(EXPECT_EQ(to_string(p.sub.recv()), "want-" + std::to_string(i)));
   EXPECT_EQ(to_string(p.sub.recv()), "want-end");
