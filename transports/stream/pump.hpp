@@ -9,7 +9,9 @@
 // lifecycle (pump_state.hpp).
 //
 // The pump is the producer of the pipe's `in` queue and the consumer of its
-// `out` queue. It runs on its own strand; it is kept alive by its pending
+// `out` queue. It runs on its own strand, except for the caller write (see
+// on_queue_readable): over a plain socket, a message sent to an idle
+// connection is written by the sending thread itself; it is kept alive by its pending
 // operations and, while open, by itself (a stalled reader with an idle
 // writer has nothing pending), until it closes. Every state that waits on
 // the peer — handshaking, draining, closing — has a timer, so no peer can
@@ -20,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -40,6 +43,7 @@
 #include "transports/stream/io_error.hpp"
 #include "transports/stream/pump_state.hpp"
 #include "transports/stream/read_buffer.hpp"
+#include "transports/stream/send_now.hpp"
 #include "transports/stream/stream_ops.hpp"
 #include "transports/stream/write_batch.hpp"
 
@@ -67,8 +71,11 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   void on_queue_readable() override {  // out has messages, or the socket closed the pipe
     if (out_->producer_closed())
       asio::post(strand_, [self = this->shared_from_this()] { self->start_draining(); });
-    if (!writing_.exchange(true))
-      asio::post(strand_, [self = this->shared_from_this()] { self->write_batch(); });
+    if (writing_.exchange(true)) return;
+    if constexpr (kCallerWrites) {
+      if (after_a_pause() && write_from_caller()) return;
+    }
+    asio::post(strand_, [self = this->shared_from_this()] { self->write_batch(); });
   }
   void on_queue_writable() override {  // in has room again, or the socket stopped reading
     asio::post(strand_, [self = this->shared_from_this()] { self->resume_reading(); });
@@ -82,6 +89,18 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   static constexpr std::size_t kMaxBatchBytes = 2 * 1024 * 1024;
   static constexpr std::size_t kLowWaterCap = 256 * 1024;  // see read_body()
   static constexpr int kCoalescedControl = 16;              // see parse()
+
+  // The caller write needs a descriptor to send on and an encoder that
+  // reads no state the strand changes: a plain socket with the SP wire
+  // (TLS and ws keep session state that only the strand may touch).
+  static constexpr bool kCallerWrites = requires {
+    requires Ops::sends_on_descriptor;
+    requires Wire::encode_is_stateless;
+  };
+  // Sends further apart than this find the connection idle and are written
+  // by their caller; closer ones are a stream, left to the strand, which
+  // sends everything queued meanwhile in one gather write.
+  static constexpr std::chrono::nanoseconds kPause = std::chrono::microseconds(10);
 
   Pump(Stream stream, Wire wire, std::shared_ptr<SocketPort> port, std::string peer_address)
       : stream_(std::move(stream)),
@@ -125,6 +144,10 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     out_->set_consumer(this->weak_from_this());
     keep_alive_ = this->shared_from_this();
     lifecycle_.to(State::open);
+    if constexpr (kCallerWrites) {
+      std::lock_guard fd_lock(descriptor_mu_);
+      descriptor_ = Ops::socket(stream_).native_handle();
+    }
     buffer_.preload(ahead);
     done({}, PeerLink{in_, out_, wire_.peer_protocol(), peer_address_});
     parse();        // bytes that came with the handshake, then the read loop
@@ -267,7 +290,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     if (!ends && lifecycle_.is_any(State::open, State::draining)) ends = take_queued();
     if (batch_.empty()) return ends ? finish() : writer_idle();  // (the SP goodbye is empty)
     ends_after_write_ = ends;
-    write_in_flight_ = true;
+    write_in_flight_.store(true);
     asio::async_write(stream_, batch_.buffers(),
                       asio::bind_executor(strand_, [self = this->shared_from_this()](
                                                        std::error_code ec, std::size_t n) {
@@ -288,6 +311,62 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     return true;
   }
 
+  // ---------------------------------------------------------------- caller write
+
+  // True when the previous send to this connection was a pause ago.
+  bool after_a_pause() {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    const auto before = last_send_.exchange(now, std::memory_order_relaxed);
+    return now - before >= kPause.count();
+  }
+
+  // On the sending thread, which owns the writer (writing_ is ours): sends
+  // what is queued with one non-blocking gather send. Hands over to the
+  // strand what the socket did not take, so a message sent to an idle
+  // connection costs no wake-up of an I/O thread. False when the strand
+  // must write instead (the connection is ending, or there is nothing
+  // ordinary to send).
+  bool write_from_caller() {
+    bool notify = false;
+    SendNow r;
+    {
+      // Held over one non-blocking send, so fail() cannot close (and the
+      // system reuse) the descriptor under it.
+      std::lock_guard fd_lock(descriptor_mu_);
+      if (descriptor_ < 0) return false;
+      if (out_->pop_batch(messages_, kMaxBatch, notify, kMaxBatchBytes) != MessageQueue::Pop::ok)
+        return false;
+      batch_.clear();
+      for (const Message& m : messages_) wire_.encode(m, batch_);
+      r = send_now(descriptor_, batch_.buffers());
+      if (r.error || r.sent != batch_.bytes()) write_in_flight_.store(true);
+    }
+    if (notify) out_->notify_producer();
+    if (r.error || r.sent != batch_.bytes()) {
+      asio::post(strand_, [self = this->shared_from_this(), r] { self->finish_caller_write(r); });
+      return true;
+    }
+    messages_.clear();  // outside every lock: a body's deleter is user code
+    writing_.store(false);
+    // A push or the socket's close between our pop and the store saw
+    // writing_ set and left the writing to us: look again.
+    if ((out_->size() != 0 || out_->drained()) && !writing_.exchange(true))
+      asio::post(strand_, [self = this->shared_from_this()] { self->write_batch(); });
+    return true;
+  }
+
+  // On the strand: the rest of a caller write the socket did not take.
+  void finish_caller_write(SendNow r) {
+    if (r.error || lifecycle_.is(State::closed))
+      return written(r.error ? r.error : std::error_code(errc::closed), r.sent);
+    rest_ = buffers_after(batch_.buffers(), r.sent);
+    asio::async_write(stream_, rest_,
+                      asio::bind_executor(strand_, [self = this->shared_from_this(), at = r.sent](
+                                                       std::error_code ec, std::size_t n) {
+                        self->written(ec, at + n);
+                      }));
+  }
+
   void writer_idle() {
     if (lifecycle_.is(State::closing)) return finish();  // nothing more to say
     writing_.store(false);
@@ -297,7 +376,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   }
 
   void written(std::error_code ec, std::size_t n) {
-    write_in_flight_ = false;
+    write_in_flight_.store(false);
     if (ec || lifecycle_.is(State::closed)) {
       unsent_ = unsent_after(n);
       if (lifecycle_.is(State::closed)) return release_and_report();
@@ -365,10 +444,17 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     lifecycle_.to(State::closed);
     auto self = std::move(keep_alive_);  // released when this call returns
     timer_.cancel();
-    how == Ending::abort ? Ops::abort(stream_) : Ops::close(stream_);
+    bool in_flight;
+    {
+      // A caller write in progress finishes first; none starts after.
+      std::lock_guard fd_lock(descriptor_mu_);
+      descriptor_ = -1;
+      how == Ending::abort ? Ops::abort(stream_) : Ops::close(stream_);
+      in_flight = write_in_flight_.load();
+    }
     if (!reason_) reason_ = map_io_error(ec);
     // A write still in flight says what it sent when it completes.
-    if (!write_in_flight_) release_and_report();
+    if (!in_flight) release_and_report();
   }
 
   // Gives back what never left — queued, or in a failed write — and only
@@ -404,13 +490,24 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   int coalesced_control_ = 0;         // control requests since the writer took the answer
   bool control_blocked_ = false;      // reading waits for the writer to take it
 
-  // Writing.
-  std::atomic<bool> writing_{false};  // a write_batch() is scheduled or running
-  bool write_in_flight_ = false;
+  // Writing. Whoever set writing_ — the strand, or a sending thread in a
+  // caller write — owns everything below it until it stores false.
+  std::atomic<bool> writing_{false};  // a writer is scheduled or running
+  // Set by the writer that started a write, read by fail() (under
+  // descriptor_mu_ when a caller write may be the one).
+  std::atomic<bool> write_in_flight_{false};
   bool ends_after_write_ = false;     // the batch ends the connection (goodbye, close frame)
   WriteBatch batch_;
   std::vector<Message> messages_;     // the batch's messages, alive until written
   std::vector<Message> unsent_;       // what a failed write did not send
+  std::vector<asio::const_buffer> rest_;  // what a caller write left to the strand
+
+  // The caller write: the socket's descriptor while a caller may send on it
+  // (-1 before the handshake and from the close on), and when the last
+  // send to this connection came.
+  std::mutex descriptor_mu_;
+  int descriptor_ = -1;
+  std::atomic<std::int64_t> last_send_{0};
 };
 
 }  // namespace sprocket::stream

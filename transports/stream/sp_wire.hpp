@@ -53,6 +53,10 @@ class SpWire {
     return d;
   }
 
+  /// encode() reads only what the constructor set, so any thread may call
+  /// it while the strand decodes (the pump's caller write).
+  static constexpr bool encode_is_stateless = true;
+
   void encode(const Message& m, WriteBatch& out) const {
     std::byte prefix[9];
     out.copy(prefix, write_frame_prefix(framing_, m.wire_size(), prefix));

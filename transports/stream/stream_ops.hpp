@@ -51,6 +51,10 @@ struct StreamOps {
   }
 
   static constexpr bool is_tcp = std::is_same_v<typename Socket::protocol_type, asio::ip::tcp>;
+  /// Bytes written to the socket's descriptor go to the peer as they are,
+  /// so a sending thread may write them itself (the pump's caller write).
+  /// A layered stream (TLS) has no such member.
+  static constexpr bool sends_on_descriptor = true;
 };
 
 }  // namespace sprocket::stream
