@@ -9,14 +9,18 @@
 // holds for every message published after subscribe() returned and before
 // the next unsubscribe began, and that an unsubscribe holds for every
 // message published after it returned, until the next subscribe began.
-#include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "protocols/pubsub/fanout_test_util.hpp"
+#include "sprocket/extension/message_queue.hpp"
 
 namespace sprocket::test {
 namespace {
@@ -119,6 +123,65 @@ TEST_P(SubFilterTest, QueuedThenUnsubscribedIsCountedOnce) {
   EXPECT_EQ(s.filtered, 2u);
   EXPECT_EQ(s.messages_received, 1u);
   EXPECT_EQ(s.drops, 0u);
+}
+
+// ------------------------------------------------------------------ the queue's filter
+
+/// Admits messages whose body starts with 'y'; counts what it sees.
+class FirstByteFilter final : public MessageFilter {
+ public:
+  bool admit(const Message& m) noexcept override {
+    ++seen;
+    return m.size() != 0 && m.data()[0] == std::byte{'y'};
+  }
+  int seen = 0;
+};
+
+TEST(MessageQueueFilter, RefusedMessagesTakeNoRoom) {
+  MessageQueue q{1};
+  auto filter = std::make_shared<FirstByteFilter>();
+  q.set_filter(filter);
+  bool notify = true;
+  Message m("no 1");
+  EXPECT_EQ(q.push(m, notify), MessageQueue::Push::ok);
+  EXPECT_TRUE(m.empty()) << "a refused message is released";
+  EXPECT_FALSE(notify) << "nothing to read: the consumer is not woken";
+  EXPECT_EQ(q.size(), 0u);
+
+  m = Message("yes 1");
+  EXPECT_EQ(q.push(m, notify), MessageQueue::Push::ok);
+  EXPECT_TRUE(notify);
+  m = Message("no 2");
+  EXPECT_EQ(q.push(m, notify), MessageQueue::Push::ok) << "refused before it needs room";
+  m = Message("yes 2");
+  EXPECT_EQ(q.push(m, notify), MessageQueue::Push::full);
+  EXPECT_EQ(m.str(), "yes 2") << "a message that found no room is left to the caller";
+  EXPECT_EQ(filter->seen, 4);
+
+  Message out;
+  EXPECT_EQ(q.pop(out, notify), MessageQueue::Pop::ok);
+  EXPECT_EQ(out.str(), "yes 1");
+  q.close_consumer();
+  m = Message("no 3");
+  EXPECT_EQ(q.push(m, notify), MessageQueue::Push::closed);
+  EXPECT_EQ(m.str(), "no 3") << "closed: the message is left to the caller";
+}
+
+TEST(MessageQueueFilter, AReplacedFilterLivesAsLongAsTheQueue) {
+  std::weak_ptr<MessageFilter> first;
+  {
+    MessageQueue q{4};
+    auto f = std::make_shared<FirstByteFilter>();
+    first = f;
+    q.set_filter(std::move(f));
+    q.set_filter(std::make_shared<FirstByteFilter>());
+    EXPECT_FALSE(first.expired()) << "a push may still be using it";
+    bool notify = false;
+    Message m("no");
+    EXPECT_EQ(q.push(m, notify), MessageQueue::Push::ok);
+    EXPECT_EQ(q.size(), 0u) << "the new filter applies";
+  }
+  EXPECT_TRUE(first.expired());
 }
 
 // ------------------------------------------------------------------ changing subscriptions
