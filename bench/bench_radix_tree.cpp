@@ -5,7 +5,12 @@
 // Names: radix/<operation>/<topics>/<structure>/<subscriptions>, where
 //   operation  subscribe, unsubscribe, match_hit, match_miss
 //   topics     random (8-32 random bytes) or prefix (market.eu.stock.ABC123.trades)
-//   structure  radix_tree, list (std::vector<std::string>, scanned), set (std::set)
+//   structure  radix_tree, list (std::vector<std::string>, scanned), set (std::set),
+//              arrival (the tree as a SUB connection uses it: a Message offered
+//              to the arrival filter, under that connection's reader lock; each
+//              match also builds the Message, an inline copy of <= 64 bytes;
+//              subscribe/unsubscribe take the writer's side with one connection;
+//              its bytes_per_sub leaves out the tree's 2 MiB regions)
 // Every benchmark also reports bytes_per_sub: the heap the structure holds
 // for its subscriptions (the object itself, what its constructor allocated
 // and everything since), counted by this program's operator new/delete,
@@ -38,6 +43,7 @@
 
 #include "driver.hpp"
 #include "protocols/pubsub/radix_tree.hpp"
+#include "protocols/pubsub/subscriptions.hpp"
 
 // ---- heap accounting -------------------------------------------------------
 // While g_counting is set, every allocation adds the block's usable size to
@@ -254,6 +260,20 @@ struct Radix {
   std::size_t mapped_bytes() const { return tree.shape().region_bytes; }
 };
 
+/// The tree behind SUB's arrival filter, with one connection's filter: what
+/// a connection thread pays per message, and a subscribe with one reader.
+struct Arrival {
+  std::shared_ptr<sprocket::pubsub::Subscriptions> subs =
+      std::make_shared<sprocket::pubsub::Subscriptions>();
+  std::shared_ptr<sprocket::MessageFilter> filter = subs->make_filter();
+  void subscribe(std::string_view p) { subs->subscribe(p); }
+  bool unsubscribe(std::string_view p) { return subs->unsubscribe(p); }
+  bool matches(std::string_view m) const { return filter->admit(sprocket::Message(m)); }
+  void drop_batch(const std::vector<std::string>& fresh, std::size_t batch) {
+    for (std::size_t i = 0; i < batch; ++i) subs->unsubscribe(fresh[i]);
+  }
+};
+
 template <class S>
 std::size_t mapped_bytes(const S& s) {
   if constexpr (requires { s.mapped_bytes(); }) {
@@ -267,6 +287,7 @@ template <class S> constexpr const char* structure_name();
 template <> constexpr const char* structure_name<Radix>() { return "radix_tree"; }
 template <> constexpr const char* structure_name<List>() { return "list"; }
 template <> constexpr const char* structure_name<Set>() { return "set"; }
+template <> constexpr const char* structure_name<Arrival>() { return "arrival"; }
 
 // ---- fixtures: built once per (structure, topics, n), kept for the run -----
 
@@ -481,6 +502,7 @@ int main(int argc, char** argv) {
     register_structure<Radix>(kind);
     register_structure<List>(kind);
     register_structure<Set>(kind);
+    register_structure<Arrival>(kind);
   }
   return bench::run(argc, argv);
 }

@@ -11,8 +11,14 @@ MessageQueue::MessageQueue(std::size_t max_messages, std::size_t max_bytes)
     : max_messages_(std::max<std::size_t>(max_messages, 1)), max_bytes_(max_bytes) {}
 
 MessageQueue::Push MessageQueue::push(Message& m, bool& notify) {
-  detail::FencedLock lock(mu_);
   notify = false;
+  // Outside the lock: the consumer keeps popping while a message is matched.
+  if (MessageFilter* f = filter_.load(std::memory_order_acquire); f && !f->admit(m)) {
+    if (consumer_closed_.load() || producer_closed_.load()) return Push::closed;
+    m = Message{};
+    return Push::ok;
+  }
+  detail::FencedLock lock(mu_);
   if (consumer_closed_ || producer_closed_) return Push::closed;
   bool over_bytes = max_bytes_ != 0 && count_ != 0 && bytes_ + m.size() > max_bytes_;
   if (count_ >= max_messages_ || over_bytes) {
@@ -139,6 +145,13 @@ void MessageQueue::notify_producer() {
     listener = producer_.lock();
   }
   if (listener) listener->on_queue_writable();
+}
+
+void MessageQueue::set_filter(std::shared_ptr<MessageFilter> filter) {
+  detail::FencedLock lock(mu_);
+  MessageFilter* raw = filter.get();
+  filters_.push_back(std::move(filter));
+  filter_.store(raw, std::memory_order_release);
 }
 
 void MessageQueue::set_limits(std::size_t max_messages, std::size_t max_bytes) {

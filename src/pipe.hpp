@@ -26,6 +26,9 @@ class PipeImpl final : public Pipe,
   // Pipe: called by the protocol with the socket lock held.
   Io send(Message& m) override;
   Io recv(Message& m) override;
+  void set_arrival_filter(std::shared_ptr<MessageFilter> filter) override {
+    link_.in->set_filter(std::move(filter));
+  }
 
   // QueueListener: called with no lock held, from any thread.
   void on_queue_readable() override;

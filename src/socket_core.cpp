@@ -471,6 +471,7 @@ Stats SocketCore::stats() const {
   self.settle();
   Stats s = stats_;
   s.pipes = pipes_.size();
+  s.filtered = proto_->filtered();
   return s;
 }
 

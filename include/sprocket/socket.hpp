@@ -110,6 +110,10 @@ struct Stats {
   std::uint64_t drops = 0;           ///< messages dropped by the protocol or a full peer
   std::uint64_t protocol_errors = 0; ///< connections closed for bad input (oversize or malformed frames)
   std::uint64_t reconnects = 0;      ///< dialer reconnect attempts
+  /// SUB: messages discarded because no subscription matched them, on
+  /// arrival or when received. Not counted in `drops` nor in
+  /// `messages_received`; always 0 for the other protocols.
+  std::uint64_t filtered = 0;
 };
 
 /// A scalability-protocol socket. Every member is safe to call from any

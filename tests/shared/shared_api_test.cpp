@@ -79,7 +79,8 @@ TEST(SharedLibrary, EveryPublicFunctionIsExported) {
        &MessageQueue::close_producer, &MessageQueue::close_reason, &MessageQueue::close_consumer,
        &MessageQueue::consumer_closed, &MessageQueue::producer_closed, &MessageQueue::drained,
        &MessageQueue::set_consumer, &MessageQueue::set_producer, &MessageQueue::notify_consumer,
-       &MessageQueue::notify_producer, &MessageQueue::set_limits, &MessageQueue::size);
+       &MessageQueue::notify_producer, &MessageQueue::set_limits, &MessageQueue::size,
+       &MessageQueue::set_filter);
   keep(&error_category, &throw_if, &configure_runtime, &register_protocol, &find_protocol,
        &register_transport, &find_transport, static_cast<void (*)(Socket&, Socket&)>(&device),
        static_cast<void (*)(Socket&, Socket&, ec_t)>(&device));

@@ -35,6 +35,21 @@ class SPROCKET_API QueueListener {
   virtual void on_queue_writable() = 0;
 };
 
+/// The consumer's say on what may enter its queue at all (SUB's
+/// subscriptions): push() offers each message to it before the message
+/// takes room, and discards one it refuses. It runs on the producer's
+/// thread — a connection's strand, or for inproc the sending socket's
+/// thread with that socket's lock held — with no lock of the queue held,
+/// concurrently with the consumer. So it must be quick, and must not take
+/// a socket's lock, block, or run user code.
+class SPROCKET_API MessageFilter {
+ public:
+  virtual ~MessageFilter() = default;
+  /// True to queue `m`; false to discard it (the filter counts it if it
+  /// wants it counted).
+  virtual bool admit(const Message& m) noexcept = 0;
+};
+
 /// A bounded, thread-safe FIFO of Messages with one producer side and one
 /// consumer side, each of which can close it; the hand-off between a socket
 /// and a connection (see the file comment). Its lock is held only for a
@@ -60,7 +75,9 @@ class SPROCKET_API MessageQueue {
 
   /// Moves `m` in unless full or closed (then `m` is untouched). Sets
   /// `notify` when the consumer must be told (empty -> non-empty); the
-  /// caller then calls notify_consumer() once it holds no lock.
+  /// caller then calls notify_consumer() once it holds no lock. A message
+  /// the filter (set_filter) refuses takes no room: it is released, `m`
+  /// left empty, and the result is ok (closed if the queue is).
   Push push(Message& m, bool& notify);
   /// Takes the oldest message. Sets `notify` when the producer must be told
   /// (it was refused and there is room now): call notify_producer() later.
@@ -104,6 +121,11 @@ class SPROCKET_API MessageQueue {
   /// after a pop() that set `notify`.
   void notify_producer();
 
+  /// Installs the consumer's filter, consulted by every later push() (one
+  /// already under way may still miss it). A replaced filter is kept until
+  /// the queue is destroyed, as a push may still be using it.
+  void set_filter(std::shared_ptr<MessageFilter> filter);
+
   /// Changes the bounds of a live queue (socket option changes).
   void set_limits(std::size_t max_messages, std::size_t max_bytes);
   /// Messages queued now.
@@ -112,6 +134,8 @@ class SPROCKET_API MessageQueue {
  private:
   Message take_front_locked();
 
+  // Read by every push without the lock; points into filters_.
+  std::atomic<MessageFilter*> filter_{nullptr};
   mutable detail::SpinMutex mu_;
   std::vector<Message> ring_;  // power-of-two slots, grown on demand up to the bound
   std::size_t head_ = 0;
@@ -126,6 +150,7 @@ class SPROCKET_API MessageQueue {
   std::error_code close_reason_;
   std::weak_ptr<QueueListener> consumer_;
   std::weak_ptr<QueueListener> producer_;
+  std::vector<std::shared_ptr<MessageFilter>> filters_;  // every filter set, the newest last
 };
 
 }  // namespace sprocket

@@ -20,6 +20,8 @@
 
 namespace sprocket {
 
+class MessageFilter;  // sprocket/extension/message_queue.hpp
+
 /// One connection as a protocol sees it. Only valid between the protocol's
 /// add_pipe() and remove_pipe() calls for it, and only used with the socket
 /// lock held (that is, from inside ProtocolHandler calls).
@@ -50,6 +52,15 @@ class SPROCKET_API Pipe {
   /// protocol gets pipe_readable() when there is; closed: drained and gone
   /// (remove_pipe() follows).
   virtual Io recv(Message& m) = 0;
+  /// Installs `filter` where the peer's messages arrive: each one is offered
+  /// to it before it takes room in the pipe's receive queue, and one it
+  /// refuses is discarded there, so unwanted traffic never crowds out what
+  /// the protocol wants (SUB's subscriptions). It runs on the connection's
+  /// thread, concurrently with the protocol (see MessageFilter). Messages
+  /// queued before the call were not offered: a protocol that filters still
+  /// checks what it receives. The default (a pipe that cannot filter)
+  /// ignores it.
+  virtual void set_arrival_filter(std::shared_ptr<MessageFilter> filter) { (void)filter; }
 
   /// Free for the protocol's per-pipe state.
   void* protocol_data = nullptr;
@@ -143,6 +154,11 @@ class SPROCKET_API ProtocolHandler {
   virtual std::error_code context_recv(Message& m, std::uint32_t ctx) {
     return ctx == 0 ? recv(m) : errc_not_supported();
   }
+
+  /// Messages the protocol discarded as unwanted — SUB's that matched no
+  /// subscription, on arrival or when received — for stats().filtered.
+  /// Called with the socket lock held; the default is none.
+  virtual std::uint64_t filtered() const { return 0; }
 
   /// A protocol-specific option, such as SUB's "subscribe" and
   /// "unsubscribe"; errc::not_supported for names the protocol lacks.
