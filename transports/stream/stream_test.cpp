@@ -286,6 +286,33 @@ TEST_P(StreamTest, FullReceiverHoldsSenderBackAndReadingReleasesInOrder) {
   RecordProperty("accepted_before_blocking", sent);
 }
 
+// Small messages through a full receive queue with the reader keeping up:
+// the connection decodes many messages per read, so the queue fills and
+// drains in the middle of a read over and over. Every message arrives, in
+// order, and the connection never stops reading (a batched hand-over once
+// tried left it reading nothing after a stall: docs/benchmarks.md).
+TEST_P(StreamTest, SmallMessagesStreamThroughAFullQueueWithoutStalling) {
+  ASSERT_TRUE(connect_ab());  // the default queues: a batch may find room again at once
+  constexpr int kMessages = 300000;
+  std::thread reader([&] {
+    for (int i = 0; i < kMessages; ++i) {
+      std::error_code ec;
+      Message m = a_.recv(ec);
+      ASSERT_NO_ERROR(ec) << "message " << i << " of " << kMessages;
+      ASSERT_EQ(number_of(m), std::uint64_t(i));
+    }
+  });
+  for (int i = 0; i < kMessages; ++i) {
+    std::error_code ec;
+    b_.send(numbered(i, 16), ec);
+    if (ec) {
+      ADD_FAILURE() << "send " << i << ": " << ec.message();
+      break;
+    }
+  }
+  reader.join();
+}
+
 TEST_P(StreamTest, SendTimesOutWithNobodyListening) {
   auto nowhere = Endpoint::make_fixed(GetParam());
   b_.dial(nowhere.dial_url, kFastRetry);
