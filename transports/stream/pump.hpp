@@ -11,9 +11,9 @@
 // The pump is the producer of the pipe's `in` queue and the consumer of its
 // `out` queue. It runs on its own strand, except for the caller write (see
 // on_queue_readable): over a plain socket, a message sent to an idle
-// connection is written by the sending thread itself; it is kept alive by its pending
-// operations and, while open, by itself (a stalled reader with an idle
-// writer has nothing pending), until it closes. Every state that waits on
+// connection is written by the sending thread itself. It is kept alive by
+// its pending operations and, while open, by itself (a stalled reader with
+// an idle writer has nothing pending), until it closes. Every state that waits on
 // the peer — handshaking, draining, closing — has a timer, so no peer can
 // hold a connection, its descriptor or its queued data for ever.
 #pragma once
