@@ -19,6 +19,7 @@
 #include <mutex>
 
 #include <asio/bind_executor.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
@@ -43,44 +44,60 @@ class StreamDialer final : public TransportDialer {
   void connect(LinkHandler done) override {
     auto port = port_.lock();
     if (!port) return done(errc::closed, {});
-    auto socket = std::make_shared<Socket>(asio::make_strand(port->executor()));
+    auto attempt = std::make_shared<Attempt>(asio::make_strand(port->executor()));
     {
       std::lock_guard lock(mu_);
       if (closed_) return done(errc::closed, {});
-      attempt_ = socket;
+      attempt_ = attempt;
     }
-    Traits::connect(*socket, address_,
-                    [socket, port, options = options_, address = address_, done = std::move(done)](
-                        std::error_code ec) mutable {
-                      if (ec) return done(attempt_error(ec), {});
-                      Traits::configure(*socket, options);
-                      auto peer = Traits::describe(*socket);
-                      Traits::start_connection(std::move(*socket), port, std::move(peer),
-                                               address, true, std::move(done));
-                    });
+    // Started on the attempt's strand, where close() cancels it, so the two
+    // never touch the socket at once (a close while the connect was being
+    // started raced on the socket's state).
+    asio::dispatch(attempt->socket.get_executor(), [attempt, port, options = options_,
+                                                    address = address_,
+                                                    done = std::move(done)]() mutable {
+      if (attempt->cancelled) return done(errc::closed, {});
+      Traits::connect(attempt->socket, address,
+                      [attempt, port, options, address, done = std::move(done)](
+                          std::error_code ec) mutable {
+                        if (ec) return done(attempt_error(ec), {});
+                        Traits::configure(attempt->socket, options);
+                        auto peer = Traits::describe(attempt->socket);
+                        Traits::start_connection(std::move(attempt->socket), port, std::move(peer),
+                                                 address, true, std::move(done));
+                      });
+    });
   }
 
   void close() override {
-    std::shared_ptr<Socket> socket;
+    std::shared_ptr<Attempt> attempt;
     {
       std::lock_guard lock(mu_);
       closed_ = true;
-      socket = attempt_.lock();
+      attempt = attempt_.lock();
     }
-    // The attempt's own strand serialises this with its handlers.
-    if (socket) asio::post(socket->get_executor(), [socket] {
+    // The attempt's own strand serialises this with its start and handlers.
+    if (attempt) asio::post(attempt->socket.get_executor(), [attempt] {
+        attempt->cancelled = true;
         std::error_code ignored;
-        socket->close(ignored);
+        attempt->socket.close(ignored);
       });
   }
 
  private:
+  // One connection attempt; everything in it is used on its socket's strand.
+  struct Attempt {
+    explicit Attempt(asio::strand<asio::any_io_executor> strand) : socket(std::move(strand)) {}
+    Socket socket;
+    bool cancelled = false;  // close() came first: the attempt must not start
+  };
+
   const typename Traits::Address address_;
   std::weak_ptr<SocketPort> port_;
   const EndpointOptions options_;
   std::mutex mu_;
   bool closed_ = false;
-  std::weak_ptr<Socket> attempt_;
+  std::weak_ptr<Attempt> attempt_;
 };
 
 template <class Traits>

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <future>
 #include <iterator>
+#include <random>
 
 #include "transports/stream/stream_test_util.hpp"
 
@@ -311,6 +312,21 @@ TEST_P(StreamTest, SmallMessagesStreamThroughAFullQueueWithoutStalling) {
     }
   }
   reader.join();
+}
+
+// A dialer closed while one of its attempts is being started (its
+// retries start on I/O threads every millisecond, nobody listens): the
+// close and the start never touch the attempt's socket at once (TSan saw
+// them race once, at exit), and no attempt outlives the close.
+TEST_P(StreamTest, DialerClosedWhileAnAttemptStartsLeavesNothingRunning) {
+  auto nowhere = Endpoint::make_fixed(GetParam());
+  std::mt19937 rng(11);
+  for (int i = 0; i < 200; ++i) {
+    Socket s{sprocket::push};
+    Dialer d = s.dial(nowhere.dial_url, EndpointOptions{}.with_reconnect(1ms, 1ms));
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 3000));
+    d.close();
+  }
 }
 
 TEST_P(StreamTest, SendTimesOutWithNobodyListening) {
