@@ -39,6 +39,7 @@
 #include "sprocket/error.hpp"
 #include "runtime.hpp"
 #include "sprocket/extension/transport.hpp"
+#include "transports/stream/caller_pace.hpp"
 #include "transports/stream/decoded.hpp"
 #include "transports/stream/io_error.hpp"
 #include "transports/stream/pump_state.hpp"
@@ -73,7 +74,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
       asio::post(strand_, [self = this->shared_from_this()] { self->start_draining(); });
     if (writing_.exchange(true)) return;
     if constexpr (kCallerWrites) {
-      if (after_a_pause() && write_from_caller()) return;
+      if (pace_.idle_for_a_pause() && write_from_caller()) return;
     }
     asio::post(strand_, [self = this->shared_from_this()] { self->write_batch(); });
   }
@@ -97,10 +98,6 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     requires Ops::sends_on_descriptor;
     requires Wire::encode_is_stateless;
   };
-  // Sends further apart than this find the connection idle and are written
-  // by their caller; closer ones are a stream, left to the strand, which
-  // sends everything queued meanwhile in one gather write.
-  static constexpr std::chrono::nanoseconds kPause = std::chrono::microseconds(10);
 
   Pump(Stream stream, Wire wire, std::shared_ptr<SocketPort> port, std::string peer_address)
       : stream_(std::move(stream)),
@@ -314,13 +311,6 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
 
   // ---------------------------------------------------------------- caller write
 
-  // True when the previous send to this connection was a pause ago.
-  bool after_a_pause() {
-    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    const auto before = last_send_.exchange(now, std::memory_order_relaxed);
-    return now - before >= kPause.count();
-  }
-
   // On the sending thread, which owns the writer (writing_ is ours): sends
   // what is queued with one non-blocking gather send. Hands over to the
   // strand what the socket did not take, so a message sent to an idle
@@ -342,6 +332,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
       r = send_now(descriptor_, batch_.buffers());
       if (r.error || r.sent != batch_.bytes()) write_in_flight_.store(true);
     }
+    CallerPace::caller_wrote();
     if (notify) out_->notify_producer();
     if (r.error || r.sent != batch_.bytes()) {
       asio::post(strand_, [self = this->shared_from_this(), r] { self->finish_caller_write(r); });
@@ -504,11 +495,10 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   std::vector<asio::const_buffer> rest_;  // what a caller write left to the strand
 
   // The caller write: the socket's descriptor while a caller may send on it
-  // (-1 before the handshake and from the close on), and when the last
-  // send to this connection came.
+  // (-1 before the handshake and from the close on), and which sends it takes.
   std::mutex descriptor_mu_;
   int descriptor_ = -1;
-  std::atomic<std::int64_t> last_send_{0};
+  CallerPace pace_;
 };
 
 }  // namespace sprocket::stream
