@@ -28,7 +28,6 @@
 #include <utility>
 #include <vector>
 
-#include <asio/bind_executor.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
@@ -42,6 +41,7 @@
 #include "transports/stream/caller_pace.hpp"
 #include "transports/stream/decoded.hpp"
 #include "transports/stream/io_error.hpp"
+#include "transports/stream/on_strand.hpp"
 #include "transports/stream/pump_state.hpp"
 #include "transports/stream/read_buffer.hpp"
 #include "transports/stream/send_now.hpp"
@@ -164,7 +164,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     auto space = buffer_.space(want_);
     stream_.async_read_some(
         asio::buffer(space.data(), space.size()),
-        asio::bind_executor(strand_, [self = this->shared_from_this(), asked = space.size()](
+        on_strand(strand_, [self = this->shared_from_this(), asked = space.size()](
                                          std::error_code ec, std::size_t n) {
           if (ec) return self->read_failed(ec);
           self->buffer_.filled(n, asked);
@@ -228,7 +228,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     Ops::set_low_water(stream_, std::min(left, kLowWaterCap));
     stream_.async_read_some(
         asio::buffer(body_.data() + at, left),
-        asio::bind_executor(strand_, [self = this->shared_from_this(), at](std::error_code ec,
+        on_strand(strand_, [self = this->shared_from_this(), at](std::error_code ec,
                                                                            std::size_t n) {
           if (ec) return self->read_failed(ec);
           self->wire_.body_arrived(self->body_, at, n);
@@ -290,7 +290,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     ends_after_write_ = ends;
     write_in_flight_.store(true);
     asio::async_write(stream_, batch_.buffers(),
-                      asio::bind_executor(strand_, [self = this->shared_from_this()](
+                      on_strand(strand_, [self = this->shared_from_this()](
                                                        std::error_code ec, std::size_t n) {
                         self->written(ec, n);
                       }));
@@ -353,7 +353,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
       return written(r.error ? r.error : std::error_code(errc::closed), r.sent);
     rest_ = buffers_after(batch_.buffers(), r.sent);
     asio::async_write(stream_, rest_,
-                      asio::bind_executor(strand_, [self = this->shared_from_this(), at = r.sent](
+                      on_strand(strand_, [self = this->shared_from_this(), at = r.sent](
                                                        std::error_code ec, std::size_t n) {
                         self->written(ec, at + n);
                       }));
