@@ -5,6 +5,7 @@
 #include "endpoint.hpp"
 #include "pipe.hpp"
 #include "runtime.hpp"
+#include "spare_core.hpp"
 
 namespace sprocket::detail {
 
@@ -125,7 +126,10 @@ void SocketCore::wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> de
   std::condition_variable cv;
   w.cv = &cv;
   lock.flush();  // our attempt may have queued notifications: send them first
-  if (!w.done && spin_briefly(lock, w)) return;
+  const auto now = Clock::now().time_since_epoch();
+  if (!w.done && cores_to_spare(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) &&
+      spin_briefly(lock, w))
+    return;
   w.sleeping = true;
   need_wake_.fetch_add(1);
   settle();  // notices posted before posters could see need_wake_
@@ -144,7 +148,8 @@ void SocketCore::wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> de
 // A peer that keeps up usually posts the next message within microseconds;
 // spinning that long (unlocked, serving our own mailbox) saves a futex sleep
 // and wake-up per message, and keeps the peer from taking our lock at all.
-// Bounded, so an idle socket still sleeps soon.
+// Bounded, so an idle socket still sleeps soon; and skipped while threads
+// wait for a core (wait() asks cores_to_spare), as the spin would hold one.
 bool SocketCore::spin_briefly(Lock& lock, Waiter& w) {
   constexpr auto kSpin = std::chrono::microseconds(20);
   lock.release();
