@@ -220,10 +220,22 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   alignas(64) char pad_end_ = 0;  // keeps the fields after this class off that line
   std::shared_ptr<CallbackSlot> pipe_callback_;
   Stats stats_;
+  // A protocol's timer is restarted on every request (REQ's resend
+  // interval), and touching an asio timer from an application thread wakes
+  // an I/O thread (a new earliest expiry, or the cancelled wait's handler).
+  // So a restart only moves `due`; the wait already armed for an earlier
+  // time fires and waits again for the rest. Cancelled: the armed wait
+  // fires for nothing (within the delay it was started with), or ends when
+  // the socket closes.
   struct ProtocolTimer {
     std::unique_ptr<asio::steady_timer> timer;
-    std::uint64_t generation = 0;  // a stale expiry (restarted since) is ignored
+    bool running = false;           // started and not yet expired or cancelled
+    Clock::time_point due;          // when it expires, while running
+    bool armed = false;             // an asio wait is pending ...
+    Clock::time_point armed_for;    // ... until this time
+    std::uint64_t generation = 0;   // of the armed wait: a superseded one is ignored
   };
+  void arm_protocol_timer(std::uint32_t token, ProtocolTimer& t);
   std::unordered_map<std::uint32_t, ProtocolTimer> timers_;
 
   std::atomic<std::int64_t> linger_ns_{1'000'000'000};

@@ -64,7 +64,16 @@ void SocketCore::arm_timer(Waiter& w, std::chrono::nanoseconds timeout) {
 void SocketCore::start_timer(std::uint32_t token, std::chrono::nanoseconds delay) {
   auto& t = timers_[token];
   if (!t.timer) t.timer = std::make_unique<asio::steady_timer>(executor_);
-  t.timer->expires_after(delay);
+  t.running = true;
+  t.due = Clock::now() + delay;
+  if (t.armed && t.armed_for <= t.due) return;  // that wait fires first and waits on
+  arm_protocol_timer(token, t);
+}
+
+void SocketCore::arm_protocol_timer(std::uint32_t token, ProtocolTimer& t) {
+  t.armed = true;
+  t.armed_for = t.due;
+  t.timer->expires_at(t.due);  // (a wait armed for later ends as aborted)
   t.timer->async_wait([core = weak_from_this(), token, gen = ++t.generation](std::error_code ec) {
     if (ec) return;
     if (auto c = core.lock()) c->protocol_timer_expired(token, gen);
@@ -73,15 +82,18 @@ void SocketCore::start_timer(std::uint32_t token, std::chrono::nanoseconds delay
 
 void SocketCore::cancel_timer(std::uint32_t token) {
   auto it = timers_.find(token);
-  if (it == timers_.end()) return;
-  ++it->second.generation;
-  it->second.timer->cancel();
+  if (it != timers_.end()) it->second.running = false;
 }
 
 void SocketCore::protocol_timer_expired(std::uint32_t token, std::uint64_t generation) {
   Lock lock(*this);
   auto it = timers_.find(token);
   if (state_ != State::open || it == timers_.end() || it->second.generation != generation) return;
+  ProtocolTimer& t = it->second;
+  t.armed = false;
+  if (!t.running) return;
+  if (Clock::now() < t.due) return arm_protocol_timer(token, t);  // restarted meanwhile
+  t.running = false;
   proto_->on_timer(token);
 }
 

@@ -291,6 +291,34 @@ TEST(AsyncExecutorTest, SocketOnIdleIoContextPostsCompletion) {
   EXPECT_TRUE(drain_io(io)) << "io_context still has work after both sockets closed";
 }
 
+// A protocol timer restarted on every request (REQ's resend interval)
+// gives the socket's executor no work until it is due: a restart moves the
+// due time and the wait already armed waits on. (Re-arming the asio timer
+// for every request queued the aborted wait's handler, and on the shared
+// runtime that woke an I/O thread per request.)
+TEST(AsyncExecutorTest, ResendTimerRestartedPerRequestQueuesNoWork) {
+  asio::io_context io;  // run only while connecting: afterwards it counts what is queued
+  Socket rep{sprocket::rep};
+  Socket req{sprocket::req, {}, io.get_executor()};
+  bound_blocking_calls(rep);
+  bound_blocking_calls(req);
+  PipeEventRecorder ep(rep), eq(req);
+  const std::string url = unique_inproc_name();
+  rep.listen(url);
+  req.dial(url);
+  ASSERT_TRUE(run_until(io, [&] { return ep.count(Kind::added) >= 1 && eq.count(Kind::added) >= 1; }));
+  io.poll();
+  io.restart();
+
+  constexpr int kRequests = 100;
+  for (int i = 0; i < kRequests; ++i) {
+    req.send("request " + std::to_string(i));
+    rep.send(rep.recv());
+    EXPECT_EQ(to_string(req.recv()), "request " + std::to_string(i));
+  }
+  EXPECT_LE(io.poll(), 1u) << "handlers queued on the REQ's executor by " << kRequests << " requests";
+}
+
 TEST(AsyncExecutorTest, CompletionsRunOnCallersIoContext) {
   IoThread io;  // declared first: outlives the sockets
   Socket a{sprocket::pair, {}, io.executor()};
