@@ -229,11 +229,9 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   // the socket closes.
   struct ProtocolTimer {
     std::unique_ptr<asio::steady_timer> timer;
-    bool running = false;           // started and not yet expired or cancelled
-    Clock::time_point due;          // when it expires, while running
-    bool armed = false;             // an asio wait is pending ...
-    Clock::time_point armed_for;    // ... until this time
-    std::uint64_t generation = 0;   // of the armed wait: a superseded one is ignored
+    std::optional<Clock::time_point> due;        // set while running: when it expires
+    std::optional<Clock::time_point> armed_for;  // set while an asio wait is pending: until when
+    std::uint64_t generation = 0;                // of the armed wait: a superseded one is ignored
   };
   void arm_protocol_timer(std::uint32_t token, ProtocolTimer& t);
   std::unordered_map<std::uint32_t, ProtocolTimer> timers_;

@@ -64,16 +64,14 @@ void SocketCore::arm_timer(Waiter& w, std::chrono::nanoseconds timeout) {
 void SocketCore::start_timer(std::uint32_t token, std::chrono::nanoseconds delay) {
   auto& t = timers_[token];
   if (!t.timer) t.timer = std::make_unique<asio::steady_timer>(executor_);
-  t.running = true;
   t.due = Clock::now() + delay;
-  if (t.armed && t.armed_for <= t.due) return;  // that wait fires first and waits on
+  if (t.armed_for && *t.armed_for <= *t.due) return;  // that wait fires first and waits on
   arm_protocol_timer(token, t);
 }
 
 void SocketCore::arm_protocol_timer(std::uint32_t token, ProtocolTimer& t) {
-  t.armed = true;
   t.armed_for = t.due;
-  t.timer->expires_at(t.due);  // (a wait armed for later ends as aborted)
+  t.timer->expires_at(*t.due);  // (a wait armed for later ends as aborted)
   t.timer->async_wait([core = weak_from_this(), token, gen = ++t.generation](std::error_code ec) {
     if (ec) return;
     if (auto c = core.lock()) c->protocol_timer_expired(token, gen);
@@ -82,7 +80,7 @@ void SocketCore::arm_protocol_timer(std::uint32_t token, ProtocolTimer& t) {
 
 void SocketCore::cancel_timer(std::uint32_t token) {
   auto it = timers_.find(token);
-  if (it != timers_.end()) it->second.running = false;
+  if (it != timers_.end()) it->second.due.reset();
 }
 
 void SocketCore::protocol_timer_expired(std::uint32_t token, std::uint64_t generation) {
@@ -90,10 +88,10 @@ void SocketCore::protocol_timer_expired(std::uint32_t token, std::uint64_t gener
   auto it = timers_.find(token);
   if (state_ != State::open || it == timers_.end() || it->second.generation != generation) return;
   ProtocolTimer& t = it->second;
-  t.armed = false;
-  if (!t.running) return;
-  if (Clock::now() < t.due) return arm_protocol_timer(token, t);  // restarted meanwhile
-  t.running = false;
+  t.armed_for.reset();
+  if (!t.due) return;  // cancelled
+  if (Clock::now() < *t.due) return arm_protocol_timer(token, t);  // restarted meanwhile
+  t.due.reset();
   proto_->on_timer(token);
 }
 
