@@ -190,13 +190,12 @@ TEST_P(StreamNngWrongPeer, PushSocketIsRefused) {
   EXPECT_EQ(sock_.stats().messages_received, 0u);
 }
 
-/// NNG keeps some global state until nng_fini(); release it so leak
-/// checkers see a clean exit.
-class NngEnvironment : public ::testing::Environment {
- public:
-  void TearDown() override { nng_fini(); }
-};
-const auto* const kNngEnvironment = ::testing::AddGlobalTestEnvironment(new NngEnvironment);
+// No nng_fini() at the end: libnng 1.5.2 tears down its mutexes while its
+// own threads may still be reaping the pipes of sockets just closed (a
+// refused PUSH's pipe here), and then panics ("pthread_mutex_lock: Invalid
+// argument", seen once at exit in a fresh-clone run). What NNG keeps until
+// the exit is covered by tools/lsan-suppressions.txt, as for the other
+// interop tests, which never called it.
 
 #endif  // SPROCKET_HAVE_NNG
 
