@@ -127,7 +127,8 @@ void SocketCore::wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> de
   w.cv = &cv;
   lock.flush();  // our attempt may have queued notifications: send them first
   const auto now = Clock::now().time_since_epoch();
-  if (!w.done && cores_to_spare(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) &&
+  if (!w.done &&
+      cores_to_spare(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) &&
       spin_briefly(lock, w))
     return;
   w.sleeping = true;

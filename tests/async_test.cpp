@@ -306,7 +306,8 @@ TEST(AsyncExecutorTest, ResendTimerRestartedPerRequestQueuesNoWork) {
   const std::string url = unique_inproc_name();
   rep.listen(url);
   req.dial(url);
-  ASSERT_TRUE(run_until(io, [&] { return ep.count(Kind::added) >= 1 && eq.count(Kind::added) >= 1; }));
+  ASSERT_TRUE(
+      run_until(io, [&] { return ep.count(Kind::added) >= 1 && eq.count(Kind::added) >= 1; }));
   io.poll();
   io.restart();
 
@@ -316,7 +317,8 @@ TEST(AsyncExecutorTest, ResendTimerRestartedPerRequestQueuesNoWork) {
     rep.send(rep.recv());
     EXPECT_EQ(to_string(req.recv()), "request " + std::to_string(i));
   }
-  EXPECT_LE(io.poll(), 1u) << "handlers queued on the REQ's executor by " << kRequests << " requests";
+  EXPECT_LE(io.poll(), 1u) << "handlers queued on the REQ's executor by " << kRequests
+                           << " requests";
 }
 
 TEST(AsyncExecutorTest, CompletionsRunOnCallersIoContext) {

@@ -41,8 +41,8 @@ TEST(SpareCoreTest, NoCoreToSpareWhileMoreThreadsRunThanThereAreCores) {
   }
   stop = true;
   for (auto& t : busy) t.join();
-  EXPECT_EQ(spare, 0) << "a sample found a core to spare with " << cores + 1
-                      << " threads busy on " << cores << " cores";
+  EXPECT_EQ(spare, 0) << "a sample found a core to spare with " << cores + 1 << " threads busy on "
+                      << cores << " cores";
 }
 
 }  // namespace

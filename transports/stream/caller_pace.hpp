@@ -39,7 +39,8 @@ class CallerPace {
 
  private:
   using Clock = std::chrono::steady_clock;
-  static constexpr std::int64_t kPauseTicks = std::chrono::duration_cast<Clock::duration>(kPause).count();
+  static constexpr std::int64_t kPauseTicks =
+      std::chrono::duration_cast<Clock::duration>(kPause).count();
   static std::int64_t ticks() { return Clock::now().time_since_epoch().count(); }
 
   std::atomic<std::int64_t> last_send_{0};  // the last send to this connection

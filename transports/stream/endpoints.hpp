@@ -57,15 +57,15 @@ class StreamDialer final : public TransportDialer {
                                                     address = address_,
                                                     done = std::move(done)]() mutable {
       if (attempt->cancelled) return done(errc::closed, {});
-      Traits::connect(attempt->socket, address,
-                      [attempt, port, options, address, done = std::move(done)](
-                          std::error_code ec) mutable {
-                        if (ec) return done(attempt_error(ec), {});
-                        Traits::configure(attempt->socket, options);
-                        auto peer = Traits::describe(attempt->socket);
-                        Traits::start_connection(std::move(attempt->socket), port, std::move(peer),
-                                                 address, true, std::move(done));
-                      });
+      Traits::connect(
+          attempt->socket, address,
+          [attempt, port, options, address, done = std::move(done)](std::error_code ec) mutable {
+            if (ec) return done(attempt_error(ec), {});
+            Traits::configure(attempt->socket, options);
+            auto peer = Traits::describe(attempt->socket);
+            Traits::start_connection(std::move(attempt->socket), port, std::move(peer), address,
+                                     true, std::move(done));
+          });
     });
   }
 
@@ -77,7 +77,8 @@ class StreamDialer final : public TransportDialer {
       attempt = attempt_.lock();
     }
     // The attempt's own strand serialises this with its start and handlers.
-    if (attempt) asio::post(attempt->socket.get_executor(), [attempt] {
+    if (attempt)
+      asio::post(attempt->socket.get_executor(), [attempt] {
         attempt->cancelled = true;
         std::error_code ignored;
         attempt->socket.close(ignored);

@@ -165,7 +165,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     stream_.async_read_some(
         asio::buffer(space.data(), space.size()),
         on_strand(strand_, [self = this->shared_from_this(), asked = space.size()](
-                                         std::error_code ec, std::size_t n) {
+                               std::error_code ec, std::size_t n) {
           if (ec) return self->read_failed(ec);
           self->buffer_.filled(n, asked);
           self->parse();
@@ -226,14 +226,13 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
       return parse();
     }
     Ops::set_low_water(stream_, std::min(left, kLowWaterCap));
-    stream_.async_read_some(
-        asio::buffer(body_.data() + at, left),
-        on_strand(strand_, [self = this->shared_from_this(), at](std::error_code ec,
-                                                                           std::size_t n) {
-          if (ec) return self->read_failed(ec);
-          self->wire_.body_arrived(self->body_, at, n);
-          self->read_body(at + n);
-        }));
+    stream_.async_read_some(asio::buffer(body_.data() + at, left),
+                            on_strand(strand_, [self = this->shared_from_this(), at](
+                                                   std::error_code ec, std::size_t n) {
+                              if (ec) return self->read_failed(ec);
+                              self->wire_.body_arrived(self->body_, at, n);
+                              self->read_body(at + n);
+                            }));
   }
 
   void deliver(Message m, bool& notify) {
@@ -289,11 +288,11 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     if (batch_.empty()) return ends ? finish() : writer_idle();  // (the SP goodbye is empty)
     ends_after_write_ = ends;
     write_in_flight_.store(true);
-    asio::async_write(stream_, batch_.buffers(),
-                      on_strand(strand_, [self = this->shared_from_this()](
-                                                       std::error_code ec, std::size_t n) {
-                        self->written(ec, n);
-                      }));
+    asio::async_write(
+        stream_, batch_.buffers(),
+        on_strand(strand_, [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
+          self->written(ec, n);
+        }));
   }
 
   // Encodes what the socket queued; true when the socket closed the pipe
@@ -352,11 +351,10 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     if (r.error || lifecycle_.is(State::closed))
       return written(r.error ? r.error : std::error_code(errc::closed), r.sent);
     rest_ = buffers_after(batch_.buffers(), r.sent);
-    asio::async_write(stream_, rest_,
-                      on_strand(strand_, [self = this->shared_from_this(), at = r.sent](
-                                                       std::error_code ec, std::size_t n) {
-                        self->written(ec, at + n);
-                      }));
+    asio::async_write(
+        stream_, rest_,
+        on_strand(strand_, [self = this->shared_from_this(), at = r.sent](
+                               std::error_code ec, std::size_t n) { self->written(ec, at + n); }));
   }
 
   void writer_idle() {
