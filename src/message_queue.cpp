@@ -39,6 +39,31 @@ MessageQueue::Push MessageQueue::push(Message& m, bool& notify) {
   return Push::ok;
 }
 
+// A refused producer is woken once the queue has drained to half its
+// bounds, not at the first free slot: woken at every pop, a producer that is
+// faster than its consumer refills the one slot and is refused again, and
+// each message costs both threads a notice (and the cache lines it moves).
+// From half full it pushes a batch while the consumer keeps taking (ZeroMQ's
+// low-water mark). A producer about to block asked for the first free slot
+// (want_room), so a blocked send still goes as soon as there is room.
+bool MessageQueue::wake_producer_locked() {
+  if (!refused_) return false;
+  const bool low = count_ <= max_messages_ / 2 && (max_bytes_ == 0 || bytes_ <= max_bytes_ / 2);
+  if (!room_wanted_ && count_ != 0 && !low) return false;
+  refused_ = false;
+  room_wanted_ = false;
+  return true;
+}
+
+bool MessageQueue::want_room() {
+  detail::FencedLock lock(mu_);
+  if (!refused_) return false;
+  // Kept even when there is room: if the retry is refused again (a byte
+  // bound), the next pop still tells at once.
+  room_wanted_ = true;
+  return count_ < max_messages_ && (max_bytes_ == 0 || count_ == 0 || bytes_ < max_bytes_);
+}
+
 Message MessageQueue::take_front_locked() {
   Message m = std::move(ring_[head_]);
   head_ = (head_ + 1) & (ring_.size() - 1);
@@ -52,7 +77,7 @@ MessageQueue::Pop MessageQueue::pop(Message& out, bool& notify) {
   notify = false;
   if (count_ == 0) return producer_closed_ || consumer_closed_ ? Pop::closed : Pop::empty;
   out = take_front_locked();
-  notify = std::exchange(refused_, false);
+  notify = wake_producer_locked();
   return Pop::ok;
 }
 
@@ -66,7 +91,7 @@ MessageQueue::Pop MessageQueue::pop_batch(std::vector<Message>& out, std::size_t
     out.push_back(take_front_locked());
     bytes += out.back().size();
   }
-  notify = std::exchange(refused_, false);
+  notify = wake_producer_locked();
   return Pop::ok;
 }
 
@@ -161,7 +186,7 @@ void MessageQueue::set_limits(std::size_t max_messages, std::size_t max_bytes) {
     max_messages_ = std::max<std::size_t>(max_messages, 1);
     max_bytes_ = max_bytes;
     wake = refused_ && count_ < max_messages_;
-    if (wake) refused_ = false;
+    if (wake) refused_ = room_wanted_ = false;
   }
   if (wake) notify_producer();
 }

@@ -34,6 +34,9 @@ class PipeImpl final : public Pipe,
   void on_queue_readable() override;
   void on_queue_writable() override;
 
+  /// A send refused by this pipe is about to block: be told at its queue's
+  /// first free slot (MessageQueue::want_room). True if there is room now.
+  bool want_room() { return link_.out->want_room(); }
   /// Registers for queue notifications (after the protocol accepted it).
   void start_listening();
   /// Closes our ends: the peer drains what we sent, we drop what it sent.

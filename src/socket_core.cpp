@@ -133,6 +133,7 @@ void SocketCore::wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> de
     return;
   w.sleeping = true;
   need_wake_.fetch_add(1);
+  if (w.is_send) want_room_for_send();
   settle();  // notices posted before posters could see need_wake_
   while (!w.done) {
     if (!deadline) {
@@ -144,6 +145,17 @@ void SocketCore::wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> de
   need_wake_.fetch_sub(1);
   w.sleeping = false;
   w.cv = nullptr;
+}
+
+// A queue that refused a send tells us when it has drained to half
+// (message_queue.cpp), which spares a faster sender a notice per message
+// while it spins. A send that is going to block asks for the first free
+// slot instead, so that it goes as soon as the receiver takes one message.
+// Either the queue sees the request before its next pop, or we see the room
+// here (both under the queue's lock), so no notice is lost.
+void SocketCore::want_room_for_send() {
+  for (auto& [id, pipe] : pipes_)
+    if (pipe->want_room()) proto_->pipe_writable(*pipe);
 }
 
 // A peer that keeps up usually posts the next message within microseconds;

@@ -183,6 +183,7 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::optional<Clock::time_point> deadline(std::uint32_t ctx, bool send) const;
   void wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> deadline);
   bool spin_briefly(Lock& lock, Waiter& w);
+  void want_room_for_send();
   std::error_code try_op(bool is_send, Message& m, std::uint32_t ctx);
   bool service_channel(std::uint32_t ctx, Channel& ch);
   Channel* channel(std::uint32_t ctx);

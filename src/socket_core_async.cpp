@@ -32,6 +32,7 @@ void SocketCore::start_async(bool is_send, std::uint64_t id, Message m,
   if (timeout.count() >= 0) arm_timer(*w, timeout);
   need_wake_.fetch_add(1);  // posters must now act on their notices themselves
   ch->waiters(is_send).push_back(w.release());
+  if (is_send) want_room_for_send();  // the Lock's release retries if there is room
 }
 
 void SocketCore::start_async_wait_for_pipes(std::size_t n, std::chrono::nanoseconds timeout,

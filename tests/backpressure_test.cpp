@@ -120,6 +120,21 @@ TEST_F(BackpressureTest, PendingAsyncSendCompletesAfterDrain) {
   EXPECT_EQ(to_string(b_.recv()), "queued behind");
 }
 
+// The queue tells a refused sender at half its bound, unless the sender
+// said it would block (MessageQueue::want_room): a pending async_send goes
+// as soon as the receiver takes one message.
+TEST_F(BackpressureTest, PendingAsyncSendCompletesAfterOneReceive) {
+  const int n = fill();
+  SendCompletion c;
+  a_.async_send(Message{std::string_view{"queued behind"}}, c.handler());
+  EXPECT_FALSE(c.done()) << "async_send completed with no room";
+  EXPECT_EQ(to_string(b_.recv()), "0");  // makes room
+  ASSERT_TRUE(c.wait());
+  EXPECT_NO_ERROR(c.ec());
+  for (int i = 1; i < n; ++i) ASSERT_EQ(to_string(b_.recv()), std::to_string(i));
+  EXPECT_EQ(to_string(b_.recv()), "queued behind");
+}
+
 TEST_F(BackpressureTest, AsyncSendHonoursSendTimeout) {
   const int n = fill();
   a_.set_send_timeout(100ms);

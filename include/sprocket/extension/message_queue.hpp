@@ -30,8 +30,9 @@ class SPROCKET_API QueueListener {
   /// For the consumer: the queue went from empty to non-empty, or the
   /// producer closed.
   virtual void on_queue_readable() = 0;
-  /// For the producer: a push had been refused (full) and there is room
-  /// now, or the consumer closed.
+  /// For the producer: a push had been refused (full) and the queue has
+  /// drained to half its bounds — or has a free slot, if the producer asked
+  /// with MessageQueue::want_room() — or the consumer closed.
   virtual void on_queue_writable() = 0;
 };
 
@@ -80,13 +81,21 @@ class SPROCKET_API MessageQueue {
   /// left empty, and the result is ok (closed if the queue is).
   Push push(Message& m, bool& notify);
   /// Takes the oldest message. Sets `notify` when the producer must be told
-  /// (it was refused and there is room now): call notify_producer() later.
+  /// (it was refused, and the queue is down to half its bounds — a low-water
+  /// mark, so that a faster producer is told once per half queue, not per
+  /// message — or it asked with want_room()): call notify_producer() later.
   /// Returns closed only once the queue is empty and the producer closed.
   Pop pop(Message& out, bool& notify);
   /// Moves up to `max` messages into `out`, stopping once they hold
   /// `max_bytes` of body (always at least one message); same rules as pop().
   Pop pop_batch(std::vector<Message>& out, std::size_t max, bool& notify,
                 std::size_t max_bytes = static_cast<std::size_t>(-1));
+
+  /// For a refused producer about to block (a thread going to sleep, an
+  /// operation left pending): asks to be told at the first free slot rather
+  /// than at the low-water mark. Returns true when there is room already
+  /// (push again now). False, and nothing asked, if no push was refused.
+  bool want_room();
 
   /// The producer will push no more; the consumer drains what is left.
   /// `reason` says why (a transport error), for the pipe-removed event.
@@ -133,6 +142,7 @@ class SPROCKET_API MessageQueue {
 
  private:
   Message take_front_locked();
+  bool wake_producer_locked();
 
   // Read by every push without the lock; points into filters_.
   std::atomic<MessageFilter*> filter_{nullptr};
@@ -143,7 +153,8 @@ class SPROCKET_API MessageQueue {
   std::size_t bytes_ = 0;
   std::size_t max_messages_;
   std::size_t max_bytes_;
-  bool refused_ = false;  // a push failed for lack of room: wake the producer on pop
+  bool refused_ = false;      // a push failed for lack of room: tell the producer at half
+  bool room_wanted_ = false;  // ... or at the first free slot (want_room)
   // Written under mu_, readable without it (a cheap "is this a close?" check).
   std::atomic<bool> producer_closed_{false};
   std::atomic<bool> consumer_closed_{false};
