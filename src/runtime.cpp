@@ -48,9 +48,24 @@ void run_start_hooks() {
   for (auto fn : hooks) fn();
 }
 
+// One I/O thread below four hardware threads, else two. On two cores a
+// second I/O thread leaves the application's threads no core of their own,
+// and asio's reactor hands a ready descriptor between the two I/O threads
+// (a wake-up, and contention on the descriptor's lock). Measured on two
+// cores, one thread took round trips from 7 context switches to 4-5 (p50
+// mostly 10-30 % lower) and 64 KiB PUSH->PULL over ipc from 39.6 k to
+// 49.3 k msg/s (docs/benchmarks.md).
+std::size_t default_io_threads() {
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw >= 4 ? 2 : 1;
+}
+
 class Runtime {
  public:
-  explicit Runtime(std::size_t threads) : work_(io_.get_executor()) {
+  // The concurrency hint lets asio skip waking other threads for work posted
+  // from its only one (its locks stay: application threads post too).
+  explicit Runtime(std::size_t threads)
+      : io_(static_cast<int>(threads)), work_(io_.get_executor()) {
     for (std::size_t i = 0; i < threads; ++i) {
       threads_.emplace_back([this] {
         io_.run();
@@ -100,8 +115,7 @@ Runtime& runtime() {
     {
       std::lock_guard lock(config_mu);
       configured_started = true;
-      std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
-      threads = config.io_threads ? config.io_threads : std::min<std::size_t>(2, hw);
+      threads = config.io_threads ? config.io_threads : default_io_threads();
     }
     return new Runtime(threads);  // never destroyed: see runtime.hpp
   }();

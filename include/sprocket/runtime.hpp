@@ -10,7 +10,7 @@ namespace sprocket {
 
 /// The process-wide I/O runtime's settings (configure_runtime()).
 struct RuntimeOptions {
-  /// I/O threads; 0 picks min(2, hardware threads).
+  /// I/O threads; 0 picks 1 below four hardware threads, else 2.
   std::size_t io_threads = 0;
 };
 
