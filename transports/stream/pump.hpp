@@ -19,6 +19,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -41,6 +42,7 @@
 #include "transports/stream/caller_pace.hpp"
 #include "transports/stream/decoded.hpp"
 #include "transports/stream/io_error.hpp"
+#include "transports/stream/low_water.hpp"
 #include "transports/stream/on_strand.hpp"
 #include "transports/stream/pump_state.hpp"
 #include "transports/stream/read_buffer.hpp"
@@ -89,6 +91,9 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   // returns to the body cache (src/body_cache.hpp) for the next ones.
   static constexpr std::size_t kMaxBatchBytes = 2 * 1024 * 1024;
   static constexpr std::size_t kLowWaterCap = 256 * 1024;  // see read_body()
+  // Read after a large body: a frame prefix (tcp 8 B, ipc 9 B, ws 2-14 B)
+  // with room to spare; see read_body().
+  static constexpr std::size_t kLookahead = 16;
   static constexpr int kCoalescedControl = 16;              // see parse()
 
   // The caller write needs a descriptor to send on and an encoder that
@@ -161,6 +166,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   }
 
   void read_more() {
+    low_water_.at_most(stream_, 1);
     auto space = buffer_.space(want_);
     stream_.async_read_some(
         asio::buffer(space.data(), space.size()),
@@ -210,13 +216,17 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   }
 
   // Reads the rest of a large body straight into its Message, from `at`
-  // on. Over tcp the receive low-water mark is raised to what is left (at
-  // most kLowWaterCap), so the kernel wakes this reader once per large
-  // piece instead of once per loopback segment.
+  // on, and in the same read the first kLookahead bytes after it into the
+  // read buffer. When the next message is large too, those bytes hold its
+  // frame prefix, so it is read in place as well: a stream of large
+  // messages costs one read per message and no copy (a plain buffered read
+  // would copy most of the next body out of the buffer). Over tcp the
+  // receive low-water mark is raised to what is left (at most
+  // kLowWaterCap), so the kernel wakes this reader once per large piece
+  // instead of once per loopback segment.
   void read_body(std::size_t at) {
     const std::size_t left = body_.size() - at;
     if (left == 0) {
-      Ops::set_low_water(stream_, 1);
       Decoded d = wire_.finish_body(std::move(body_));
       body_ = Message();
       bool notify = false;
@@ -225,13 +235,19 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
       if (d.kind == Kind::failed) return start_closing(d.error);
       return parse();
     }
-    Ops::set_low_water(stream_, std::min(left, kLowWaterCap));
-    stream_.async_read_some(asio::buffer(body_.data() + at, left),
-                            on_strand(strand_, [self = this->shared_from_this(), at](
-                                                   std::error_code ec, std::size_t n) {
+    low_water_.at_most(stream_, std::min(left, kLowWaterCap));
+    // A large body took everything buffered (Decoded::consumed), so what
+    // is read ahead comes after it in the buffer, in stream order.
+    const auto ahead = buffer_.space(kLookahead).first(kLookahead);
+    const std::array<asio::mutable_buffer, 2> into{asio::buffer(body_.data() + at, left),
+                                                   asio::buffer(ahead.data(), ahead.size())};
+    stream_.async_read_some(into, on_strand(strand_, [self = this->shared_from_this(), at, left](
+                                                         std::error_code ec, std::size_t n) {
                               if (ec) return self->read_failed(ec);
-                              self->wire_.body_arrived(self->body_, at, n);
-                              self->read_body(at + n);
+                              const std::size_t body_bytes = std::min(n, left);
+                              self->wire_.body_arrived(self->body_, at, body_bytes);
+                              self->buffer_.filled(n - body_bytes, kLookahead);
+                              self->read_body(at + body_bytes);
                             }));
   }
 
@@ -476,6 +492,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   ReadBuffer buffer_;
   std::size_t want_ = 0;              // bytes the decoder needs buffered, when known
   Message body_;                      // a large body being read in place
+  LowWater<Ops> low_water_;
   std::optional<Message> stalled_;    // did not fit in `in`: waits for room
   int coalesced_control_ = 0;         // control requests since the writer took the answer
   bool control_blocked_ = false;      // reading waits for the writer to take it

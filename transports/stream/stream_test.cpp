@@ -216,6 +216,37 @@ TEST_P(StreamTest, MixedSizesArriveInOrder) {
   }
 }
 
+// A large body is read together with the few bytes after it (the next
+// frame's prefix, so a large next body is read in place too). Tiny frames
+// that fit whole in those bytes, large ones that begin in them, and
+// oversize-free runs of both keep every byte and their order.
+TEST_P(StreamTest, FramesRightAfterALargeBodyKeepEveryByte) {
+  b_.set_recv_max_size(0);
+  ASSERT_TRUE(connect_ab());
+  const std::size_t sizes[] = {64 * KiB, 64 * KiB, 0,       3, 8, 64 * KiB, 1, 200 * KiB, 40 * KiB,
+                               5,        32 * KiB, 1 * MiB, 7, 7, 64 * KiB};
+  constexpr int kRounds = 12;
+  auto seed_of = [](int round, std::size_t i) { return std::uint8_t(round * 16 + i); };
+  std::jthread sender([&] {
+    for (int r = 0; r < kRounds; ++r) {
+      for (std::size_t i = 0; i < std::size(sizes); ++i) {
+        std::error_code ec;
+        a_.send(pattern_message(sizes[i], seed_of(r, i)), ec);
+        if (ec) return;  // the receiver's assertions report it
+      }
+    }
+  });
+  for (int r = 0; r < kRounds; ++r) {
+    for (std::size_t i = 0; i < std::size(sizes); ++i) {
+      std::error_code ec;
+      Message m = b_.recv(ec);
+      ASSERT_NO_ERROR(ec) << "round " << r << ", message " << i;
+      ASSERT_TRUE(has_pattern(m, sizes[i], seed_of(r, i))) << "round " << r << ", message " << i;
+    }
+  }
+  EXPECT_EQ(a_.stats().pipes_added, 1u) << "the connection was dropped and remade";
+}
+
 // ------------------------------------------------------------------ receive limit
 
 TEST_P(StreamTest, OversizeFrameClosesListenersConnectionAndDialerComesBack) {
