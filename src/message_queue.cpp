@@ -20,10 +20,43 @@ MessageQueue::Push MessageQueue::push(Message& m, bool& notify) {
   }
   detail::FencedLock lock(mu_);
   if (consumer_closed_ || producer_closed_) return Push::closed;
+  if (!take_in_locked(m)) return Push::full;
+  notify = count_ == 1;
+  return Push::ok;
+}
+
+MessageQueue::Push MessageQueue::push_batch(std::vector<Message>& ms, std::size_t& from,
+                                            bool& notify) {
+  notify = false;
+  if (MessageFilter* f = filter_.load(std::memory_order_acquire)) {
+    // Outside the lock, as in push(): what the filter refuses is released
+    // here and the rest close ranks.
+    std::size_t kept = from;
+    for (std::size_t i = from; i < ms.size(); ++i) {
+      if (!f->admit(ms[i])) {
+        ms[i] = Message{};
+        continue;
+      }
+      if (kept != i) ms[kept] = std::move(ms[i]);
+      ++kept;
+    }
+    ms.resize(kept);
+  }
+  detail::FencedLock lock(mu_);
+  if (consumer_closed_ || producer_closed_) return Push::closed;
+  const bool was_empty = count_ == 0;
+  while (from < ms.size() && take_in_locked(ms[from])) ++from;
+  notify = was_empty && count_ != 0;
+  return from == ms.size() ? Push::ok : Push::full;
+}
+
+// Moves `m` in if the bounds allow; else marks the refusal (the producer
+// is told when there is room) and leaves `m` as it is.
+bool MessageQueue::take_in_locked(Message& m) {
   bool over_bytes = max_bytes_ != 0 && count_ != 0 && bytes_ + m.size() > max_bytes_;
   if (count_ >= max_messages_ || over_bytes) {
     refused_ = true;
-    return Push::full;
+    return false;
   }
   if (count_ == ring_.size()) {
     // Grow the ring: keeps idle pipes small, busy ones allocation-free.
@@ -35,8 +68,8 @@ MessageQueue::Push MessageQueue::push(Message& m, bool& notify) {
   }
   ring_[(head_ + count_) & (ring_.size() - 1)] = std::move(m);
   bytes_ += ring_[(head_ + count_) & (ring_.size() - 1)].size();
-  notify = count_++ == 0;
-  return Push::ok;
+  ++count_;
+  return true;
 }
 
 // A refused producer is woken once the queue has drained to half its

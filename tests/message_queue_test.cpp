@@ -1,10 +1,13 @@
 // MessageQueue (include/sprocket/extension/message_queue.hpp): when a
-// refused producer is told that it may push again. At half the bounds (the
-// low-water mark), so that a faster producer is not woken per message; at
-// the first free slot once it said it is about to block (want_room).
-#include <string>
-
+// refused producer is told that it may push again (at half the bounds, the
+// low-water mark, so that a faster producer is not woken per message; at
+// the first free slot once it said it is about to block: want_room), and
+// push_batch, the connection side's hand-off of everything decoded from
+// one read under one lock.
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 #include "sprocket/extension/message_queue.hpp"
 
@@ -86,6 +89,84 @@ TEST(MessageQueueTest, ByteBoundTellsAtHalfItsBytes) {
   ASSERT_EQ(q.push(extra, notify), MessageQueue::Push::full);
   EXPECT_FALSE(pop_tells(q)) << "3000 of 4000 bytes queued";
   EXPECT_TRUE(pop_tells(q)) << "2000 of 4000 bytes queued";
+}
+
+std::vector<Message> numbered(int first, int n) {
+  std::vector<Message> ms;
+  for (int i = first; i < first + n; ++i) ms.emplace_back(std::to_string(i));
+  return ms;
+}
+
+std::vector<std::string> drain(MessageQueue& q) {
+  std::vector<std::string> out;
+  Message m;
+  bool notify = false;
+  while (q.pop(m, notify) == MessageQueue::Pop::ok) out.push_back(std::string(m.str()));
+  return out;
+}
+
+TEST(MessageQueueBatch, TakesWhatFitsInOrderAndLeavesTheRest) {
+  MessageQueue q{4};
+  auto ms = numbered(0, 6);
+  std::size_t from = 0;
+  bool notify = false;
+  EXPECT_EQ(q.push_batch(ms, from, notify), MessageQueue::Push::full);
+  EXPECT_EQ(from, 4u);
+  EXPECT_TRUE(notify) << "empty to non-empty: the consumer is told once";
+  EXPECT_EQ(ms[4].str(), "4") << "what did not fit is untouched";
+  EXPECT_EQ(ms[5].str(), "5");
+
+  // The producer is told once the queue has drained to half (it was refused).
+  Message out;
+  EXPECT_EQ(q.pop(out, notify), MessageQueue::Pop::ok);
+  EXPECT_FALSE(notify) << "3 of 4 queued";
+  EXPECT_EQ(q.pop(out, notify), MessageQueue::Pop::ok);
+  EXPECT_TRUE(notify) << "2 of 4 queued";
+  EXPECT_EQ(q.push_batch(ms, from, notify), MessageQueue::Push::ok);
+  EXPECT_EQ(from, 6u);
+  EXPECT_FALSE(notify) << "not empty before: no second notification";
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"2", "3", "4", "5"}));
+}
+
+TEST(MessageQueueBatch, HonoursTheByteBound) {
+  MessageQueue q{100, 10};
+  std::vector<Message> ms;
+  for (int i = 0; i < 5; ++i) ms.emplace_back(std::string(4, char('a' + i)));
+  std::size_t from = 0;
+  bool notify = false;
+  EXPECT_EQ(q.push_batch(ms, from, notify), MessageQueue::Push::full);
+  EXPECT_EQ(from, 2u) << "8 bytes in, a third message of 4 would pass 10";
+}
+
+TEST(MessageQueueBatch, AClosedQueueTakesNothing) {
+  MessageQueue q{4};
+  q.close_consumer();
+  auto ms = numbered(0, 2);
+  std::size_t from = 0;
+  bool notify = false;
+  EXPECT_EQ(q.push_batch(ms, from, notify), MessageQueue::Push::closed);
+  EXPECT_EQ(from, 0u);
+  EXPECT_FALSE(notify);
+}
+
+class EvenOnly final : public MessageFilter {
+ public:
+  bool admit(const Message& m) noexcept override { return std::stoi(std::string(m.str())) % 2 == 0; }
+};
+
+TEST(MessageQueueBatch, TheFilterRemovesWhatItRefusesBeforeRoomIsCounted) {
+  MessageQueue q{2};
+  q.set_filter(std::make_shared<EvenOnly>());
+  auto ms = numbered(0, 6);
+  std::size_t from = 0;
+  bool notify = false;
+  EXPECT_EQ(q.push_batch(ms, from, notify), MessageQueue::Push::full);
+  ASSERT_EQ(ms.size(), 3u) << "the odd ones were released and the rest closed ranks";
+  EXPECT_EQ(from, 2u);
+  EXPECT_EQ(ms[2].str(), "4");
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"0", "2"}));
+  EXPECT_EQ(q.push_batch(ms, from, notify), MessageQueue::Push::ok);
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"4"}));
 }
 
 }  // namespace

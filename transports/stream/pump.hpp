@@ -24,7 +24,6 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,6 +94,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   // with room to spare; see read_body().
   static constexpr std::size_t kLookahead = 16;
   static constexpr int kCoalescedControl = 16;              // see parse()
+  static constexpr std::size_t kMaxArrived = 64;            // messages per publish()
 
   // The caller write needs a descriptor to send on and an encoder that
   // reads no state the strand changes: a plain socket with the SP wire
@@ -178,9 +178,9 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
         }));
   }
 
-  // Decodes everything buffered, delivering messages, then reads on.
+  // Decodes everything buffered, handing the messages to the socket a
+  // batch at a time (publish), then reads on.
   void parse() {
-    bool notify = false;
     while (reading()) {
       Decoded d = wire_.decode(buffer_.data(), port_->recv_max_size());
       buffer_.consume(d.consumed);
@@ -188,13 +188,15 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
       switch (d.kind) {
         case Kind::need_more:
           want_ = d.want;
-          if (notify) in_->notify_consumer();
+          publish();
+          if (stalled_) return;  // resume_reading() goes on
           return read_more();
         case Kind::message:
-          deliver(std::move(d.message), notify);
+          arrived_.push_back(std::move(d.message));
+          if (arrived_.size() >= kMaxArrived) publish();
           break;
         case Kind::large_body:
-          if (notify) in_->notify_consumer();
+          publish();
           body_ = std::move(d.message);
           return read_body(d.have);
         case Kind::control:
@@ -208,11 +210,14 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
           break;
         case Kind::peer_closed:
         case Kind::failed:
-          if (notify) in_->notify_consumer();
+          publish();
           return start_closing(d.error);
       }
     }
-    if (notify) in_->notify_consumer();
+    // A stall already tried to publish, and resume_reading() goes on from
+    // it: publishing again here could take the stall away with no one left
+    // to read on.
+    if (!stalled_) publish();
   }
 
   // Reads the rest of a large body straight into its Message, from `at`
@@ -229,9 +234,8 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     if (left == 0) {
       Decoded d = wire_.finish_body(std::move(body_));
       body_ = Message();
-      bool notify = false;
-      if (d.kind == Kind::message) deliver(std::move(d.message), notify);
-      if (notify) in_->notify_consumer();
+      if (d.kind == Kind::message) arrived_.push_back(std::move(d.message));
+      publish();
       if (d.kind == Kind::failed) return start_closing(d.error);
       return parse();
     }
@@ -251,28 +255,27 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
                             }));
   }
 
-  void deliver(Message m, bool& notify) {
-    bool became_readable = false;
-    switch (in_->push(m, became_readable)) {
-      case MessageQueue::Push::ok:
-        notify |= became_readable;
-        return;
-      case MessageQueue::Push::full:
-        stalled_ = std::move(m);  // resume_reading() retries when there is room
-        return;
-      case MessageQueue::Push::closed:
-        return;  // the socket stopped reading: dropped
+  // Hands what was decoded to the socket with one push_batch (one lock, at
+  // most one notification, for up to kMaxArrived messages). What does not
+  // fit stays, and reading stops, until on_queue_writable() (resume_reading).
+  void publish() {
+    if (arrived_from_ == arrived_.size()) return;
+    bool notify = false;
+    const auto r = in_->push_batch(arrived_, arrived_from_, notify);
+    stalled_ = r == MessageQueue::Push::full;
+    if (!stalled_) {  // all in, or the socket stopped reading (then dropped)
+      arrived_.clear();
+      arrived_from_ = 0;
     }
+    if (notify) in_->notify_consumer();
   }
 
   void resume_reading() {
     if (!stalled_) return;
-    bool notify = false;
-    Message m = std::move(*stalled_);
-    stalled_.reset();
-    deliver(std::move(m), notify);
-    if (notify) in_->notify_consumer();
-    if (!stalled_ && reading()) parse();
+    publish();
+    // A large body still being read goes on by itself (and parses after
+    // it): a parse now would start a second read beside it.
+    if (!stalled_ && reading() && body_.empty()) parse();
   }
 
   void read_failed(std::error_code ec) {
@@ -493,7 +496,11 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   std::size_t want_ = 0;              // bytes the decoder needs buffered, when known
   Message body_;                      // a large body being read in place
   LowWater<Ops> low_water_;
-  std::optional<Message> stalled_;    // did not fit in `in`: waits for room
+  // Decoded, not yet in `in`: from arrived_from_ on (the ones before it
+  // were taken). stalled_: `in` was full, reading waits for room.
+  std::vector<Message> arrived_;
+  std::size_t arrived_from_ = 0;
+  bool stalled_ = false;
   int coalesced_control_ = 0;         // control requests since the writer took the answer
   bool control_blocked_ = false;      // reading waits for the writer to take it
 

@@ -319,10 +319,10 @@ TEST_P(StreamTest, FullReceiverHoldsSenderBackAndReadingReleasesInOrder) {
 }
 
 // Small messages through a full receive queue with the reader keeping up:
-// the connection decodes many messages per read, so the queue fills and
-// drains in the middle of a read over and over. Every message arrives, in
-// order, and the connection never stops reading (a batched hand-over once
-// tried left it reading nothing after a stall: docs/benchmarks.md).
+// the connection decodes many messages per read and hands them over in
+// batches, so the queue fills and drains in the middle of a batch over and
+// over. Every message arrives, in order (a batch that found room again
+// after a stall once left the connection reading nothing, for ever).
 TEST_P(StreamTest, SmallMessagesStreamThroughAFullQueueWithoutStalling) {
   ASSERT_TRUE(connect_ab());  // the default queues: a batch may find room again at once
   constexpr int kMessages = 300000;

@@ -80,6 +80,12 @@ class SPROCKET_API MessageQueue {
   /// the filter (set_filter) refuses takes no room: it is released, `m`
   /// left empty, and the result is ok (closed if the queue is).
   Push push(Message& m, bool& notify);
+  /// push() for many under one lock: moves messages in from `ms[from]` on,
+  /// in order, until one does not fit, advancing `from` past each taken;
+  /// full if some are left (they wait, untouched, for on_queue_writable()),
+  /// closed if the queue is. What the filter refuses is released and
+  /// removed from `ms` (later ones move up).
+  Push push_batch(std::vector<Message>& ms, std::size_t& from, bool& notify);
   /// Takes the oldest message. Sets `notify` when the producer must be told
   /// (it was refused, and the queue is down to half its bounds — a low-water
   /// mark, so that a faster producer is told once per half queue, not per
@@ -143,6 +149,7 @@ class SPROCKET_API MessageQueue {
  private:
   Message take_front_locked();
   bool wake_producer_locked();
+  bool take_in_locked(Message& m);
 
   // Read by every push without the lock; points into filters_.
   std::atomic<MessageFilter*> filter_{nullptr};
