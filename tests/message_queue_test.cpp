@@ -151,7 +151,9 @@ TEST(MessageQueueBatch, AClosedQueueTakesNothing) {
 
 class EvenOnly final : public MessageFilter {
  public:
-  bool admit(const Message& m) noexcept override { return std::stoi(std::string(m.str())) % 2 == 0; }
+  bool admit(const Message& m) noexcept override {
+    return std::stoi(std::string(m.str())) % 2 == 0;
+  }
 };
 
 TEST(MessageQueueBatch, TheFilterRemovesWhatItRefusesBeforeRoomIsCounted) {
