@@ -43,6 +43,12 @@ foreach(line IN LISTS symbols)
   if(NOT name MATCHES "^sprocket::")
     continue()  # std:: or asio:: instantiations, or a return type first (templates)
   endif()
+  if(name MATCHES "^sprocket::[A-Za-z_0-9:]*[&*]* (std|__gnu_cxx|asio)::")
+    # A std:: or asio:: template instantiation that returns a sprocket type
+    # ("sprocket::Message& std::deque<...>::emplace_back<...>(...)"), emitted
+    # when the compiler does not inline it (-O1 in the sanitizer trees).
+    continue()
+  endif()
   math(EXPR checked "${checked} + 1")
   if(NOT name MATCHES "^sprocket::(detail::)?(${names_regex})(::|\\(|$|\\[)")
     list(APPEND leaks "${name}")
