@@ -1,35 +1,119 @@
+// The queue is a chain of fixed segments: the producer writes at the tail
+// and links a new segment when one is full; the consumer reads at the head
+// and hands an emptied segment back as the spare. Each side publishes its
+// running count with one store, and reads the other's; the counts are all
+// the two share on the fast path. The ordering argument is in
+// docs/architecture.md ("The queue hand-off").
 #include "sprocket/extension/message_queue.hpp"
 
 #include <algorithm>
-#include <bit>
+#include <array>
+#include <utility>
 
 #include "user_code_fence.hpp"
 
 namespace sprocket {
 
+namespace {
+// Small enough that an idle pipe costs little, large enough that a busy one
+// seldom allocates (a full default queue reuses its emptied segments).
+constexpr std::size_t kSegmentSlots = 16;
+constexpr auto relaxed = std::memory_order_relaxed;
+constexpr auto acquire = std::memory_order_acquire;
+constexpr auto release = std::memory_order_release;
+constexpr auto acq_rel = std::memory_order_acq_rel;
+// The two "did the other side look before I published?" checks (the
+// consumer going to sleep, the producer being refused) are store-then-load
+// on different atomics; only sequential consistency forbids both sides
+// missing each other.
+constexpr auto seq_cst = std::memory_order_seq_cst;
+}  // namespace
+
+struct MessageQueue::Segment {
+  std::array<Message, kSegmentSlots> slots;
+  Segment* next = nullptr;  // written before the producer publishes a message in it
+};
+
 MessageQueue::MessageQueue(std::size_t max_messages, std::size_t max_bytes)
     : max_messages_(std::max<std::size_t>(max_messages, 1)), max_bytes_(max_bytes) {}
 
+MessageQueue::~MessageQueue() {
+  Segment* s = consumer_side_.head ? consumer_side_.head : first_.load(acquire);
+  while (s) delete std::exchange(s, s->next);
+  delete spare_.load(acquire);
+}
+
+// ------------------------------------------------------------------ producer
+
+// Counts as the producer sees them: the consumer may have taken more since,
+// never less, so a yes is always right and a no is told about later.
+bool MessageQueue::fits(std::size_t size) const {
+  const std::uint64_t count = producer_side_.put - consumer_side_.popped.load(seq_cst);
+  const std::uint64_t bytes = producer_side_.put_bytes - consumer_side_.popped_bytes.load(acquire);
+  const std::size_t max_bytes = max_bytes_.load(relaxed);
+  if (count >= max_messages_.load(relaxed)) return false;
+  return max_bytes == 0 || count == 0 || bytes + size <= max_bytes;
+}
+
+void MessageQueue::put(Message& m) {
+  ProducerSide& p = producer_side_;
+  if (!p.tail || p.slot == kSegmentSlots) {
+    Segment* next = spare_.exchange(nullptr, acquire);
+    if (next) {
+      next->next = nullptr;
+    } else {
+      next = new Segment;
+    }
+    if (p.tail) {
+      p.tail->next = next;
+    } else {
+      first_.store(next, release);
+    }
+    p.tail = next;
+    p.slot = 0;
+  }
+  p.put_bytes += m.size();
+  p.tail->slots[p.slot++] = std::move(m);
+  ++p.put;
+}
+
+// Makes what put() wrote visible; true when the consumer must be told.
+bool MessageQueue::publish() {
+  ProducerSide& p = producer_side_;
+  if (p.pushed.load(relaxed) == p.put) return false;
+  p.pushed_bytes.store(p.put_bytes, release);
+  p.pushed.store(p.put, seq_cst);
+  return consumer_waiting_.load(seq_cst) && consumer_waiting_.exchange(false, acq_rel);
+}
+
+// Marks a refusal, then looks again: a pop between our look and the mark
+// may not have seen it, so if there is room now the caller pushes after
+// all (the mark stays; the consumer's later notice is then spurious).
+bool MessageQueue::refuse(std::size_t size) {
+  refusal_.fetch_or(kRefused, seq_cst);
+  return fits(size);
+}
+
 MessageQueue::Push MessageQueue::push(Message& m, bool& notify) {
   notify = false;
-  // Outside the lock: the consumer keeps popping while a message is matched.
-  if (MessageFilter* f = filter_.load(std::memory_order_acquire); f && !f->admit(m)) {
+  // Before taking room: the consumer keeps popping while a message is matched.
+  if (MessageFilter* f = filter_.load(acquire); f && !f->admit(m)) {
     if (consumer_closed_.load() || producer_closed_.load()) return Push::closed;
     m = Message{};
     return Push::ok;
   }
-  detail::FencedLock lock(mu_);
-  if (consumer_closed_ || producer_closed_) return Push::closed;
-  if (!take_in_locked(m)) return Push::full;
-  notify = count_ == 1;
+  if (consumer_closed_.load(acquire) || producer_closed_.load(relaxed)) return Push::closed;
+  if (!fits(m.size()) && !refuse(m.size())) return Push::full;
+  put(m);
+  notify = publish();
   return Push::ok;
 }
 
 MessageQueue::Push MessageQueue::push_batch(std::vector<Message>& ms, std::size_t& from,
                                             bool& notify) {
   notify = false;
-  if (MessageFilter* f = filter_.load(std::memory_order_acquire)) {
-    // Outside the lock, as in push(): what the filter refuses is released
+  if (MessageFilter* f = filter_.load(acquire)) {
+    // Before taking room, as in push(): what the filter refuses is released
     // here and the rest close ranks.
     std::size_t kept = from;
     for (std::size_t i = from; i < ms.size(); ++i) {
@@ -42,98 +126,138 @@ MessageQueue::Push MessageQueue::push_batch(std::vector<Message>& ms, std::size_
     }
     ms.resize(kept);
   }
-  detail::FencedLock lock(mu_);
-  if (consumer_closed_ || producer_closed_) return Push::closed;
-  const bool was_empty = count_ == 0;
-  while (from < ms.size() && take_in_locked(ms[from])) ++from;
-  notify = was_empty && count_ != 0;
-  return from == ms.size() ? Push::ok : Push::full;
+  if (consumer_closed_.load(acquire) || producer_closed_.load(relaxed)) return Push::closed;
+  for (; from < ms.size(); ++from) {
+    if (fits(ms[from].size())) {
+      put(ms[from]);
+      continue;
+    }
+    // Published before the refusal is marked: the consumer must be able to
+    // drain what is there, or it would never reach the mark's low water.
+    notify = publish() || notify;
+    if (!refuse(ms[from].size())) return Push::full;
+    put(ms[from]);
+  }
+  notify = publish() || notify;
+  return Push::ok;
 }
 
-// Moves `m` in if the bounds allow; else marks the refusal (the producer
-// is told when there is room) and leaves `m` as it is.
-bool MessageQueue::take_in_locked(Message& m) {
-  bool over_bytes = max_bytes_ != 0 && count_ != 0 && bytes_ + m.size() > max_bytes_;
-  if (count_ >= max_messages_ || over_bytes) {
-    refused_ = true;
-    return false;
-  }
-  if (count_ == ring_.size()) {
-    // Grow the ring: keeps idle pipes small, busy ones allocation-free.
-    std::vector<Message> bigger(std::bit_ceil(std::max<std::size_t>(count_ * 2, 8)));
-    for (std::size_t i = 0; i < count_; ++i)
-      bigger[i] = std::move(ring_[(head_ + i) & (ring_.size() - 1)]);
-    ring_ = std::move(bigger);
-    head_ = 0;
-  }
-  ring_[(head_ + count_) & (ring_.size() - 1)] = std::move(m);
-  bytes_ += ring_[(head_ + count_) & (ring_.size() - 1)].size();
-  ++count_;
-  return true;
+bool MessageQueue::want_room() {
+  unsigned s = refusal_.load(seq_cst);
+  do {
+    if (!(s & kRefused)) return false;
+  } while (!refusal_.compare_exchange_weak(s, s | kRoomWanted, seq_cst));
+  // Kept even when there is room: if the retry is refused again (a byte
+  // bound), the next pop still tells at once.
+  const std::uint64_t count = producer_side_.put - consumer_side_.popped.load(seq_cst);
+  const std::uint64_t bytes = producer_side_.put_bytes - consumer_side_.popped_bytes.load(acquire);
+  const std::size_t max_bytes = max_bytes_.load(relaxed);
+  return count < max_messages_.load(relaxed) && (max_bytes == 0 || count == 0 || bytes < max_bytes);
 }
 
-// A refused producer is woken once the queue has drained to half its
-// bounds, not at the first free slot: woken at every pop, a producer that is
+// ------------------------------------------------------------------ consumer
+
+// How many published messages are not taken yet. Empty: the consumer is
+// marked waiting first and the count read again, so that a push either is
+// seen here or sees the mark (and tells). `closed` is set for an empty
+// queue whose producer or consumer closed.
+std::uint64_t MessageQueue::published_after_take(bool& closed) {
+  const std::uint64_t popped = consumer_side_.popped.load(relaxed);
+  std::uint64_t ready = producer_side_.pushed.load(acquire) - popped;
+  closed = false;
+  if (ready != 0) return ready;
+  consumer_waiting_.store(true, seq_cst);
+  ready = producer_side_.pushed.load(seq_cst) - popped;
+  if (ready != 0) return ready;
+  if (producer_closed_.load(seq_cst) || consumer_closed_.load(seq_cst)) {
+    // The producer's last push came before its close: look once more.
+    ready = producer_side_.pushed.load(acquire) - popped;
+    closed = ready == 0;
+  }
+  return ready;
+}
+
+Message MessageQueue::take() {
+  ConsumerSide& c = consumer_side_;
+  if (!c.head) c.head = first_.load(acquire);
+  if (c.slot == kSegmentSlots) {
+    // The producer linked the next segment before publishing a message in it.
+    Segment* done = std::exchange(c.head, c.head->next);
+    c.slot = 0;
+    delete spare_.exchange(done, acq_rel);
+  }
+  return std::move(c.head->slots[c.slot++]);
+}
+
+// Publishes what was taken, up to `taken_to` messages in all; true when the
+// producer must be told. A consumer that emptied the queue is marked
+// waiting, so that the next push tells it even though no pop came back
+// empty (a writer that took everything goes idle on its own).
+bool MessageQueue::finish_take(std::uint64_t taken_to) {
+  ConsumerSide& c = consumer_side_;
+  c.popped.store(taken_to, seq_cst);
+  const std::uint64_t pushed = producer_side_.pushed.load(acquire);
+  if (pushed == taken_to) consumer_waiting_.store(true, seq_cst);
+  const std::uint64_t bytes =
+      producer_side_.pushed_bytes.load(acquire) - c.popped_bytes.load(relaxed);
+  return tell_producer(pushed - taken_to, bytes);
+}
+
+// A refused producer is told once the queue has drained to half its
+// bounds, not at the first free slot: told at every pop, a producer that is
 // faster than its consumer refills the one slot and is refused again, and
 // each message costs both threads a notice (and the cache lines it moves).
 // From half full it pushes a batch while the consumer keeps taking (ZeroMQ's
 // low-water mark). A producer about to block asked for the first free slot
 // (want_room), so a blocked send still goes as soon as there is room.
-bool MessageQueue::wake_producer_locked() {
-  if (!refused_) return false;
-  const bool low = count_ <= max_messages_ / 2 && (max_bytes_ == 0 || bytes_ <= max_bytes_ / 2);
-  if (!room_wanted_ && count_ != 0 && !low) return false;
-  refused_ = false;
-  room_wanted_ = false;
-  return true;
-}
-
-bool MessageQueue::want_room() {
-  detail::FencedLock lock(mu_);
-  if (!refused_) return false;
-  // Kept even when there is room: if the retry is refused again (a byte
-  // bound), the next pop still tells at once.
-  room_wanted_ = true;
-  return count_ < max_messages_ && (max_bytes_ == 0 || count_ == 0 || bytes_ < max_bytes_);
-}
-
-Message MessageQueue::take_front_locked() {
-  Message m = std::move(ring_[head_]);
-  head_ = (head_ + 1) & (ring_.size() - 1);
-  --count_;
-  bytes_ -= m.size();
-  return m;
+bool MessageQueue::tell_producer(std::uint64_t count, std::uint64_t bytes) {
+  unsigned s = refusal_.load(seq_cst);
+  while (s & kRefused) {
+    const std::size_t max_messages = max_messages_.load(relaxed);
+    const std::size_t max_bytes = max_bytes_.load(relaxed);
+    const bool low = count <= max_messages / 2 && (max_bytes == 0 || bytes <= max_bytes / 2);
+    if (!(s & kRoomWanted) && count != 0 && !low) return false;
+    if (refusal_.compare_exchange_weak(s, 0, seq_cst)) return true;
+  }
+  return false;
 }
 
 MessageQueue::Pop MessageQueue::pop(Message& out, bool& notify) {
-  detail::FencedLock lock(mu_);
   notify = false;
-  if (count_ == 0) return producer_closed_ || consumer_closed_ ? Pop::closed : Pop::empty;
-  out = take_front_locked();
-  notify = wake_producer_locked();
+  bool closed = false;
+  if (published_after_take(closed) == 0) return closed ? Pop::closed : Pop::empty;
+  out = take();
+  consumer_side_.popped_bytes.store(consumer_side_.popped_bytes.load(relaxed) + out.size(),
+                                    release);
+  notify = finish_take(consumer_side_.popped.load(relaxed) + 1);
   return Pop::ok;
 }
 
-MessageQueue::Pop MessageQueue::pop_batch(std::vector<Message>& out, std::size_t max,
-                                          bool& notify, std::size_t max_bytes) {
-  detail::FencedLock lock(mu_);
+MessageQueue::Pop MessageQueue::pop_batch(std::vector<Message>& out, std::size_t max, bool& notify,
+                                          std::size_t max_bytes) {
   notify = false;
-  if (count_ == 0) return producer_closed_ || consumer_closed_ ? Pop::closed : Pop::empty;
+  bool closed = false;
+  const std::uint64_t ready = published_after_take(closed);
+  if (ready == 0) return closed ? Pop::closed : Pop::empty;
   std::size_t bytes = 0;
-  for (std::size_t n = 0; n < max && count_ != 0 && bytes < max_bytes; ++n) {
-    out.push_back(take_front_locked());
+  std::uint64_t n = 0;
+  for (; n < max && n < ready && bytes < max_bytes; ++n) {
+    out.push_back(take());
     bytes += out.back().size();
   }
-  notify = wake_producer_locked();
+  consumer_side_.popped_bytes.store(consumer_side_.popped_bytes.load(relaxed) + bytes, release);
+  notify = finish_take(consumer_side_.popped.load(relaxed) + n);
   return Pop::ok;
 }
+
+// ------------------------------------------------------------------ closing
 
 void MessageQueue::close_producer(std::error_code reason) {
   {
     detail::FencedLock lock(mu_);
-    if (producer_closed_) return;
+    if (producer_closed_.load(relaxed)) return;
     close_reason_ = reason;
-    producer_closed_ = true;
+    producer_closed_.store(true, seq_cst);
   }
   notify_consumer();
 }
@@ -141,26 +265,33 @@ void MessageQueue::close_producer(std::error_code reason) {
 void MessageQueue::close_consumer(std::vector<Message> unsent) {
   {
     detail::FencedLock lock(mu_);
-    if (consumer_closed_) return;
-    consumer_closed_ = true;
-    if (!unsent.empty()) {
-      // Older than anything queued: they go in front.
-      while (count_ != 0) unsent.push_back(take_front_locked());
-      std::size_t slots = std::bit_ceil(std::max<std::size_t>(unsent.size(), 8));
-      ring_ = std::vector<Message>(slots);
-      head_ = 0;
-      for (Message& m : unsent) {
-        bytes_ += m.size();
-        ring_[count_++] = std::move(m);
-      }
-    }
+    if (consumer_closed_.load(relaxed)) return;
+    // Older than anything queued: reclaim() gives them first.
+    returned_ = std::move(unsent);
+    returned_count_.store(returned_.size(), relaxed);
+    consumer_closed_.store(true, seq_cst);
   }
   notify_producer();
 }
 
 void MessageQueue::reclaim(std::vector<Message>& out) {
-  detail::FencedLock lock(mu_);
-  while (count_ != 0) out.push_back(take_front_locked());
+  if (!consumer_closed_.load(acquire)) return;
+  {
+    detail::FencedLock lock(mu_);
+    for (Message& m : returned_) out.push_back(std::move(m));
+    returned_.clear();
+    returned_count_.store(0, relaxed);
+  }
+  // The consumer pops no more: the producer drains the rest in its place.
+  const std::uint64_t pushed = producer_side_.pushed.load(acquire);
+  std::uint64_t popped = consumer_side_.popped.load(acquire);
+  std::uint64_t bytes = consumer_side_.popped_bytes.load(relaxed);
+  for (; popped < pushed; ++popped) {
+    out.push_back(take());
+    bytes += out.back().size();
+  }
+  consumer_side_.popped_bytes.store(bytes, release);
+  consumer_side_.popped.store(popped, seq_cst);
 }
 
 std::error_code MessageQueue::close_reason() const {
@@ -168,14 +299,19 @@ std::error_code MessageQueue::close_reason() const {
   return close_reason_;
 }
 
-bool MessageQueue::consumer_closed() const { return consumer_closed_.load(); }
+bool MessageQueue::consumer_closed() const {
+  return consumer_closed_.load();
+}
 
-bool MessageQueue::producer_closed() const { return producer_closed_.load(); }
+bool MessageQueue::producer_closed() const {
+  return producer_closed_.load();
+}
 
 bool MessageQueue::drained() const {
-  detail::FencedLock lock(mu_);
-  return count_ == 0 && (producer_closed_ || consumer_closed_);
+  return size() == 0 && (producer_closed_.load() || consumer_closed_.load());
 }
+
+// ------------------------------------------------------------------ the rest
 
 void MessageQueue::set_consumer(std::weak_ptr<QueueListener> listener) {
   detail::FencedLock lock(mu_);
@@ -209,24 +345,31 @@ void MessageQueue::set_filter(std::shared_ptr<MessageFilter> filter) {
   detail::FencedLock lock(mu_);
   MessageFilter* raw = filter.get();
   filters_.push_back(std::move(filter));
-  filter_.store(raw, std::memory_order_release);
+  filter_.store(raw, release);
 }
 
 void MessageQueue::set_limits(std::size_t max_messages, std::size_t max_bytes) {
-  bool wake;
-  {
-    detail::FencedLock lock(mu_);
-    max_messages_ = std::max<std::size_t>(max_messages, 1);
-    max_bytes_ = max_bytes;
-    wake = refused_ && count_ < max_messages_;
-    if (wake) refused_ = room_wanted_ = false;
+  max_messages_.store(std::max<std::size_t>(max_messages, 1), seq_cst);
+  max_bytes_.store(max_bytes, seq_cst);
+  // A producer refused under the old bounds may fit under the new ones.
+  const std::uint64_t popped = consumer_side_.popped.load(seq_cst);
+  const std::uint64_t count = producer_side_.pushed.load(seq_cst) - popped;
+  unsigned s = refusal_.load(seq_cst);
+  bool wake = false;
+  while ((s & kRefused) && count < max_messages_.load(relaxed)) {
+    if (refusal_.compare_exchange_weak(s, 0, seq_cst)) {
+      wake = true;
+      break;
+    }
   }
   if (wake) notify_producer();
 }
 
 std::size_t MessageQueue::size() const {
-  detail::FencedLock lock(mu_);
-  return count_;
+  // Taken first: it never passes the published count read after it.
+  const std::uint64_t popped = consumer_side_.popped.load(seq_cst);
+  const std::uint64_t pushed = producer_side_.pushed.load(seq_cst);
+  return static_cast<std::size_t>(pushed - popped) + returned_count_.load(acquire);
 }
 
 }  // namespace sprocket

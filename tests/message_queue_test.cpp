@@ -171,5 +171,46 @@ TEST(MessageQueueBatch, TheFilterRemovesWhatItRefusesBeforeRoomIsCounted) {
   EXPECT_EQ(drain(q), (std::vector<std::string>{"4"}));
 }
 
+TEST(MessageQueueTest, AClosedConsumersUnsentComeBackBeforeWhatIsQueued) {
+  MessageQueue q{8};
+  bool notify = false;
+  for (int i = 2; i < 4; ++i) {
+    Message m{std::string_view{std::to_string(i)}};
+    ASSERT_EQ(q.push(m, notify), MessageQueue::Push::ok);
+  }
+  std::vector<Message> out;
+  q.reclaim(out);
+  EXPECT_TRUE(out.empty()) << "the consumer has not closed: nothing is taken from it";
+  std::vector<Message> unsent = numbered(0, 2);
+  q.close_consumer(std::move(unsent));
+  EXPECT_EQ(q.size(), 4u);
+  Message late{std::string_view{"late"}};
+  EXPECT_EQ(q.push(late, notify), MessageQueue::Push::closed);
+  q.reclaim(out);
+  ASSERT_EQ(out.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(out[i].str(), std::to_string(i));
+  EXPECT_EQ(q.size(), 0u);
+}
+
+TEST(MessageQueueTest, TheConsumerIsToldAfterItEmptiedTheQueueNotWhileItTakes) {
+  MessageQueue q{8};
+  bool notify = false;
+  Message a{std::string_view{"a"}}, b{std::string_view{"b"}}, c{std::string_view{"c"}};
+  ASSERT_EQ(q.push(a, notify), MessageQueue::Push::ok);
+  EXPECT_TRUE(notify) << "a new queue's consumer is waiting";
+  ASSERT_EQ(q.push(b, notify), MessageQueue::Push::ok);
+  EXPECT_FALSE(notify) << "told already";
+  Message out;
+  ASSERT_EQ(q.pop(out, notify), MessageQueue::Pop::ok);
+  ASSERT_EQ(q.push(c, notify), MessageQueue::Push::ok);
+  EXPECT_FALSE(notify) << "the consumer has not emptied the queue";
+  std::vector<Message> all;
+  ASSERT_EQ(q.pop_batch(all, 10, notify), MessageQueue::Pop::ok);
+  EXPECT_EQ(all.size(), 2u);
+  Message d{std::string_view{"d"}};
+  ASSERT_EQ(q.push(d, notify), MessageQueue::Push::ok);
+  EXPECT_TRUE(notify) << "the consumer took the last one: the next push tells it";
+}
+
 }  // namespace
 }  // namespace sprocket

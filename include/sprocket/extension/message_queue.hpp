@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <system_error>
@@ -51,10 +52,21 @@ class SPROCKET_API MessageFilter {
   virtual bool admit(const Message& m) noexcept = 0;
 };
 
-/// A bounded, thread-safe FIFO of Messages with one producer side and one
-/// consumer side, each of which can close it; the hand-off between a socket
-/// and a connection (see the file comment). Its lock is held only for a
-/// few instructions and never while a listener is called.
+/// A bounded FIFO of Messages with one producer side and one consumer side,
+/// each of which can close it; the hand-off between a socket and a
+/// connection (see the file comment).
+///
+/// Single producer, single consumer, without a shared lock: the producer's
+/// calls (push, push_batch, want_room, close_producer, reclaim) must not
+/// overlap each other, nor must the consumer's (pop, pop_batch,
+/// close_consumer); a side may move between threads when something orders
+/// the moves (a socket's lock, a strand, an atomic hand-over). The producer
+/// publishes each push, or a whole push_batch, with one atomic store of its
+/// count; the consumer takes everything published up to that count and
+/// publishes what it took the same way. Neither waits for the other. The
+/// other calls (size, drained, the closed checks, set_limits, the
+/// listeners) are safe from any thread. docs/architecture.md draws the
+/// hand-off and gives its memory-ordering argument.
 class SPROCKET_API MessageQueue {
  public:
   /// The result of push().
@@ -73,14 +85,18 @@ class SPROCKET_API MessageQueue {
   /// Bounded by `max_messages` (at least 1) and, when non-zero, by
   /// `max_bytes` of body (one message is always accepted into an empty queue).
   explicit MessageQueue(std::size_t max_messages, std::size_t max_bytes = 0);
+  ~MessageQueue();
+  MessageQueue(const MessageQueue&) = delete;
+  MessageQueue& operator=(const MessageQueue&) = delete;
 
   /// Moves `m` in unless full or closed (then `m` is untouched). Sets
-  /// `notify` when the consumer must be told (empty -> non-empty); the
-  /// caller then calls notify_consumer() once it holds no lock. A message
+  /// `notify` when the consumer must be told (it emptied the queue, or
+  /// found it empty, and has not been told since); the caller then calls
+  /// notify_consumer() once it holds no lock. A message
   /// the filter (set_filter) refuses takes no room: it is released, `m`
   /// left empty, and the result is ok (closed if the queue is).
   Push push(Message& m, bool& notify);
-  /// push() for many under one lock: moves messages in from `ms[from]` on,
+  /// push() for many, published at once: moves messages in from `ms[from]` on,
   /// in order, until one does not fit, advancing `from` past each taken;
   /// full if some are left (they wait, untouched, for on_queue_writable()),
   /// closed if the queue is. What the filter refuses is released and
@@ -90,7 +106,8 @@ class SPROCKET_API MessageQueue {
   /// (it was refused, and the queue is down to half its bounds — a low-water
   /// mark, so that a faster producer is told once per half queue, not per
   /// message — or it asked with want_room()): call notify_producer() later.
-  /// Returns closed only once the queue is empty and the producer closed.
+  /// Returns closed only once the queue is empty and the producer closed
+  /// (or the consumer did). After empty, the next push tells the consumer.
   Pop pop(Message& out, bool& notify);
   /// Moves up to `max` messages into `out`, stopping once they hold
   /// `max_bytes` of body (always at least one message); same rules as pop().
@@ -115,6 +132,8 @@ class SPROCKET_API MessageQueue {
   void close_consumer(std::vector<Message> unsent = {});
   /// After the consumer closed: moves every message still queued, oldest
   /// first, to the end of `out` (the producer may send them elsewhere).
+  /// The producer takes the consumer's place to do so; before the consumer
+  /// closed it does nothing.
   void reclaim(std::vector<Message>& out);
   /// True once close_consumer() was called.
   bool consumer_closed() const;
@@ -147,25 +166,57 @@ class SPROCKET_API MessageQueue {
   std::size_t size() const;
 
  private:
-  Message take_front_locked();
-  bool wake_producer_locked();
-  bool take_in_locked(Message& m);
+  struct Segment;
+  // Producer only.
+  bool fits(std::size_t size) const;
+  void put(Message& m);
+  bool publish();
+  bool refuse(std::size_t size);
+  // Consumer only.
+  std::uint64_t published_after_take(bool& closed);
+  Message take();
+  bool finish_take(std::uint64_t taken_to);
+  // Either side.
+  bool tell_producer(std::uint64_t count, std::uint64_t bytes);
 
-  // Read by every push without the lock; points into filters_.
-  std::atomic<MessageFilter*> filter_{nullptr};
-  mutable detail::SpinMutex mu_;
-  std::vector<Message> ring_;  // power-of-two slots, grown on demand up to the bound
-  std::size_t head_ = 0;
-  std::size_t count_ = 0;
-  std::size_t bytes_ = 0;
-  std::size_t max_messages_;
-  std::size_t max_bytes_;
-  bool refused_ = false;      // a push failed for lack of room: tell the producer at half
-  bool room_wanted_ = false;  // ... or at the first free slot (want_room)
-  // Written under mu_, readable without it (a cheap "is this a close?" check).
+  // Bits of refusal_.
+  static constexpr unsigned kRefused = 1;     // a push failed for lack of room: tell at half
+  static constexpr unsigned kRoomWanted = 2;  // ... or at the first free slot (want_room)
+
+  // The producer's side: its own cursor, and the counts it has published.
+  struct alignas(64) ProducerSide {
+    Segment* tail = nullptr;  // the segment the next push writes into
+    std::size_t slot = 0;     // its next free slot
+    std::uint64_t put = 0;    // messages written (published or not)
+    std::uint64_t put_bytes = 0;
+    std::atomic<std::uint64_t> pushed{0};  // messages published
+    std::atomic<std::uint64_t> pushed_bytes{0};
+  } producer_side_;
+  // The consumer's side, likewise.
+  struct alignas(64) ConsumerSide {
+    Segment* head = nullptr;  // the segment the next take reads from
+    std::size_t slot = 0;
+    std::atomic<std::uint64_t> popped{0};  // messages taken, published
+    std::atomic<std::uint64_t> popped_bytes{0};
+  } consumer_side_;
+
+  // Shared; each written by one side and read by the other, or rarely.
+  alignas(64) std::atomic<Segment*> first_{nullptr};  // where a consumer with no head starts
+  std::atomic<Segment*> spare_{nullptr};              // one emptied segment, kept for reuse
+  std::atomic<bool> consumer_waiting_{true};          // the consumer saw the queue empty: tell it
+  std::atomic<unsigned> refusal_{0};
+  std::atomic<std::size_t> max_messages_;
+  std::atomic<std::size_t> max_bytes_;
   std::atomic<bool> producer_closed_{false};
   std::atomic<bool> consumer_closed_{false};
+  // Read by every push without the lock; points into filters_.
+  std::atomic<MessageFilter*> filter_{nullptr};
+  std::atomic<std::size_t> returned_count_{0};
+
+  // Guards what only the rare calls touch: closing, listeners, filters.
+  mutable detail::SpinMutex mu_;
   std::error_code close_reason_;
+  std::vector<Message> returned_;  // the consumer's unsent, for reclaim()
   std::weak_ptr<QueueListener> consumer_;
   std::weak_ptr<QueueListener> producer_;
   std::vector<std::shared_ptr<MessageFilter>> filters_;  // every filter set, the newest last
