@@ -1,5 +1,7 @@
 #include "runtime.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -68,6 +70,10 @@ class Runtime {
       : io_(static_cast<int>(threads)), work_(io_.get_executor()) {
     for (std::size_t i = 0; i < threads; ++i) {
       threads_.emplace_back([this] {
+        // Named for debuggers and `top -H`; a thread started from this one
+        // (asio's resolver thread) inherits the name, so exit_test can tell
+        // the library's threads from the program's.
+        ::pthread_setname_np(::pthread_self(), "sprocket-io");
         io_.run();
         run_exit_hooks();
       });
@@ -79,7 +85,7 @@ class Runtime {
   asio::any_io_executor executor() { return io_.get_executor(); }
 
   // At exit: lingering connections get up to a second, then the threads
-  // stop. Whatever is still queued stays queued (the io_context lives on).
+  // (the I/O threads and asio's resolver thread) stop. Whatever is still queued stays queued (the io_context lives on).
   void stop() {
     {
       std::unique_lock lock(linger_mu);
@@ -89,6 +95,12 @@ class Runtime {
     io_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    // asio resolves names on a thread of its own, which only the
+    // io_context's destruction would end, and the io_context lives on. Its
+    // fork-preparation notice stops and joins that thread and leaves the
+    // rest as it is (the reactor acts only on fork_child). A resolve still
+    // in getaddrinfo delays the exit until the lookup returns.
+    io_.notify_fork(asio::execution_context::fork_prepare);
   }
 
  private:

@@ -4,7 +4,8 @@
 // Process exit (docs/architecture.md, "Process exit"): when static
 // destruction reaches the runtime, connections that their sockets closed
 // before exit may finish writing for their linger time (at most one second in
-// all); then the I/O threads stop and are joined. Nothing of the library
+// all); then the I/O threads stop and are joined, and asio's resolver thread
+// with them (runtime.cpp). Nothing of the library
 // runs on a thread of its own after that, so no I/O thread outlives the
 // libraries it calls (OpenSSL is initialised before the runtime starts, so
 // its own clean-up runs after the runtime stopped). Sockets still open are

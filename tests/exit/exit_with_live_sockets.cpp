@@ -4,15 +4,22 @@
 // one socket left in static storage, one leaked, and one closed just before
 // the return with output still queued. With ws this crashed on every run
 // (issue #11): an I/O thread computed SHA-1 for a handshake after OpenSSL's
-// exit-time clean-up. It must exit 0, every time, on every transport.
+// exit-time clean-up. It must exit 0, every time, on every transport, and
+// no thread of the library may be left when the last exit-time handler runs
+// (the library names its threads "sprocket-io"; a thread started by one of
+// them inherits the name, as asio's resolver thread did and outlived main).
 //
 //   exit_with_live_sockets <inproc|tcp|ipc|ws|tls|wss> [dir for ipc sockets] [cert key]
 //
 // tls (tls+tcp://) and wss listen with the certificate and key given; its dialers
 // trust the system's store (the test points SSL_CERT_FILE at its CA).
+#include <dirent.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -49,6 +56,25 @@ std::string dial_url(const std::string& transport, const std::string& listen,
   return listen;
 }
 
+// Registered before the first socket, so it runs after the library's own
+// exit-time stop: every thread of the library must be gone by then.
+void fail_if_a_library_thread_remains() {
+  DIR* tasks = ::opendir("/proc/self/task");
+  if (!tasks) return;
+  std::string left;
+  while (const dirent* entry = ::readdir(tasks)) {
+    if (entry->d_name[0] == '.') continue;
+    std::string name;
+    std::getline(std::ifstream(std::string("/proc/self/task/") + entry->d_name + "/comm"), name);
+    if (name.rfind("sprocket", 0) == 0) left += std::string(" ") + entry->d_name + " (" + name + ")";
+  }
+  ::closedir(tasks);
+  if (left.empty()) return;
+  std::fprintf(stderr, "exit_with_live_sockets: library threads still running at exit:%s\n",
+               left.c_str());
+  std::_Exit(5);
+}
+
 }  // namespace
 
 // Never destroyed. Held here (with external linkage, so the store stays) so
@@ -62,6 +88,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string transport = argv[1];
+  std::atexit(fail_if_a_library_thread_remains);
   const std::string dir = argc > 2 ? argv[2] : "/tmp";
   // Listeners of a TLS transport need a certificate (dialers use the default).
   sprocket::EndpointOptions listen_options;
