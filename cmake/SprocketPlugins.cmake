@@ -62,6 +62,7 @@ function(sprocket_add_test name)
     target_compile_options(${name} PRIVATE -O0)
   endif()
   target_link_libraries(${name} PRIVATE sprocket_test_support ${ARG_LIBS})
+  add_dependencies(${name} sprocket_test_pki)  # before its cases are listed
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR})
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${properties})
 endfunction()
