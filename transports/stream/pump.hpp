@@ -308,7 +308,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     ends_after_write_ = ends;
     write_in_flight_.store(true);
     asio::async_write(
-        stream_, batch_.buffers(),
+        stream_, batch_.buffers(), AllThatIsLeft{},
         on_strand(strand_, [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
           self->written(ec, n);
         }));
@@ -371,7 +371,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
       return written(r.error ? r.error : std::error_code(errc::closed), r.sent);
     rest_ = buffers_after(batch_.buffers(), r.sent);
     asio::async_write(
-        stream_, rest_,
+        stream_, rest_, AllThatIsLeft{},
         on_strand(strand_, [self = this->shared_from_this(), at = r.sent](
                                std::error_code ec, std::size_t n) { self->written(ec, at + n); }));
   }

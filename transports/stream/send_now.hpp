@@ -1,6 +1,7 @@
 // The system calls of a write made by the sending thread itself (the
 // pump's caller write): one non-blocking gather send of what the socket
-// takes now, and what is left of a batch after part of it went.
+// takes now, and what is left of a batch after part of it went; and how
+// much of it the pump's own writes offer the kernel at once.
 #pragma once
 
 #include <sys/socket.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstddef>
+#include <limits>
 #include <system_error>
 #include <vector>
 
@@ -20,6 +22,16 @@ namespace sprocket::stream {
 struct SendNow {
   std::size_t sent = 0;
   std::error_code error;  // set only for a failure; "would block" is not one
+};
+
+/// A completion condition for asio::async_write that offers the kernel all
+/// that is left in every system call. asio's default (transfer_all) offers
+/// at most 64 KiB per call, so the rest of a 1 MiB message took sixteen
+/// writes, each a trip through the reactor.
+struct AllThatIsLeft {
+  std::size_t operator()(const std::error_code& ec, std::size_t) const {
+    return ec ? 0 : std::numeric_limits<std::size_t>::max();
+  }
 };
 
 /// Sends as much of `buffers` as the socket `fd` takes without blocking.
