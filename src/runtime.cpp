@@ -85,7 +85,8 @@ class Runtime {
   asio::any_io_executor executor() { return io_.get_executor(); }
 
   // At exit: lingering connections get up to a second, then the threads
-  // (the I/O threads and asio's resolver thread) stop. Whatever is still queued stays queued (the io_context lives on).
+  // (the I/O threads and asio's resolver thread) stop. Whatever is still
+  // queued stays queued (the io_context lives on).
   void stop() {
     {
       std::unique_lock lock(linger_mu);

@@ -5,13 +5,13 @@
 // destruction reaches the runtime, connections that their sockets closed
 // before exit may finish writing for their linger time (at most one second in
 // all); then the I/O threads stop and are joined, and asio's resolver thread
-// with them (runtime.cpp). Nothing of the library
-// runs on a thread of its own after that, so no I/O thread outlives the
-// libraries it calls (OpenSSL is initialised before the runtime starts, so
-// its own clean-up runs after the runtime stopped). Sockets still open are
-// abandoned: their connections end with the process. The io_context itself is
-// never destroyed, so a socket destroyed later in static destruction (or
-// never) finds it still there, only stopped.
+// with them (runtime.cpp). Nothing of the library runs on a thread of its own
+// after that, so no I/O thread outlives the libraries it calls (OpenSSL is
+// initialised before the runtime starts, so its own clean-up runs after the
+// runtime stopped). Sockets still open are abandoned: their connections end
+// with the process. The io_context itself is never destroyed, so a socket
+// destroyed later in static destruction (or never) finds it still there, only
+// stopped.
 #pragma once
 
 // A standard header first: asio's configuration (aligned allocation) must

@@ -2,12 +2,13 @@
 // exit_test.cpp: a listener that did one exchange, sixteen PAIR dialers that
 // the listener refuses (PAIR takes one peer) and that redial every 1-2 ms,
 // half of them by name, one socket left in static storage, one leaked, and
-// one closed just before the return with output still queued. With ws this crashed on every run
-// (issue #11): an I/O thread computed SHA-1 for a handshake after OpenSSL's
-// exit-time clean-up. It must exit 0, every time, on every transport, and
-// no thread of the library may be left when the last exit-time handler runs
-// (the library names its threads "sprocket-io"; a thread started by one of
-// them inherits the name, as asio's resolver thread did and outlived main).
+// one closed just before the return with output still queued. With ws this
+// crashed on every run (issue #11): an I/O thread computed SHA-1 for a
+// handshake after OpenSSL's exit-time clean-up. It must exit 0, every time,
+// on every transport, and no thread of the library may be left when the last
+// exit-time handler runs (the library names its threads "sprocket-io"; a
+// thread started by one of them inherits the name, as asio's resolver thread
+// did and outlived main).
 //
 //   exit_with_live_sockets <inproc|tcp|ipc|ws|tls|wss> [dir for ipc sockets] [cert key]
 //
@@ -18,7 +19,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <memory>
 #include <optional>
