@@ -120,31 +120,36 @@ const SocketCore::Channel* SocketCore::channel(std::uint32_t ctx) const {
 }
 
 // Waits until `w` is done or the deadline passes. Returns with the lock
-// held, except when the result was published while spinning (then the
-// completer is done with `w` and the lock is not needed to read it).
+// held if it timed out (the caller takes `w` off its list), and without it
+// once `w` is done and its completer has let go of it (see WakeWord) —
+// except when `w` was done before the wait had to sleep.
 void SocketCore::wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> deadline) {
-  std::condition_variable cv;
-  w.cv = &cv;
   lock.flush();  // our attempt may have queued notifications: send them first
   const auto now = Clock::now().time_since_epoch();
   if (!w.done &&
       cores_to_spare(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) &&
       spin_briefly(lock, w))
     return;
+  if (w.done) return;
   w.sleeping = true;
   need_wake_.fetch_add(1);
   if (w.is_send) want_room_for_send();
   settle();  // notices posted before posters could see need_wake_
-  while (!w.done) {
-    if (!deadline) {
-      cv.wait(lock.native());
-    } else if (cv.wait_until(lock.native(), *deadline) == std::cv_status::timeout) {
-      break;
+  // From here on finish() queues `w` for a wake-up after the unlock, so the
+  // thread sleeps without the lock and is not woken into waiting for it.
+  // (If settling has just done `w`, this release wakes it.)
+  lock.release();
+  if (!w.done_hint.wait_until(deadline)) {
+    lock.relock();
+    if (!w.done) {
+      need_wake_.fetch_sub(1);
+      w.sleeping = false;
+      return;
     }
+    lock.release();  // done just now: its wake-up follows that unlock
+    w.done_hint.wait_until(std::nullopt);
   }
   need_wake_.fetch_sub(1);
-  w.sleeping = false;
-  w.cv = nullptr;
 }
 
 // A queue that refused a send tells us when it has drained to half
@@ -168,7 +173,7 @@ bool SocketCore::spin_briefly(Lock& lock, Waiter& w) {
   lock.release();
   auto until = Clock::now() + kSpin;
   for (int i = 1;; ++i) {
-    if (w.done_hint.load(std::memory_order_acquire)) return true;
+    if (w.done_hint.is_set()) return true;
     if (has_ready_.load(std::memory_order_relaxed)) {
       lock.relock();
       drain_ready();
@@ -189,12 +194,16 @@ void SocketCore::finish(Waiter* w, std::error_code ec) {
   w->done = true;
   w->result = ec;
   if (!w->op) {
-    // A blocked thread. Only a sleeping one needs the notify, and it cannot
-    // leave (or drop its cv) before we unlock. A spinning one may return as
-    // soon as done_hint is set: nothing touches *w after that store.
-    std::condition_variable* cv = w->sleeping ? w->cv : nullptr;
-    w->done_hint.store(true, std::memory_order_release);
-    if (cv) cv->notify_one();
+    // A blocked thread. A spinning one may return as soon as done_hint is
+    // set: nothing touches *w after that store. A sleeping one is woken by
+    // Lock::release() once the lock is free, so that it does not wake only
+    // to wait for our lock.
+    if (w->sleeping) {
+      w->next_wake = wakes_;
+      wakes_ = w;
+    } else {
+      w->done_hint.set();
+    }
     return;
   }
   // An async operation: owned by the list until now.

@@ -10,13 +10,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <asio/steady_timer.hpp>
@@ -208,6 +208,9 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::unordered_map<std::uint32_t, std::unique_ptr<Channel>> contexts_;
   std::uint32_t next_context_ = 1;
   DeferredActions deferred_;
+  // Sleeping threads whose operations finished under the lock: woken once
+  // it is released (see WakeWord), linked through Waiter::next_wake.
+  Waiter* wakes_ = nullptr;
   std::vector<ReadyNotice> ready_spare_;  // drained notices, kept for their capacity
 
   // Readiness mailbox, filled by peers without the socket lock. Spinning
@@ -266,7 +269,7 @@ class SocketCore::Lock {
   /// it and locks again.
   void flush() {
     core_.settle();
-    if (core_.deferred_.empty()) return;
+    if (core_.deferred_.empty() && core_.wakes_ == nullptr) return;
     release();
     relock();
   }
@@ -275,20 +278,30 @@ class SocketCore::Lock {
     lock_.lock();
     enter_locked_region();
   }
-  std::unique_lock<std::mutex>& native() { return lock_; }
 
-  /// Settles, unlocks and runs the deferred actions.
+  /// Settles, unlocks, wakes the threads whose operations finished, and
+  /// runs the deferred actions.
   void release() {
     if (!lock_.owns_lock()) return;
     core_.settle();
     DeferredActions actions;
     core_.deferred_.transfer_to(actions);
+    Waiter* wakes = std::exchange(core_.wakes_, nullptr);
     lock_.unlock();
     leave_locked_region();
+    wake_all(wakes);
     actions.run();
   }
 
  private:
+  static void wake_all(Waiter* w) noexcept {
+    while (w) {
+      Waiter* next = w->next_wake;  // read first: once woken, *w may be gone
+      w->done_hint.set_and_wake();
+      w = next;
+    }
+  }
+
   SocketCore& core_;
   std::unique_lock<std::mutex> lock_;
 };

@@ -1,9 +1,7 @@
 // A send or recv waiting for the protocol: either a thread blocked on its
-// own condition variable, or an async operation with its handler.
+// own WakeWord, or an async operation with its handler.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <system_error>
@@ -12,6 +10,7 @@
 
 #include "sprocket/detail/async_op.hpp"
 #include "sprocket/message.hpp"
+#include "wake_word.hpp"
 
 namespace sprocket::detail {
 
@@ -20,13 +19,13 @@ struct Waiter {
   Waiter* next = nullptr;
   bool is_send = false;
   bool done = false;      // under the socket lock
-  bool sleeping = false;  // under the socket lock: blocked on *cv, must be notified
-  // Published last by the completer: once set, the completer no longer
-  // touches this waiter, so a spinning thread may return without the lock.
-  std::atomic<bool> done_hint{false};
+  bool sleeping = false;  // under the socket lock: asleep on done_hint, must be woken
+  // Set last by the completer: once set, the completer no longer touches
+  // this waiter, so its thread may return without the lock.
+  WakeWord done_hint;
+  Waiter* next_wake = nullptr;  // in the socket's list of sleepers to wake after the unlock
   Message msg;  // send: the message to send; recv: the message received
   std::error_code result;
-  std::condition_variable* cv = nullptr;  // set for blocked threads
   std::unique_ptr<AsyncOp> op;            // set for async operations
   std::uint64_t id = 0;
   std::uint32_t ctx = 0;  // the context (0: the socket) the operation runs on

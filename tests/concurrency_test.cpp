@@ -106,6 +106,76 @@ TEST(ConcurrencyTest, FourSendersFourReceiversDeliverEachMessageOnce) {
       ASSERT_EQ(all[k], std::uint64_t(s) << 32 | std::uint32_t(i)) << "missing message";
 }
 
+// Sends and receives with 1 ms timeouts, so that many of them time out at
+// the moment their operation completes: a wait that gives up must either
+// have its operation undone (a send keeps its message, a recv takes none)
+// or report it done — never both, never neither.
+TEST(ConcurrencyTest, TimeoutsRacingCompletionsLoseAndDuplicateNothing) {
+  Connected c;
+  ASSERT_TRUE(make_connected(c, 2));  // small queues, so that sends wait too
+  c.a.set_send_timeout(std::chrono::milliseconds(1));
+  c.b.set_recv_timeout(std::chrono::milliseconds(1));
+  constexpr int kSenders = 2, kReceivers = 2, kEach = 3000;
+  constexpr int kTotal = kSenders * kEach;
+  std::atomic<int> received{0}, send_timeouts{0}, recv_timeouts{0}, errors{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<std::uint64_t>> got(kReceivers);
+  std::vector<std::jthread> receivers;
+  for (int r = 0; r < kReceivers; ++r) {
+    receivers.emplace_back([&, r] {
+      while (!stop.load()) {
+        std::error_code ec;
+        Message m = c.b.recv(ec);
+        if (ec == errc::timed_out) {
+          recv_timeouts.fetch_add(1);
+        } else if (ec) {
+          errors.fetch_add(1);
+          return;
+        } else {
+          got[r].push_back(message_id(m));
+          received.fetch_add(1);
+        }
+      }
+    });
+  }
+  {
+    std::vector<std::jthread> senders;
+    for (int s = 0; s < kSenders; ++s) {
+      senders.emplace_back([&, s] {
+        for (int i = 0; i < kEach; ++i) {
+          const std::uint64_t id = std::uint64_t(s) << 32 | std::uint32_t(i);
+          Message m = id_message(id);
+          for (;;) {
+            std::error_code ec;
+            c.a.send(std::move(m), ec);
+            if (!ec) break;
+            if (ec != errc::timed_out || message_id(m) != id) {  // a failed send keeps its message
+              errors.fetch_add(1);
+              return;
+            }
+            send_timeouts.fetch_add(1);
+          }
+          // Now and then a pause longer than the receivers' timeout.
+          if (i % 16 == 0) std::this_thread::sleep_for(std::chrono::microseconds((i / 16 % 4) * 700));
+        }
+      });
+    }
+  }  // senders joined
+  EXPECT_TRUE(wait_until([&] { return received.load() >= kTotal; }, 60s))
+      << "received " << received.load() << " of " << kTotal;
+  stop = true;
+  receivers.clear();  // joins: each returns within one timeout
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_GT(recv_timeouts.load(), 0);
+  std::vector<std::uint64_t> all;
+  for (auto& g : got) all.insert(all.end(), g.begin(), g.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a message arrived twice";
+  ASSERT_EQ(all.size(), std::size_t(kTotal));
+  RecordProperty("send_timeouts", send_timeouts.load());
+  RecordProperty("recv_timeouts", recv_timeouts.load());
+}
+
 TEST(ConcurrencyTest, CloseWakesBlockedRecv) {
   Connected c;
   ASSERT_TRUE(make_connected(c));
