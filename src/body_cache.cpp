@@ -1,5 +1,7 @@
 #include "body_cache.hpp"
 
+#include "body_magazines.hpp"
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -109,11 +111,13 @@ std::size_t body_capacity(std::size_t size) noexcept {
 }
 
 void* take_body_block(std::size_t bytes) {
+  if (bytes <= kMagazineMaxBlock) return take_small_block(bytes);
   if (!cacheable(bytes)) return ::operator new(bytes, kAlign);
   return cache().take(bytes);
 }
 
 void give_body_block(void* block, std::size_t bytes) noexcept {
+  if (bytes <= kMagazineMaxBlock) return give_small_block(block, bytes);
   if (!cacheable(bytes)) return ::operator delete(block, kAlign);
   cache().give(block, bytes);
 }

@@ -14,7 +14,8 @@
 
 namespace sprocket::detail {
 
-/// Bodies below this size are left to the allocator (it recycles them well).
+/// Bodies below this size are left to the allocator, and those of at most
+/// kMagazineMaxBlock bytes to the magazines (src/body_magazines.hpp).
 inline constexpr std::size_t kCacheMinBody = 64 * 1024;
 /// Bodies above this size are never cached.
 inline constexpr std::size_t kCacheMaxBody = 8 * 1024 * 1024;
