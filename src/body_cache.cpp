@@ -8,16 +8,7 @@
 #include <mutex>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-// A cached block is poisoned, so a use after free of a large body is still
-// caught under ASan.
-#define SPROCKET_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
-#define SPROCKET_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
-#else
-#define SPROCKET_POISON(p, n) ((void)(p), (void)(n))
-#define SPROCKET_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include "kept_block_poison.hpp"
 
 namespace sprocket::detail {
 namespace {
