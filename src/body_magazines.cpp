@@ -8,6 +8,7 @@
 #include <new>
 
 #include "kept_block_poison.hpp"
+#include "magazine_slot_state.hpp"
 
 namespace sprocket::detail {
 namespace {
@@ -131,10 +132,9 @@ struct ThreadMagazines {
 // blocks bypass them. (The default TLS model on purpose: initial-exec
 // would be cheaper, but a library loaded with dlopen — libnanomsg under a
 // Perl or Python binding — then fails to load for want of static TLS.)
-enum class ThreadState : std::uint8_t { unused, active, exited };
 struct ThreadSlot {
   ThreadMagazines* magazines = nullptr;
-  ThreadState state = ThreadState::unused;
+  Lifecycle<MagazineSlotState> state;
 };
 thread_local ThreadSlot slot;
 
@@ -142,7 +142,7 @@ struct Owner {
   ~Owner() {
     delete slot.magazines;
     slot.magazines = nullptr;
-    slot.state = ThreadState::exited;
+    slot.state.to(MagazineSlotState::exited);
   }
 };
 thread_local Owner owner;
@@ -150,10 +150,10 @@ thread_local Owner owner;
 ThreadMagazines* mine() noexcept {
   ThreadSlot& s = slot;
   if (s.magazines) return s.magazines;
-  if (s.state != ThreadState::unused) return nullptr;
+  if (!s.state.is(MagazineSlotState::unused)) return nullptr;
   s.magazines = new (std::nothrow) ThreadMagazines;
   if (!s.magazines) return nullptr;
-  s.state = ThreadState::active;
+  s.state.to(MagazineSlotState::active);
   (void)&owner;  // registers its destructor for this thread
   return s.magazines;
 }

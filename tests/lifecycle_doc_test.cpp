@@ -13,6 +13,7 @@
 #include "protocols/reqrep/request_state.hpp"
 #include "protocols/survey/survey_state.hpp"
 #include "src/endpoint_states.hpp"
+#include "src/magazine_slot_state.hpp"
 #include "src/pipe_state.hpp"
 #include "test_util.hpp"
 #include "transports/stream/pump_state.hpp"
@@ -96,6 +97,9 @@ TEST(LifecycleDocTest, DialerDiagramIsTheCode) {
 }
 TEST(LifecycleDocTest, ListenerDiagramIsTheCode) {
   expect_drawn<detail::ListenerState>("docs/architecture.md");
+}
+TEST(LifecycleDocTest, ThreadBodyMagazinesDiagramIsTheCode) {
+  expect_drawn<detail::MagazineSlotState>("docs/architecture.md");
 }
 TEST(LifecycleDocTest, RequestDiagramIsTheCode) {
   expect_drawn<reqrep::RequestState>("docs/protocols/reqrep.md");
