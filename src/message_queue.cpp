@@ -46,10 +46,21 @@ MessageQueue::~MessageQueue() {
 // ------------------------------------------------------------------ producer
 
 // Counts as the producer sees them: the consumer may have taken more since,
-// never less, so a yes is always right and a no is told about later.
-bool MessageQueue::fits(std::size_t size) const {
-  const std::uint64_t count = producer_side_.put - consumer_side_.popped.load(seq_cst);
-  const std::uint64_t bytes = producer_side_.put_bytes - consumer_side_.popped_bytes.load(acquire);
+// never less, so a yes is always right and a no is told about later. The
+// counts last read answer first; only a no reads the consumer's line again
+// (the one read refuse() depends on).
+bool MessageQueue::fits(std::size_t size) {
+  if (fits_counts(size)) return true;
+  ProducerSide& p = producer_side_;
+  p.popped_seen = consumer_side_.popped.load(seq_cst);
+  p.popped_bytes_seen = consumer_side_.popped_bytes.load(acquire);
+  return fits_counts(size);
+}
+
+bool MessageQueue::fits_counts(std::size_t size) const {
+  const ProducerSide& p = producer_side_;
+  const std::uint64_t count = p.put - p.popped_seen;
+  const std::uint64_t bytes = p.put_bytes - p.popped_bytes_seen;
   const std::size_t max_bytes = max_bytes_.load(relaxed);
   if (count >= max_messages_.load(relaxed)) return false;
   return max_bytes == 0 || count == 0 || bytes + size <= max_bytes;
@@ -162,16 +173,22 @@ bool MessageQueue::want_room() {
 // seen here or sees the mark (and tells). `closed` is set for an empty
 // queue whose producer or consumer closed.
 std::uint64_t MessageQueue::published_after_take(bool& closed) {
-  const std::uint64_t popped = consumer_side_.popped.load(relaxed);
-  std::uint64_t ready = producer_side_.pushed.load(acquire) - popped;
+  ConsumerSide& c = consumer_side_;
+  const std::uint64_t popped = c.popped.load(relaxed);
   closed = false;
-  if (ready != 0) return ready;
+  // What the last read showed is there still; the producer's line is read
+  // only when that is used up.
+  if (c.pushed_seen != popped) return c.pushed_seen - popped;
+  c.pushed_seen = producer_side_.pushed.load(acquire);
+  if (c.pushed_seen != popped) return c.pushed_seen - popped;
   consumer_waiting_.store(true, seq_cst);
-  ready = producer_side_.pushed.load(seq_cst) - popped;
+  c.pushed_seen = producer_side_.pushed.load(seq_cst);
+  std::uint64_t ready = c.pushed_seen - popped;
   if (ready != 0) return ready;
   if (producer_closed_.load(seq_cst) || consumer_closed_.load(seq_cst)) {
     // The producer's last push came before its close: look once more.
-    ready = producer_side_.pushed.load(acquire) - popped;
+    c.pushed_seen = producer_side_.pushed.load(acquire);
+    ready = c.pushed_seen - popped;
     closed = ready == 0;
   }
   return ready;
@@ -196,8 +213,13 @@ Message MessageQueue::take() {
 bool MessageQueue::finish_take(std::uint64_t taken_to) {
   ConsumerSide& c = consumer_side_;
   c.popped.store(taken_to, seq_cst);
+  if (c.pushed_seen == taken_to) {
+    c.pushed_seen = producer_side_.pushed.load(acquire);
+    if (c.pushed_seen == taken_to) consumer_waiting_.store(true, seq_cst);
+  }
+  if (!(refusal_.load(seq_cst) & kRefused)) return false;
+  // A refused producer waits for the low-water mark: the counts now.
   const std::uint64_t pushed = producer_side_.pushed.load(acquire);
-  if (pushed == taken_to) consumer_waiting_.store(true, seq_cst);
   const std::uint64_t bytes =
       producer_side_.pushed_bytes.load(acquire) - c.popped_bytes.load(relaxed);
   return tell_producer(pushed - taken_to, bytes);
@@ -237,6 +259,8 @@ MessageQueue::Pop MessageQueue::pop_batch(std::vector<Message>& out, std::size_t
                                           std::size_t max_bytes) {
   notify = false;
   bool closed = false;
+  // A batch takes everything published, not just what the last read showed.
+  consumer_side_.pushed_seen = producer_side_.pushed.load(acquire);
   const std::uint64_t ready = published_after_take(closed);
   if (ready == 0) return closed ? Pop::closed : Pop::empty;
   std::size_t bytes = 0;

@@ -168,7 +168,8 @@ class SPROCKET_API MessageQueue {
  private:
   struct Segment;
   // Producer only.
-  bool fits(std::size_t size) const;
+  bool fits(std::size_t size);
+  bool fits_counts(std::size_t size) const;
   void put(Message& m);
   bool publish();
   bool refuse(std::size_t size);
@@ -189,6 +190,11 @@ class SPROCKET_API MessageQueue {
     std::size_t slot = 0;     // its next free slot
     std::uint64_t put = 0;    // messages written (published or not)
     std::uint64_t put_bytes = 0;
+    // The consumer's counts when last read: never ahead of the real ones,
+    // so room they show is there, and only a queue that looks full costs a
+    // read of the consumer's line.
+    std::uint64_t popped_seen = 0;
+    std::uint64_t popped_bytes_seen = 0;
     std::atomic<std::uint64_t> pushed{0};  // messages published
     std::atomic<std::uint64_t> pushed_bytes{0};
   } producer_side_;
@@ -196,6 +202,9 @@ class SPROCKET_API MessageQueue {
   struct alignas(64) ConsumerSide {
     Segment* head = nullptr;  // the segment the next take reads from
     std::size_t slot = 0;
+    // The producer's published count when last read (likewise: messages it
+    // shows are there, and only a queue that looks empty is read again).
+    std::uint64_t pushed_seen = 0;
     std::atomic<std::uint64_t> popped{0};  // messages taken, published
     std::atomic<std::uint64_t> popped_bytes{0};
   } consumer_side_;
