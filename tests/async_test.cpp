@@ -2,9 +2,13 @@
 // use_future, use_awaitable), the caller's executor, timeouts, per-operation
 // cancellation, and the rule that a handler never runs inside the call that
 // started it.
+#include <atomic>
 #include <future>
+#include <memory>
 #include <set>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>
@@ -365,6 +369,92 @@ TEST(AsyncExecutorTest, RuntimeSocketCompletesOnRuntimeThread) {
   EXPECT_NO_ERROR(c.ec());
   EXPECT_EQ(to_string(c.take_message()), "pool");
   EXPECT_NE(c.thread(), std::this_thread::get_id());
+}
+
+// An executor that counts the claims (tracked copies) on its context, and
+// whose post runs the function at once on another thread, to the end,
+// before it returns: the worst case of a poster preempted inside post()
+// while the handler's own thread runs it.
+class ClaimCountingExecutor {
+ public:
+  struct Counts {
+    std::atomic<int> claims{0};
+    std::atomic<int> posts{0};
+    std::atomic<int> claims_when_a_post_returned{-1};
+  };
+  enum class Claim { untracked, tracked };
+
+  ClaimCountingExecutor(asio::io_context& io, std::shared_ptr<Counts> counts,
+                        Claim claim = Claim::untracked) noexcept
+      : io_(&io), counts_(std::move(counts)), claim_(claim) {
+    if (claim_ == Claim::tracked) ++counts_->claims;
+  }
+  ClaimCountingExecutor(const ClaimCountingExecutor& o) noexcept
+      : ClaimCountingExecutor(*o.io_, o.counts_, o.claim_) {}
+  // A move hands the claim over, as asio's own executors do.
+  ClaimCountingExecutor(ClaimCountingExecutor&& o) noexcept
+      : io_(o.io_), counts_(o.counts_), claim_(std::exchange(o.claim_, Claim::untracked)) {}
+  ClaimCountingExecutor& operator=(const ClaimCountingExecutor&) = delete;
+  ~ClaimCountingExecutor() {
+    if (claim_ == Claim::tracked) --counts_->claims;
+  }
+
+  asio::execution_context& query(asio::execution::context_t) const noexcept { return *io_; }
+  static constexpr asio::execution::blocking_t query(asio::execution::blocking_t) noexcept {
+    return asio::execution::blocking.never;
+  }
+  asio::execution::outstanding_work_t query(asio::execution::outstanding_work_t) const noexcept {
+    if (claim_ == Claim::tracked) return asio::execution::outstanding_work.tracked;
+    return asio::execution::outstanding_work.untracked;
+  }
+  ClaimCountingExecutor require(asio::execution::blocking_t::never_t) const { return *this; }
+  ClaimCountingExecutor prefer(asio::execution::outstanding_work_t::tracked_t) const {
+    return {*io_, counts_, Claim::tracked};
+  }
+  ClaimCountingExecutor prefer(asio::execution::outstanding_work_t::untracked_t) const {
+    return {*io_, counts_, Claim::untracked};
+  }
+  bool operator==(const ClaimCountingExecutor& o) const noexcept { return io_ == o.io_; }
+  bool operator!=(const ClaimCountingExecutor& o) const noexcept { return io_ != o.io_; }
+
+  template <class F>
+  void execute(F&& f) const {
+    // The function, with whatever claim it carries, is gone when the thread ends.
+    std::thread run([g = std::decay_t<F>(std::forward<F>(f))]() mutable { std::move(g)(); });
+    run.join();
+    counts_->claims_when_a_post_returned.store(counts_->claims.load());
+    ++counts_->posts;
+  }
+
+ private:
+  asio::io_context* io_;
+  std::shared_ptr<Counts> counts_;
+  Claim claim_;
+};
+
+// Once its handler has run, a user may destroy the handler's io_context
+// (run() returns when no work is left). So the thread that posts a
+// completion must keep a claim on that context until its post() has
+// returned: posting to an io_context wakes its thread after the handler is
+// queued, and a context destroyed in between is used after it is freed.
+// (A TSan run of CoroutineSeesErrorsAsExceptions caught the library's
+// timer thread signalling the condition variable of an io_context that
+// the test had just destroyed.)
+TEST_F(AsyncTest, ALibraryThreadHoldsWorkOnTheHandlersContextUntilItsPostReturns) {
+  auto counts = std::make_shared<ClaimCountingExecutor::Counts>();
+  const ClaimCountingExecutor ex(io_, counts);
+  std::atomic<bool> ran{false};
+  b_.set_recv_timeout(1ms);  // completed by the library's timer, not by this thread
+  b_.async_recv(asio::bind_executor(ex, [&](std::error_code ec, Message) {
+    EXPECT_ERRC(ec, errc::timed_out);
+    ran = true;
+  }));
+  ASSERT_TRUE(wait_until([&] { return counts->posts.load() == 1; }));
+  EXPECT_TRUE(ran.load());
+  EXPECT_GE(counts->claims_when_a_post_returned.load(), 1)
+      << "the library held no work on the context while its post() was still running";
+  EXPECT_TRUE(wait_until([&] { return counts->claims.load() == 0; }))
+      << "the library kept work on the handler's context after completing it";
 }
 
 }  // namespace

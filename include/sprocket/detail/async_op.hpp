@@ -54,8 +54,12 @@ class AsyncOpImpl final : public AsyncOp {
     auto slot = asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected()) slot.clear();
     // The work guard travels with the posted handler, so the executor's
-    // context counts the operation until the handler has run, and this
-    // thread holds no claim on it once post() returns.
+    // context counts the operation until the handler has run. This thread
+    // keeps a claim of its own until post() has returned: post() wakes the
+    // context's thread after queueing the handler, and that thread may run
+    // it, find no work left and let its owner destroy the context while
+    // post() is still waking it. The claim goes when this call returns.
+    const auto posting = work_;
     auto ex = asio::prefer(work_, asio::execution::outstanding_work.untracked);
     if constexpr (kWithMessage) {
       asio::post(ex, [h = std::move(handler_), ec, m = std::move(m),
