@@ -14,17 +14,21 @@
 //                  (inproc), final_word
 //   message_queue  push_pop (one thread), push_pop_batch (128 in, one
 //                  pop_batch out), threads (a producer and a consumer thread)
+//   priority_list  ready_cycle_<n>_pipes: a fair queue's bookkeeping per
+//                  message over n ready pipes (PULL, REP, SUB fan-in)
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "driver.hpp"
 #include "protocols/common/backtrace.hpp"
+#include "protocols/common/priority_list.hpp"
 #include "sprocket/extension/message_queue.hpp"
 #include "transports/stream/wire.hpp"
 #include "transports/ws/frame.hpp"
@@ -262,6 +266,34 @@ void queue_threads(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// ---- PriorityList ------------------------------------------------------------
+
+class BenchPipe final : public sprocket::Pipe {
+ public:
+  explicit BenchPipe(std::uint32_t id) : Pipe(id, 8, 8, 0x30) {}
+  Io send(Message&) override { return Io::ok; }
+  Io recv(Message&) override { return Io::would_block; }
+};
+
+/// What a fair queue does per message with `pipes` peers all sending: the
+/// next pipe is served, comes back empty (not ready), and its next
+/// message's notice makes it ready again.
+void priority_list_ready_cycle(benchmark::State& state, int pipes) {
+  std::vector<std::unique_ptr<BenchPipe>> all;
+  routing::PriorityList list;
+  for (int i = 0; i < pipes; ++i) {
+    all.push_back(std::make_unique<BenchPipe>(static_cast<std::uint32_t>(i + 1)));
+    list.add(*all.back(), 8, true);
+  }
+  for (auto _ : state) {
+    sprocket::Pipe* p = list.next();
+    list.set_ready(*p, false);
+    list.set_ready(*p, true);
+    benchmark::DoNotOptimize(p);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 // ---- registration ------------------------------------------------------------
 
 template <class Fn, class... Args>
@@ -294,5 +326,9 @@ int main(int argc, char** argv) {
   add("message_queue", "push_pop", queue_push_pop)->Arg(64)->Arg(1024);
   add("message_queue", "push_pop_batch", queue_push_pop_batch)->Arg(64)->Arg(1024);
   add("message_queue", "threads", queue_threads)->Arg(64)->Arg(1024)->UseRealTime();
+  for (int pipes : {16, 1000, 10000})
+    add("priority_list", "ready_cycle_" + std::to_string(pipes) + "_pipes", priority_list_ready_cycle,
+        pipes)
+        ->Arg(0);
   return bench::run(argc, argv);
 }

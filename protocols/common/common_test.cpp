@@ -2,8 +2,11 @@
 // and fair queue) and the SP backtrace codec. Unit tests on fake pipes and
 // hand-built messages, so a routing bug shows up here before it shows up as
 // a lost or misrouted message in a protocol test.
+#include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -173,6 +176,99 @@ TEST(PriorityListTest, LevelsClampToOneThroughSixteen) {
   list.add(one, 1, true);
   list.add(negative, -7, true);
   EXPECT_EQ(take(list, 6), (Ids{1, 2, 5, 1, 2, 5})) << "0 and -7 are clamped to 1";
+}
+
+// The rotation the list must keep, written the plain way: per level, the
+// ready pipes in an array and the index of the one due next. The list keeps
+// its ready pipes in linked lists instead (constant time per change, for
+// fair queues over thousands of pipes), and must hand out the same pipes in
+// the same order.
+class ReferenceList {
+ public:
+  void add(Pipe& pipe, int level, bool ready) {
+    level_of_[&pipe] = level;
+    if (ready) set_ready(pipe, true);
+  }
+  void remove(Pipe& pipe) {
+    set_ready(pipe, false);
+    level_of_.erase(&pipe);
+  }
+  void set_ready(Pipe& pipe, bool ready) {
+    auto it = level_of_.find(&pipe);
+    if (it == level_of_.end()) return;
+    Level& level = levels_[it->second];
+    auto at = std::find(level.ready.begin(), level.ready.end(), &pipe);
+    const bool is_ready = at != level.ready.end();
+    if (ready == is_ready) return;
+    if (ready) {
+      level.ready.push_back(&pipe);
+      return;
+    }
+    const auto i = static_cast<std::size_t>(at - level.ready.begin());
+    level.ready.erase(at);
+    if (level.due > i) --level.due;
+  }
+  Pipe* next() {
+    for (auto& [number, level] : levels_) {
+      if (level.ready.empty()) continue;
+      if (level.due >= level.ready.size()) level.due = 0;
+      return level.ready[level.due++];
+    }
+    return nullptr;
+  }
+
+ private:
+  struct Level {
+    std::vector<Pipe*> ready;
+    std::size_t due = 0;
+  };
+  std::map<Pipe*, int> level_of_;
+  std::map<int, Level> levels_;
+};
+
+TEST(PriorityListTest, HandsOutPipesInTheOrderOfThePlainArrayRotation) {
+  std::vector<std::unique_ptr<FakePipe>> pipes;
+  for (std::uint32_t id = 1; id <= 40; ++id) pipes.push_back(std::make_unique<FakePipe>(id));
+  std::mt19937 random(20261206);
+  for (int trial = 0; trial < 20; ++trial) {
+    PriorityList list;
+    ReferenceList reference;
+    std::vector<bool> member(pipes.size(), false);
+    for (int step = 0; step < 5000; ++step) {
+      const std::size_t i = random() % pipes.size();
+      Pipe& pipe = *pipes[i];
+      switch (random() % 6) {
+        case 0:
+          if (member[i]) break;  // the protocols add a pipe once
+          {
+            const int level = 1 + static_cast<int>(random() % 3);
+            const bool ready = random() % 2 == 0;
+            list.add(pipe, level, ready);
+            reference.add(pipe, level, ready);
+            member[i] = true;
+          }
+          break;
+        case 1:
+          list.remove(pipe);
+          reference.remove(pipe);
+          member[i] = false;
+          break;
+        case 2:
+        case 3: {
+          const bool ready = random() % 2 == 0;
+          list.set_ready(pipe, ready);
+          reference.set_ready(pipe, ready);
+          break;
+        }
+        default: {
+          Pipe* got = list.next();
+          Pipe* want = reference.next();
+          ASSERT_EQ(got ? got->id() : 0, want ? want->id() : 0)
+              << "trial " << trial << ", step " << step;
+        }
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------- backtrace

@@ -8,7 +8,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
-#include <vector>
+#include <unordered_map>
 
 #include "sprocket/extension/protocol.hpp"
 
@@ -18,36 +18,34 @@ class PriorityList {
  public:
   static constexpr int kLevels = 16;
 
-  /// Adds `pipe` at `priority` (clamped to 1..16), ready or not.
+  PriorityList() = default;
+  // The levels point into members_: a copy would point into the original.
+  PriorityList(const PriorityList&) = delete;
+  PriorityList& operator=(const PriorityList&) = delete;
+
+  /// Adds `pipe` at `priority` (clamped to 1..16), ready or not. A pipe
+  /// already added keeps its place.
   void add(Pipe& pipe, int priority, bool ready) {
-    members_.push_back({&pipe, level_of(priority), false});
-    if (ready) set_ready(pipe, true);
+    auto [it, added] = members_.try_emplace(&pipe, Member{&pipe, level_of(priority)});
+    if (added && ready) set_ready(pipe, true);
   }
 
   void remove(Pipe& pipe) {
-    set_ready(pipe, false);
-    std::erase_if(members_, [&](const Member& m) { return m.pipe == &pipe; });
+    auto it = members_.find(&pipe);
+    if (it == members_.end()) return;
+    if (it->second.ready) unlink(it->second);
+    members_.erase(it);
   }
 
   /// Marks `pipe` as a candidate (or not); unknown pipes are ignored.
   void set_ready(Pipe& pipe, bool ready) {
-    Member* m = find(pipe);
-    if (!m || m->ready == ready) return;
-    m->ready = ready;
-    Level& level = levels_[m->level];
+    auto it = members_.find(&pipe);
+    if (it == members_.end() || it->second.ready == ready) return;
     if (ready) {
-      level.pipes.push_back(&pipe);
-      nonempty_ |= 1u << m->level;
-      return;
+      append(it->second);
+    } else {
+      unlink(it->second);
     }
-    auto& v = level.pipes;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (v[i] != &pipe) continue;
-      v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
-      if (level.next > i) --level.next;  // keep the rotation where it was
-      break;
-    }
-    if (v.empty()) nonempty_ &= ~(1u << m->level);
   }
 
   /// The next ready pipe of the highest non-empty level, rotating within
@@ -55,34 +53,65 @@ class PriorityList {
   Pipe* next() {
     if (nonempty_ == 0) return nullptr;
     Level& level = levels_[std::countr_zero(nonempty_)];
-    if (level.next >= level.pipes.size()) level.next = 0;
-    return level.pipes[level.next++];
+    Member* m = level.due ? level.due : level.first;
+    level.due = m->after;
+    return m->pipe;
   }
 
   bool empty() const noexcept { return members_.empty(); }
   bool any_ready() const noexcept { return nonempty_ != 0; }
 
  private:
+  // A member is in its level's list while it is ready. Found by a hash and
+  // moved in and out of the list in constant time: a fair queue over
+  // thousands of pipes changes a pipe's readiness for nearly every message.
   struct Member {
     Pipe* pipe;
     int level;
-    bool ready;
+    bool ready = false;
+    Member* before = nullptr;
+    Member* after = nullptr;
   };
+  // The ready members in rotation order. `due` is the one next() serves;
+  // null once the last one was served, so the rotation starts again at
+  // `first` — unless a member joins first: it is due, as it would have
+  // been at the end of an array.
   struct Level {
-    std::vector<Pipe*> pipes;  // the ready ones, in rotation order
-    std::size_t next = 0;
+    Member* first = nullptr;
+    Member* last = nullptr;
+    Member* due = nullptr;
   };
 
   static int level_of(int priority) {
     return (priority < 1 ? 1 : priority > kLevels ? kLevels : priority) - 1;
   }
-  Member* find(Pipe& pipe) {
-    for (auto& m : members_)
-      if (m.pipe == &pipe) return &m;
-    return nullptr;
+
+  void append(Member& m) {
+    Level& level = levels_[m.level];
+    m.ready = true;
+    m.before = level.last;
+    m.after = nullptr;
+    (level.last ? level.last->after : level.first) = &m;
+    level.last = &m;
+    if (!level.due) level.due = &m;
+    nonempty_ |= 1u << m.level;
   }
 
-  std::vector<Member> members_;
+  void unlink(Member& m) {
+    Level& level = levels_[m.level];
+    // The one due next hands its turn on, as a removal from an array would.
+    if (level.due == &m) level.due = m.after;
+    (m.before ? m.before->after : level.first) = m.after;
+    (m.after ? m.after->before : level.last) = m.before;
+    m.ready = false;
+    m.before = m.after = nullptr;
+    if (!level.first) {
+      level.due = nullptr;
+      nonempty_ &= ~(1u << m.level);
+    }
+  }
+
+  std::unordered_map<Pipe*, Member> members_;  // nodes stay put: the lists point into them
   std::array<Level, kLevels> levels_;
   std::uint32_t nonempty_ = 0;  // bit i: level i has a ready pipe
 };

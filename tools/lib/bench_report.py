@@ -223,7 +223,8 @@ def radix_targets(results, topics_found):
 
 def codec_table(results):
     """bench_codecs: time per operation, and bytes/s where a payload is processed."""
-    order = ["sp_header", "sp_frame_prefix", "ws_header", "ws_mask", "backtrace", "message_queue"]
+    order = ["sp_header", "sp_frame_prefix", "ws_header", "ws_mask", "backtrace", "message_queue",
+             "priority_list"]
     keys = sorted({(k[1], k[2], k[3]) for k in results.cells if k[0] == "codec"},
                   key=lambda k: (order.index(k[0]) if k[0] in order else 9, k[1], k[2]))
     if not keys:
