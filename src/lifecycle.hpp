@@ -1,7 +1,8 @@
 // The lifecycle of a long-lived object: its state enum, the transitions the
 // design allows, and one function that performs them. Every long-lived object
-// (connection, pipe, dialer, listener, REQ request, survey) keeps its state
-// in a Lifecycle, so a state can only change along an edge of its table —
+// (connection, pipe, dialer, listener, REQ request, survey, a thread's body
+// magazines) keeps its state in a Lifecycle, so a state can only change
+// along an edge of its table —
 // the same table that docs/architecture.md draws (lifecycle_doc_test checks
 // that the Mermaid diagrams and these tables agree).
 //
