@@ -2,7 +2,7 @@
 // sprocket listening and with sprocket dialing, in both roles:
 // - sprocket SURVEYOR -> `nngcat --respondent0` / `nanocat --respondent`,
 //   which answer every survey with --data;
-// - `nngcat --surveyor0` / `nanocat --surveyor` (a survey every second)
+// - `nngcat --surveyor0` / `nanocat --surveyor` (a survey every 2 s / 1 s)
 //   -> sprocket RESPONDENT, whose answer the tool prints;
 // - libnng surveyor0 and respondent0 against sprocket, and one sprocket
 //   survey answered by a sprocket, an NNG and a nanomsg respondent at once.
