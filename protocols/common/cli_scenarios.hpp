@@ -64,11 +64,9 @@ inline void surveyor_asks_respondent_tool(Socket& sv, Tool tool, ChildProcess& p
 /// sprocket RESPONDENT answering; the tool prints the answer.
 ///
 /// nngcat surveys every 2 s, not every second: NNG 1.5.2 deadlocks now and
-/// then when its next survey is sent at the instant the last one's 1 s
-/// survey time ends. Its receive timeout and the survey's timer fire
-/// together; the send, woken by the first, waits for the timer's callback
-/// while holding the lock that callback needs (about 1 survey in 500 on a
-/// loaded machine, never seen with 2 s: docs/nanocat.md, "Notes on peers").
+/// then when its next survey goes out at the instant the last one's 1 s
+/// survey time ends (about 1 survey in 500 on a loaded machine, never seen
+/// with 2 s: docs/nanocat.md, "Notes on peers").
 inline std::string tool_survey(Tool tool) { return std::string("survey from ") + tool_info(tool).name; }
 inline std::vector<std::string> surveyor_tool_args(Tool tool) {
   const char* interval = tool == Tool::nngcat ? "2" : "1";
