@@ -15,7 +15,7 @@
 //   message_queue  push_pop (one thread), push_pop_batch (128 in, one
 //                  pop_batch out), threads (a producer and a consumer thread)
 //   priority_list  ready_cycle_<n>_pipes: a fair queue's bookkeeping per
-//                  message over n ready pipes (PULL, REP, SUB fan-in)
+//                  message over n ready pipes (a PULL's or SUB's fair queue)
 #include <array>
 #include <atomic>
 #include <chrono>

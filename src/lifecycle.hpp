@@ -2,9 +2,9 @@
 // design allows, and one function that performs them. Every long-lived object
 // (connection, pipe, dialer, listener, REQ request, survey, a thread's body
 // magazines) keeps its state in a Lifecycle, so a state can only change
-// along an edge of its table —
-// the same table that docs/architecture.md draws (lifecycle_doc_test checks
-// that the Mermaid diagrams and these tables agree).
+// along an edge of its table — the same table that docs/architecture.md
+// draws (lifecycle_doc_test checks that the Mermaid diagrams and these
+// tables agree).
 //
 // A lifecycle is described by specialising LifecycleTraits for its enum:
 //
