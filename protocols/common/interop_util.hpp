@@ -143,6 +143,19 @@ inline std::unique_ptr<ChildProcess> start_tool(Tool tool, const char* protocol_
   return std::make_unique<ChildProcess>(std::move(argv));
 }
 
+/// `args` (a --data or --file) for a tool that sends through a protocol
+/// whose send waits for a peer (PAIR, REQ), and stays up until the test
+/// ends. nanocat resends every second. nngcat sends once and then receives
+/// (a PAIR until killed, a REQ until its reply): nngcat 1.5.2 with
+/// --interval N exits ("Cannot set recv timeout: Invalid argument") when
+/// its send waited for the peer more than N s, or when a message reached it
+/// just as an interval ended, and a loaded machine brings both about
+/// (docs/nanocat.md, "Notes on peers").
+inline std::vector<std::string> sending_until_killed(Tool tool, std::vector<std::string> args) {
+  if (tool == Tool::nanocat) args.insert(args.end(), {"--interval", "1"});
+  return args;
+}
+
 /// Starts `tool` as in start_tool() into `peer`, dials `url` if sprocket
 /// dials (retried until the tool listens), and waits until `sock` has the
 /// connection. Call under ASSERT_NO_FATAL_FAILURE.

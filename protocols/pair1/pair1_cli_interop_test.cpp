@@ -41,9 +41,10 @@ INSTANTIATE_TEST_SUITE_P(Nngcat, Pair1CliInterop, ::testing::ValuesIn(all_net_pa
 
 TEST_P(Pair1CliInterop, NngcatSendsSprocketReceivesOneHop) {
   Node pair(sprocket::pair1);
-  // Resent every second until killed: no copy is lost to nngcat exiting
-  // before its queue drained.
-  ASSERT_NO_FATAL_FAILURE(start(pair, {"--data", "hello from nngcat", "--interval", "1"}));
+  // nngcat stays up after its send: no copy is lost to its exiting before
+  // its queue drained.
+  ASSERT_NO_FATAL_FAILURE(
+      start(pair, sending_until_killed(Tool::nngcat, {"--data", "hello from nngcat"})));
   std::error_code ec;
   Message m = pair.socket.recv(ec);
   ASSERT_NO_ERROR(ec) << peer_->describe();
@@ -68,7 +69,8 @@ TEST_P(Pair1CliInterop, SprocketSendsNngcatPrintsExactBytes) {
 
 TEST_P(Pair1CliInterop, ConversationBothWays) {
   Node pair(sprocket::pair1);
-  ASSERT_NO_FATAL_FAILURE(start(pair, {"--data", "ping", "--interval", "1", "--quoted"}));
+  ASSERT_NO_FATAL_FAILURE(
+      start(pair, sending_until_killed(Tool::nngcat, {"--data", "ping", "--quoted"})));
   std::error_code ec;
   Message m = pair.socket.recv(ec);
   ASSERT_NO_ERROR(ec) << peer_->describe();

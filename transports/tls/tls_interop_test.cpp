@@ -85,7 +85,8 @@ INSTANTIATE_TEST_SUITE_P(Nngcat, TlsCliInterop,
 
 TEST_P(TlsCliInterop, PairPeerSendsSprocketReceives) {
   Node pair(sprocket::pair);
-  ASSERT_NO_FATAL_FAILURE(start(pair, "--pair0", {"--data", "hello over tls", "--interval", "1"}));
+  ASSERT_NO_FATAL_FAILURE(
+      start(pair, "--pair0", sending_until_killed(Tool::nngcat, {"--data", "hello over tls"})));
   std::error_code ec;
   Message m = pair.socket.recv(ec);
   ASSERT_NO_ERROR(ec) << peer_->describe();

@@ -91,9 +91,10 @@ INSTANTIATE_TEST_SUITE_P(Peers, WsCliInterop,
 TEST_P(WsCliInterop, PairPeerSendsSprocketReceives) {
   Node pair(sprocket::pair);
   const std::string text = "hello from " + tool_name();
-  // Resent every second until killed: no copy is lost to the tool exiting
+  // The tool stays up after its send: no copy is lost to its exiting
   // before its queue drained.
-  ASSERT_NO_FATAL_FAILURE(start(pair, kPair, {"--data", text, "--interval", "1"}));
+  ASSERT_NO_FATAL_FAILURE(
+      start(pair, kPair, sending_until_killed(GetParam().tool, {"--data", text})));
   std::error_code ec;
   Message m = pair.socket.recv(ec);
   ASSERT_NO_ERROR(ec) << peer_->describe();
@@ -294,8 +295,9 @@ TEST_P(WsLargeInterop, NngcatSends3MiBToSprocket) {
   Node pair(sprocket::pair);
   pair.socket.set_recv_max_size(8 * MiB);
   std::unique_ptr<ChildProcess> peer;
-  ASSERT_NO_FATAL_FAILURE(start_peer(peer, pair, Tool::nngcat, GetParam(), "--pair0",
-                                     {"--file", path.string(), "--interval", "1"}));
+  ASSERT_NO_FATAL_FAILURE(
+      start_peer(peer, pair, Tool::nngcat, GetParam(), "--pair0",
+                 sending_until_killed(Tool::nngcat, {"--file", path.string()})));
   std::error_code ec;
   Message m = pair.socket.recv(ec);
   ASSERT_NO_ERROR(ec) << peer->describe();
@@ -320,7 +322,7 @@ TEST_P(WsNngNoPath, NngcatDialingWithoutAPathIsServed) {
   Listener l = pair.socket.listen(std::string("ws://127.0.0.1:0") + GetParam());
   auto peer = start_tool(Tool::nngcat, "--pair0", Role::sprocket_listens,
                          "ws://127.0.0.1:" + std::to_string(l.port()),
-                         {"--data", "no path", "--interval", "1"});
+                         sending_until_killed(Tool::nngcat, {"--data", "no path"}));
   std::error_code ec;
   Message m = pair.socket.recv(ec);
   ASSERT_NO_ERROR(ec) << pair.events.summary() << "\n" << peer->describe();

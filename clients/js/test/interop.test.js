@@ -19,19 +19,21 @@ import { EVENT_TIMEOUT, WebSocket, collectErrors, freePort, nextEvent, waitFor }
 const PEERS = {
   sprocket: {
     program: 'nanocat', proto: (p) => `--${p}`, listen: '--bind', interval: '0.1', surveyInterval: '0.1',
-    path: '/sp', bus: true,
+    resend: ['--interval', '0.1'], path: '/sp', bus: true,
   },
   // nngcat: protocol names with a 0, whole seconds only, no BUS in 1.5.2.
   // Its surveys go every 2 s: NNG 1.5.2 can deadlock when the next survey
-  // goes out as the last one's 1 s survey time ends (docs/nanocat.md).
+  // goes out as the last one's 1 s survey time ends. Its REQ and PAIR send
+  // once (`resend`): with --interval N, nngcat exits when that send waited
+  // for us more than N s (docs/nanocat.md, "Notes on peers").
   nng: {
     program: 'nngcat', proto: (p) => `--${p}0`, listen: '--listen', interval: '1', surveyInterval: '2',
-    path: '/sp', bus: false,
+    resend: [], path: '/sp', bus: false,
   },
   // nanomsg cannot listen on a ws path: it binds host:port and serves every path.
   nanomsg: {
     program: 'nanocat', proto: (p) => `--${p}`, listen: '--bind', interval: '0.1', surveyInterval: '0.1',
-    path: '', bus: true,
+    resend: ['--interval', '0.1'], path: '', bus: true,
   },
 };
 
@@ -153,7 +155,7 @@ describe(`interop with ${peerName} (${program}) over ws://`, () => {
 
   it('REP <- REQ: answers the peer\'s requests', async (t) => {
     const rep = open(t, 'rep');
-    const { proc } = await startPeer(t, 'req', ['--data', 'question', '--interval', peer.interval, '--ascii'], rep);
+    const { proc } = await startPeer(t, 'req', ['--data', 'question', ...peer.resend, '--ascii'], rep);
     const q = await rep.recv({ timeout: EVENT_TIMEOUT });
     assert.equal(q.text(), 'question');
     await rep.send('answer');
@@ -203,7 +205,7 @@ describe(`interop with ${peerName} (${program}) over ws://`, () => {
 
   it('PAIR <-> PAIR', async (t) => {
     const pair = open(t, 'pair');
-    const { proc } = await startPeer(t, 'pair', ['--data', 'hi', '--interval', peer.interval, '--ascii'], pair);
+    const { proc } = await startPeer(t, 'pair', ['--data', 'hi', ...peer.resend, '--ascii'], pair);
     assert.equal((await pair.recv({ timeout: EVENT_TIMEOUT })).text(), 'hi');
     await pair.send('hello back');
     await printed(proc, 'hello back');
