@@ -9,7 +9,8 @@
 # packages (tools/lib/deb_test.sh: build, install, build the README example
 # against them, remove them). The ASan+UBSan build is a static one
 # (BUILD_SHARED_LIBS=OFF), so both library configurations are built, tested
-# and installed.
+# and installed. When tests fail, the run ends with the telling lines of
+# what the first ones printed (tools/lib/failed_test_excerpt.awk).
 #
 #   tools/test.sh                 # all four steps
 #   tools/test.sh --only tsan     # one of release | asan | tsan | fuzz
@@ -24,7 +25,7 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 source tools/lib/deps.sh
 
 usage() {
-  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^[^#]/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 builds=(release asan tsan fuzz)
@@ -69,7 +70,7 @@ tsan_launcher() {
   fi
 }
 
-declare -A result summary
+declare -A result summary excerpt
 # Configures, builds and tests one build; records its result and returns
 # non-zero on failure.
 run_build() {
@@ -99,7 +100,10 @@ run_build() {
   summary[$name]=$(sed -n -e '/tests passed, /p' -e '/Total Test time/p' -e '/The following tests FAILED/,$p' "$log" |
     grep -v '^Errors while running CTest' || true)
   local failed=()
-  ((rc == 0)) || failed+=(tests)
+  if ((rc != 0)); then
+    failed+=(tests)
+    excerpt[$name]=$(awk -v max=2 -f tools/lib/failed_test_excerpt.awk "$log" || true)
+  fi
   [[ $name == release ]] && release_extras "$dir" failed
   if ((${#failed[@]})); then
     result[$name]="FAIL ($(IFS=,; echo "${failed[*]}"))"
@@ -181,4 +185,18 @@ for b in "${builds[@]}"; do
   printf '%-8s %s\n' "$b:" "${result[$b]}"
 done
 echo "total: $((SECONDS - start)) s"
+# Last, because a CI log is often read from its tail alone: what the first
+# failed tests printed, and the verdicts once more.
+for b in "${builds[@]}"; do
+  if [[ -n ${excerpt[$b]:-} ]]; then
+    echo
+    echo "==================== $b: failed tests' output (all of it in build/$b/ctest.log) ===================="
+    echo "${excerpt[$b]}"
+  fi
+done
+if ((status != 0)); then
+  echo
+  for b in "${builds[@]}"; do printf '%s %s; ' "$b" "${result[$b]}"; done
+  echo
+fi
 exit "$status"
