@@ -14,7 +14,8 @@
 // Every benchmark also reports bytes_per_sub: the heap the structure holds
 // for its subscriptions (the object itself, what its constructor allocated
 // and everything since), counted by this program's operator new/delete,
-// plus what the tree maps itself (its slab's huge-page regions).
+// plus what the tree maps itself (the huge-page regions of its slab that it
+// has touched).
 // The match benchmarks also time matches one at a time and report the
 // median and 99th percentile of those (p50_ns, p99_ns): google-benchmark's
 // own figure is the mean of a loop in which the processor overlaps one

@@ -20,6 +20,14 @@ constexpr std::size_t kExactClasses = 64;
 
 std::size_t units_for(std::size_t bytes) { return std::max<std::size_t>(1, (bytes + Slab::kUnit - 1) / Slab::kUnit); }
 
+/// The units a block of `units` takes: its size class's, or exactly its
+/// own past the classes.
+std::size_t rounded_units(std::size_t units) {
+  return units > Slab::kMaxClassUnits ? units : Slab::class_units(Slab::class_of(units));
+}
+
+std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+
 // The next free block is kept in the first unit of a free one.
 Ref next_of(const std::byte* block) {
   Ref r;
@@ -27,39 +35,46 @@ Ref next_of(const std::byte* block) {
   return r;
 }
 
-/// A region of Slab::kRegionBytes aligned to its size, advised for huge
-/// pages. On Linux mapped directly (a 2 MiB-aligned operator new would keep
-/// up to 2 MiB more of address space per region), elsewhere from the heap.
-std::byte* map_region() {
-  constexpr std::size_t kBytes = Slab::kRegionBytes;
+/// `bytes` (a multiple of Slab::kRegionBytes) of zeroed memory aligned to
+/// Slab::kRegionBytes and advised for huge pages. On Linux mapped directly
+/// (an aligned operator new would keep up to 2 MiB more of address space,
+/// and would touch every page), elsewhere from the heap.
+std::byte* map_regions(std::size_t bytes) {
+  constexpr std::size_t kAlign = Slab::kRegionBytes;
 #if defined(__linux__)
-  void* p = ::mmap(nullptr, 2 * kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  const std::size_t span = bytes + kAlign;
+  void* p = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   const auto start = reinterpret_cast<std::uintptr_t>(p);
-  const std::uintptr_t aligned = (start + kBytes - 1) & ~(std::uintptr_t{kBytes} - 1);
+  const std::uintptr_t aligned = (start + kAlign - 1) & ~(std::uintptr_t{kAlign} - 1);
   if (aligned != start) ::munmap(p, aligned - start);
-  if (aligned + kBytes != start + 2 * kBytes)
-    ::munmap(reinterpret_cast<void*>(aligned + kBytes), start + 2 * kBytes - (aligned + kBytes));
+  if (aligned + bytes != start + span)
+    ::munmap(reinterpret_cast<void*>(aligned + bytes), start + span - (aligned + bytes));
 #if defined(MADV_HUGEPAGE)
-  ::madvise(reinterpret_cast<void*>(aligned), kBytes, MADV_HUGEPAGE);  // advice: without it, 4 KiB pages
+  ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);  // advice: without it, 4 KiB pages
 #endif
   return reinterpret_cast<std::byte*>(aligned);
 #else
-  return static_cast<std::byte*>(::operator new(kBytes, std::align_val_t{kBytes}));
+  auto* p = static_cast<std::byte*>(::operator new(bytes, std::align_val_t{kAlign}));
+  std::memset(p, 0, bytes);
+  return p;
 #endif
 }
 
-void unmap_region(std::byte* region) noexcept {
+void unmap_regions(std::byte* p, std::size_t bytes) noexcept {
 #if defined(__linux__)
-  ::munmap(region, Slab::kRegionBytes);
+  ::munmap(p, bytes);
 #else
-  ::operator delete(region, std::align_val_t{Slab::kRegionBytes});
+  (void)bytes;
+  ::operator delete(p, std::align_val_t{Slab::kRegionBytes});
 #endif
 }
+
+/// The bytes a buffer of `units` units takes with its slack (a mapped one
+/// rounds that up to whole regions).
+std::size_t buffer_bytes(std::size_t units) { return units * Slab::kUnit + Slab::kSlack; }
 
 }  // namespace
-
-Slab::Slab() = default;
 
 Slab::~Slab() { clear(); }
 
@@ -68,33 +83,24 @@ Slab::Slab(Slab&& other) noexcept { *this = std::move(other); }
 Slab& Slab::operator=(Slab&& other) noexcept {
   if (this == &other) return *this;
   clear();
-  bases_ = std::exchange(other.bases_, {});
-  slot_bytes_ = std::exchange(other.slot_bytes_, {});
-  free_slots_ = std::exchange(other.free_slots_, {});
-  regions_ = std::exchange(other.regions_, {});
-  region_used_ = std::exchange(other.region_used_, 0);
+  base_ = std::exchange(other.base_, nullptr);
+  capacity_ = std::exchange(other.capacity_, 0);
   free_ = std::exchange(other.free_, {});
-  bump_ = std::exchange(other.bump_, 0);
-  bump_end_ = std::exchange(other.bump_end_, 0);
-  chunks_ = std::exchange(other.chunks_, 0);
-  heap_bytes_ = std::exchange(other.heap_bytes_, 0);
+  bump_ = std::exchange(other.bump_, 1);
+  high_ = std::exchange(other.high_, 1);
+  reserved_ = std::exchange(other.reserved_, 0);
   live_bytes_ = std::exchange(other.live_bytes_, 0);
   free_bytes_ = std::exchange(other.free_bytes_, 0);
   return *this;
 }
 
 void Slab::clear() noexcept {
-  for (std::size_t s = 0; s < bases_.size(); ++s)
-    if (slot_bytes_[s] != 0) ::operator delete(bases_[s]);  // not a chunk of a region
-  for (std::byte* r : regions_) unmap_region(r);
-  std::vector<std::byte*>().swap(bases_);
-  std::vector<std::size_t>().swap(slot_bytes_);
-  std::vector<std::uint32_t>().swap(free_slots_);
-  std::vector<std::byte*>().swap(regions_);
-  region_used_ = 0;
+  clear_buffer_only();
+  capacity_ = 0;
   free_.fill(0);
-  bump_ = bump_end_ = 0;
-  chunks_ = heap_bytes_ = live_bytes_ = free_bytes_ = 0;
+  bump_ = high_ = 1;
+  reserved_ = 0;
+  live_bytes_ = free_bytes_ = 0;
 }
 
 std::size_t Slab::class_of(std::size_t units) noexcept {
@@ -114,146 +120,100 @@ std::size_t Slab::class_units(std::size_t size_class) noexcept {
 }
 
 std::size_t Slab::held_bytes() const noexcept {
-  return heap_bytes_ + bases_.capacity() * sizeof(std::byte*) + slot_bytes_.capacity() * sizeof(std::size_t) +
-         free_slots_.capacity() * sizeof(std::uint32_t) + regions_.capacity() * sizeof(std::byte*);
+  if (base_ == nullptr) return 0;
+  // A mapping's pages past the highest block ever handed out were never
+  // touched, so they hold no memory.
+  return mapped(capacity_) ? round_up(buffer_bytes(high_), kRegionBytes) : buffer_bytes(capacity_);
 }
 
-std::uint32_t Slab::new_slot() {
-  if (!free_slots_.empty()) {
-    const std::uint32_t s = free_slots_.back();
-    free_slots_.pop_back();
-    return s;
+std::size_t Slab::region_bytes() const noexcept { return mapped(capacity_) ? held_bytes() : 0; }
+
+void Slab::reserve(std::size_t blocks, std::size_t bytes) {
+  const std::size_t each = rounded_units(units_for(bytes));
+  if (blocks != 0 && each > (kMaxUnits - bump_) / blocks)
+    throw std::length_error("subscription tree: more than 16 GiB of nodes");
+  const std::size_t need = blocks * each;
+  if (bump_ + need > capacity_) grow(bump_ + need);
+  reserved_ = need;
+}
+
+/// Moves the blocks to a buffer of at least `units` units (doubling, so
+/// that growing costs amortized constant time per unit).
+void Slab::grow(std::size_t units) {
+  std::size_t capacity = std::max(kFirstBytes / kUnit, capacity_ * 2);
+  while (capacity < units) capacity *= 2;
+  capacity = std::min(capacity, kMaxUnits);
+  const std::size_t bytes = buffer_bytes(capacity);
+  std::byte* fresh = nullptr;
+  if (mapped(capacity)) {
+    fresh = map_regions(round_up(bytes, kRegionBytes));  // zeroed
+  } else {
+    fresh = static_cast<std::byte*>(::operator new(bytes));
+    std::memset(fresh + bump_ * kUnit, 0, bytes - bump_ * kUnit);  // the tail a compare may read
   }
-  if (bases_.size() >= kMaxSlots) throw std::length_error("subscription tree: more than 16 GiB of nodes");
-  // Every table gets its room first, so that a failure leaves them as they
-  // were, and so that giving a slot back later never allocates.
-  const std::size_t want = std::max<std::size_t>(bases_.size() + 2, 8);  // slot 0 and the new one
-  if (bases_.capacity() < want) {
-    bases_.reserve(2 * want);
-    slot_bytes_.reserve(2 * want);
-    free_slots_.reserve(2 * want);
+  if (base_ != nullptr) std::memcpy(fresh, base_, bump_ * kUnit);
+  clear_buffer_only();
+  base_ = fresh;
+  capacity_ = capacity;
+  high_ = bump_;  // the copy touched these pages of a new mapping, no more
+}
+
+void Slab::clear_buffer_only() noexcept {
+  if (base_ == nullptr) return;
+  if (mapped(capacity_)) {
+    unmap_regions(base_, round_up(buffer_bytes(capacity_), kRegionBytes));
+  } else {
+    ::operator delete(base_);
   }
-  if (bases_.empty()) {  // slot 0 holds nothing, so that Ref 0 is no block
-    bases_.push_back(nullptr);
-    slot_bytes_.push_back(0);
-  }
-  bases_.push_back(nullptr);
-  slot_bytes_.push_back(0);
-  return static_cast<std::uint32_t>(bases_.size() - 1);
+  base_ = nullptr;
 }
 
 Ref Slab::allocate(std::size_t bytes) {
   const std::size_t units = units_for(bytes);
-  if (units > kMaxClassUnits) return allocate_large(units);
-  const std::size_t c = class_of(units), cu = class_units(c);
-  Ref r = free_[c];
-  if (r != 0) {
-    free_[c] = next_of(at(r));
-    free_bytes_ -= cu * kUnit;
-  } else {
-    if (bump_end_ - bump_ < cu) start_chunk(cu);
-    r = bump_;
-    bump_ += static_cast<Ref>(cu);
+  const std::size_t rounded = rounded_units(units);
+  if (units <= kMaxClassUnits) {
+    const std::size_t c = class_of(units);
+    if (const Ref r = free_[c]; r != 0) {
+      free_[c] = next_of(at(r));
+      free_bytes_ -= rounded * kUnit;
+      live_bytes_ += rounded * kUnit;
+      return r;
+    }
   }
-  live_bytes_ += cu * kUnit;
+  if (rounded > reserved_) throw std::logic_error("subscription tree: a node allocated past Slab::reserve()");
+  const auto r = static_cast<Ref>(bump_);
+  bump_ += rounded;
+  high_ = std::max(high_, bump_);
+  reserved_ -= rounded;
+  live_bytes_ += rounded * kUnit;
   return r;
 }
 
 void Slab::release(Ref block, std::size_t bytes) noexcept {
   const std::size_t units = units_for(bytes);
-  if (units > kMaxClassUnits) return release_large(block);
-  const std::size_t c = class_of(units);
-  live_bytes_ -= class_units(c) * kUnit;
-  push_free(block, c);
+  std::size_t rounded = rounded_units(units);
+  live_bytes_ -= rounded * kUnit;
+  if (units <= kMaxClassUnits) return push_free(block, class_of(units));
+  // A very long key's block: at the end it goes back to the unused end
+  // (a long key subscribed and dropped again and again reuses one place),
+  // elsewhere it is cut into the largest classed pieces.
+  if (block + rounded == bump_) {
+    bump_ = block;
+    return;
+  }
+  while (rounded != 0) {
+    std::size_t c = class_of(std::min(rounded, kMaxClassUnits));
+    while (class_units(c) > rounded) --c;
+    push_free(block, c);
+    block += static_cast<Ref>(class_units(c));
+    rounded -= class_units(c);
+  }
 }
 
 void Slab::push_free(Ref block, std::size_t size_class) noexcept {
   std::memcpy(at(block), &free_[size_class], sizeof(Ref));
   free_[size_class] = block;
   free_bytes_ += class_units(size_class) * kUnit;
-}
-
-void Slab::start_chunk(std::size_t units) {
-  const std::size_t doubled = (kFirstChunkBytes / kUnit) << std::min<std::size_t>(chunks_, kChunkShift);
-  std::size_t size = std::max(units, std::min(kChunkUnits, doubled));
-  const std::uint32_t slot = new_slot();
-  std::byte* mem = nullptr;
-  std::size_t own = 0;  // bytes of a chunk allocated on its own
-  try {
-    if (size == kChunkUnits && heap_bytes_ >= kRegionsFrom) {
-      mem = chunk_from_region(size);
-    } else {
-      own = size * kUnit + kSlack;
-      mem = static_cast<std::byte*>(::operator new(own));
-      std::memset(mem + size * kUnit, 0, kSlack);
-    }
-  } catch (...) {
-    free_slots_.push_back(slot);
-    throw;
-  }
-  free_tail();  // only once the new chunk is certain
-  bases_[slot] = mem;
-  slot_bytes_[slot] = own;
-  heap_bytes_ += own;
-  ++chunks_;
-  bump_ = slot << kChunkShift;
-  bump_end_ = bump_ + static_cast<Ref>(size);
-}
-
-// The rest of a chunk too small for the block at hand goes to the free
-// lists in the largest pieces that have a class.
-void Slab::free_tail() noexcept {
-  while (bump_end_ > bump_) {
-    std::size_t c = class_of(std::min<std::size_t>(bump_end_ - bump_, kMaxClassUnits));
-    while (class_units(c) > bump_end_ - bump_) --c;
-    push_free(bump_, c);
-    bump_ += static_cast<Ref>(class_units(c));
-  }
-}
-
-/// The next 64 KiB of the newest region, after a new region if it is full.
-/// The region's last chunk is shorter by kSlack, its slack; the others'
-/// slack is the start of the next chunk. Changes nothing when it throws.
-std::byte* Slab::chunk_from_region(std::size_t& units) {
-  constexpr std::size_t kChunkBytes = kChunkUnits * kUnit;
-  if (regions_.empty() || region_used_ == kRegionBytes) {
-    regions_.reserve(regions_.size() + 1);  // so that push_back below cannot throw
-    regions_.push_back(map_region());
-    region_used_ = 0;
-    heap_bytes_ += kRegionBytes;
-  }
-  std::byte* mem = regions_.back() + region_used_;
-  region_used_ += kChunkBytes;
-  if (region_used_ == kRegionBytes) {
-    units -= kSlack / kUnit;
-    std::memset(mem + units * kUnit, 0, kSlack);
-  }
-  return mem;
-}
-
-Ref Slab::allocate_large(std::size_t units) {
-  const std::uint32_t slot = new_slot();
-  try {
-    bases_[slot] = static_cast<std::byte*>(::operator new(units * kUnit + kSlack));
-  } catch (...) {
-    free_slots_.push_back(slot);
-    throw;
-  }
-  std::memset(bases_[slot] + units * kUnit, 0, kSlack);
-  slot_bytes_[slot] = units * kUnit + kSlack;
-  heap_bytes_ += units * kUnit + kSlack;
-  live_bytes_ += units * kUnit;
-  return slot << kChunkShift;
-}
-
-void Slab::release_large(Ref block) noexcept {
-  const std::uint32_t slot = block >> kChunkShift;
-  ::operator delete(bases_[slot]);
-  bases_[slot] = nullptr;
-  heap_bytes_ -= slot_bytes_[slot];
-  live_bytes_ -= slot_bytes_[slot] - kSlack;
-  slot_bytes_[slot] = 0;
-  free_slots_.push_back(slot);  // never allocates: new_slot reserved room
 }
 
 }  // namespace sprocket::pubsub::radix

@@ -34,7 +34,10 @@ constexpr std::size_t kCompactAt = 64 * 1024;
 
 }  // namespace
 
-SubscriptionTree::SubscriptionTree() { root_ = new_node(Kind::leaf, {}, -1, {}, 0); }
+SubscriptionTree::SubscriptionTree() {
+  slab_.reserve(1, radix::node_bytes(Kind::leaf, 0));
+  root_ = new_node(Kind::leaf, {}, -1, {}, 0);
+}
 
 SubscriptionTree::~SubscriptionTree() = default;
 
@@ -83,7 +86,20 @@ void SubscriptionTree::free_node(Ref node) noexcept { slab_.release(node, Node(s
 
 // ---- subscribe ---------------------------------------------------------------
 
+/// Room for the most one subscribe or unsubscribe allocates, so that the
+/// slab does not move while they hold pointers into it: a split makes a
+/// node and a leaf and copies the node split; a growth copies one node and
+/// adds a leaf; a removal shrinks one node and merges one. None is larger
+/// than a 256-child node with the longest prefix, which is at most the
+/// longest key ever subscribed.
+void SubscriptionTree::reserve_for_one_change(std::size_t longest_key) {
+  slab_.reserve(3, radix::node_bytes(Kind::n256, longest_key));
+}
+
 void SubscriptionTree::subscribe(std::string_view key) {
+  const std::size_t longest = std::max(longest_key_, key.size());
+  reserve_for_one_change(longest);
+  longest_key_ = longest;
   Ref* slot = &root_;  // where the current node's handle is kept
   for (;;) {
     Node n(slab_.at(*slot));
@@ -156,6 +172,12 @@ void SubscriptionTree::split(Ref* slot, std::size_t same, std::string_view key) 
 // ---- unsubscribe -------------------------------------------------------------
 
 bool SubscriptionTree::unsubscribe(std::string_view key) {
+  try {
+    reserve_for_one_change(longest_key_);
+  } catch (const std::exception&) {
+    // Out of memory: the shrink or merge below fails and leaves its nodes
+    // as they are, which is still correct.
+  }
   Ref* parent = nullptr;  // the slot of the node above, once below the root
   Ref* slot = &root_;
   unsigned char via = 0;  // the key byte from the parent to this node
@@ -197,7 +219,7 @@ void SubscriptionTree::settle_after_removal(Ref* slot, bool is_root) noexcept {
   if (smaller == n.kind()) return;
   try {
     *slot = copy_node(*slot, smaller, n.prefix_view(), -1, {});
-  } catch (const std::bad_alloc&) {
+  } catch (const std::exception&) {
     // Out of memory: the node keeps its larger kind, which is still correct.
   }
 }
@@ -242,6 +264,7 @@ void SubscriptionTree::reclaim() noexcept {
 /// close together), then drops the old one.
 void SubscriptionTree::compact() {
   radix::Slab fresh;
+  fresh.reserve(1, slab_.live_bytes());  // every node, class-rounded as here: the copy never moves it
   Ref new_root = 0;
   std::vector<std::pair<Ref, Ref*>> todo{{root_, &new_root}};  // old node, where its copy goes
   while (!todo.empty()) {

@@ -49,14 +49,14 @@ class SubscriptionTree {
   std::size_t size() const noexcept { return distinct_; }
   /// Nodes in the tree (for tests of splitting and merging).
   std::size_t node_count() const noexcept { return nodes_; }
-  /// Bytes of heap the tree holds: its slab's chunks and tables.
+  /// Bytes of memory the tree holds: its slab's buffer (see Slab::held_bytes).
   std::size_t memory_bytes() const noexcept { return slab_.held_bytes(); }
 
   /// The tree's nodes by kind and its slab's bytes, for tests and benchmarks
   /// (walks the whole tree).
   struct Shape {
     std::size_t leaves = 0, node4 = 0, node8 = 0, node16 = 0, node32 = 0, node48 = 0, node256 = 0;
-    std::size_t held_bytes = 0;  // taken from the heap
+    std::size_t held_bytes = 0;  // held by the slab's buffer
     std::size_t region_bytes = 0;  // of held_bytes, mapped as 2 MiB regions rather than from operator new
     std::size_t live_bytes = 0;  // in nodes
     std::size_t free_bytes = 0;  // freed nodes waiting for reuse
@@ -75,6 +75,7 @@ class SubscriptionTree {
   void split(radix::Ref* slot, std::size_t same, std::string_view key);
   void settle_after_removal(radix::Ref* slot, bool is_root) noexcept;
   void merge_with_only_child(radix::Ref* slot) noexcept;
+  void reserve_for_one_change(std::size_t longest_key);
   void reclaim() noexcept;
   void compact();
 
@@ -82,6 +83,7 @@ class SubscriptionTree {
   radix::Ref root_ = 0;  // its prefix is always empty
   std::size_t distinct_ = 0;
   std::size_t nodes_ = 1;
+  std::size_t longest_key_ = 0;  // bounds every node's prefix
 };
 
 }  // namespace sprocket::pubsub

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstring>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -205,8 +207,9 @@ TEST(RadixSlab, SizeClassesRoundUpByAtMostAnEighth) {
   }
 }
 
-TEST(RadixSlab, ReusesFreedBlocksAndGivesLargeOnesBack) {
+TEST(RadixSlab, ReusesFreedBlocksAndLongKeysBlocks) {
   radix::Slab slab;
+  slab.reserve(2, 40);
   const radix::Ref a = slab.allocate(40);
   const radix::Ref b = slab.allocate(40);
   EXPECT_NE(a, 0u);
@@ -214,13 +217,66 @@ TEST(RadixSlab, ReusesFreedBlocksAndGivesLargeOnesBack) {
   const std::size_t held = slab.held_bytes();
   slab.release(a, 40);
   EXPECT_EQ(slab.free_bytes(), 40u);
-  EXPECT_EQ(slab.allocate(37), a);  // same class (10 units)
+  EXPECT_EQ(slab.allocate(37), a);  // same class (10 units), from its free list: no reserve needed
   EXPECT_EQ(slab.held_bytes(), held);
+  // A block past the size classes at the end goes back to the unused end:
+  // the next one takes the same place.
+  slab.reserve(1, 100'000);
   const radix::Ref large = slab.allocate(100'000);
   EXPECT_GE(slab.held_bytes(), held + 100'000);
   slab.release(large, 100'000);
-  EXPECT_LT(slab.held_bytes(), held + 100'000);
-  EXPECT_EQ(slab.live_bytes(), 80u);
+  EXPECT_EQ(slab.free_bytes(), 0u);
+  slab.reserve(1, 100'000);
+  EXPECT_EQ(slab.allocate(100'000), large);
+  // One with a block after it is cut into classed pieces that smaller
+  // blocks reuse.
+  slab.reserve(1, 40);
+  const radix::Ref after = slab.allocate(40);
+  slab.release(large, 100'000);
+  EXPECT_EQ(slab.free_bytes(), 100'000u);
+  const radix::Ref piece = slab.allocate(4096);
+  EXPECT_GE(piece, large);
+  EXPECT_LT(piece, large + 100'000 / radix::Slab::kUnit);
+  EXPECT_EQ(slab.live_bytes(), 3 * 40u + 4096u);
+  EXPECT_NE(after, 0u);
+}
+
+TEST(RadixSlab, AllocatesOnlyWhatWasReserved) {
+  radix::Slab slab;
+  slab.reserve(2, 64);
+  slab.allocate(64);
+  slab.allocate(64);
+  EXPECT_THROW(slab.allocate(64), std::logic_error);
+  EXPECT_EQ(slab.live_bytes(), 128u);
+}
+
+TEST(RadixSlab, HandlesOutliveTheBufferMoving) {
+  radix::Slab slab;
+  std::vector<std::pair<radix::Ref, std::uint32_t>> blocks;
+  const std::byte* first_base = nullptr;
+  bool moved = false;
+  for (std::uint32_t i = 0; i < 300'000; ++i) {  // 4.8 MB: through the heap doublings into a mapping
+    slab.reserve(1, 16);
+    const radix::Ref r = slab.allocate(16);
+    std::memcpy(slab.at(r), &i, sizeof i);
+    if (i == 0) first_base = slab.at(0);
+    moved |= slab.at(0) != first_base;
+    blocks.emplace_back(r, i);
+  }
+  EXPECT_TRUE(moved);
+  EXPECT_GT(slab.region_bytes(), 0u);
+  for (const auto& [r, value] : blocks) {
+    std::uint32_t got;
+    std::memcpy(&got, slab.at(r), sizeof got);
+    ASSERT_EQ(got, value) << r;
+  }
+}
+
+TEST(RadixSlab, RefusesMoreThanHandlesCanName) {
+  radix::Slab slab;
+  EXPECT_THROW(slab.reserve(2, std::size_t{12} << 30), std::length_error);
+  slab.reserve(1, 8);
+  EXPECT_NE(slab.allocate(8), 0u);  // unchanged by the refusal
 }
 
 }  // namespace
