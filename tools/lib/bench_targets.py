@@ -103,8 +103,13 @@ def evaluate(results, t, busy_core):
 
 
 def radix_target(results):
-    """≤ 40 B per subscription at 1 M; match ≤ 150 ns on hits and misses; ≥ 5× faster than std::set."""
-    text = "radix tree at 1 M subscriptions: ≤ 40 B per subscription, match ≤ 150 ns, ≥ 5× faster than std::set"
+    """≤ 40 B per subscription at 1 M; match p50 ≤ 150 ns on hits and misses; ≥ 5× faster than std::set.
+
+    The issue states the match target as a median of single matches
+    (p50_ns), not as google-benchmark's mean of a loop in which the
+    processor overlaps one match with the next."""
+    text = ("radix tree at 1 M subscriptions: ≤ 40 B per subscription, match p50 ≤ 150 ns, "
+            "≥ 5× faster than std::set")
     rows, met = [], True
     for topics in ("random", "prefix"):
         size = results.value("radix", "match_hit", topics, 1_000_000, "radix_tree", "bytes_per_sub")
@@ -113,13 +118,14 @@ def radix_target(results):
         met = met and size <= 40
         rows.append(f"{topics}: {size:.0f} B/sub")
         for op in ("match_hit", "match_miss"):
-            mine = results.value("radix", op, topics, 1_000_000, "radix_tree")
-            theirs = results.value("radix", op, topics, 1_000_000, "set")
+            mine = results.value("radix", op, topics, 1_000_000, "radix_tree", "p50_ns")
+            theirs = results.value("radix", op, topics, 1_000_000, "set", "p50_ns")
             if not mine or not theirs:
                 return {"target": text, "met": None, "detail": f"not measured: {op} {topics}"}
-            ok = mine <= 150e-9 and theirs >= 5 * mine
+            ok = mine <= 150 and theirs >= 5 * mine
             met = met and ok
-            rows.append(f"{op} {fmt_us(mine * 1e6)} ({theirs / mine:.1f}× faster than std::set)")
+            rows.append(f"{op} p50 {fmt_us(mine * 1e-3)} ({theirs / mine:.1f}× faster than std::set)"
+                        f"{'' if ok else ' ✗'}")
     return {"target": text, "met": met, "detail": "; ".join(rows)}
 
 
