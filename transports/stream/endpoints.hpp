@@ -22,9 +22,9 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
-#include <asio/strand.hpp>
 
 #include "transports/stream/connection.hpp"
+#include "transports/stream/io_strand.hpp"
 
 namespace sprocket::stream {
 
@@ -44,7 +44,7 @@ class StreamDialer final : public TransportDialer {
   void connect(LinkHandler done) override {
     auto port = port_.lock();
     if (!port) return done(errc::closed, {});
-    auto attempt = std::make_shared<Attempt>(asio::make_strand(port->executor()));
+    auto attempt = std::make_shared<Attempt>(make_io_strand(port->executor()));
     {
       std::lock_guard lock(mu_);
       if (closed_) return done(errc::closed, {});
@@ -88,7 +88,7 @@ class StreamDialer final : public TransportDialer {
  private:
   // One connection attempt; everything in it is used on its socket's strand.
   struct Attempt {
-    explicit Attempt(asio::strand<asio::any_io_executor> strand) : socket(std::move(strand)) {}
+    explicit Attempt(asio::any_io_executor strand) : socket(std::move(strand)) {}
     Socket socket;
     bool cancelled = false;  // close() came first: the attempt must not start
   };
@@ -113,8 +113,8 @@ class StreamListener final : public TransportListener {
   // never blocks, and the port is free when it returns).
   struct State {
     State(const asio::any_io_executor& ex, typename Traits::Address a)
-        : strand(asio::make_strand(ex)), acceptor(strand), retry(strand), address(std::move(a)) {}
-    asio::strand<asio::any_io_executor> strand;
+        : strand(make_io_strand(ex)), acceptor(strand), retry(strand), address(std::move(a)) {}
+    asio::any_io_executor strand;
     std::mutex mu;
     Acceptor acceptor;
     asio::steady_timer retry;
@@ -174,7 +174,7 @@ class StreamListener final : public TransportListener {
     std::lock_guard lock(state->mu);
     if (state->closed) return;
     state->acceptor.async_accept(
-        asio::any_io_executor(asio::make_strand(port->executor())),
+        make_io_strand(port->executor()),
         asio::bind_executor(state->strand, [state, weak_port, options, cb](std::error_code ec,
                                                                           Socket socket) {
           if (ec == asio::error::operation_aborted) return;

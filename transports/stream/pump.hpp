@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -42,6 +43,7 @@
 #include "transports/stream/decoded.hpp"
 #include "transports/stream/io_error.hpp"
 #include "transports/stream/low_water.hpp"
+#include "transports/stream/io_strand.hpp"
 #include "transports/stream/on_strand.hpp"
 #include "transports/stream/pump_state.hpp"
 #include "transports/stream/read_buffer.hpp"
@@ -106,7 +108,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
 
   Pump(Stream stream, Wire wire, std::shared_ptr<SocketPort> port, std::string peer_address)
       : stream_(std::move(stream)),
-        strand_(asio::make_strand(Ops::socket(stream_).get_executor())),
+        strand_(io_strand_of(Ops::socket(stream_).get_executor())),
         wire_(std::move(wire)),
         port_(std::move(port)),
         peer_address_(std::move(peer_address)),
@@ -307,8 +309,10 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     if (batch_.empty()) return ends ? finish() : writer_idle();  // (the SP goodbye is empty)
     ends_after_write_ = ends;
     write_in_flight_.store(true);
+    // A span, not the vector: asio keeps a copy of the buffer sequence for
+    // the whole write, and a vector's copy is a heap block per write.
     asio::async_write(
-        stream_, batch_.buffers(), AllThatIsLeft{},
+        stream_, std::span<const asio::const_buffer>(batch_.buffers()), AllThatIsLeft{},
         on_strand(strand_, [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
           self->written(ec, n);
         }));
@@ -371,7 +375,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
       return written(r.error ? r.error : std::error_code(errc::closed), r.sent);
     rest_ = buffers_after(batch_.buffers(), r.sent);
     asio::async_write(
-        stream_, rest_, AllThatIsLeft{},
+        stream_, std::span<const asio::const_buffer>(rest_), AllThatIsLeft{},
         on_strand(strand_, [self = this->shared_from_this(), at = r.sent](
                                std::error_code ec, std::size_t n) { self->written(ec, at + n); }));
   }
@@ -477,7 +481,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   }
 
   Stream stream_;
-  asio::strand<asio::any_io_executor> strand_;
+  asio::any_io_executor strand_;  // the socket's own strand (io_strand.hpp)
   Wire wire_;
   std::shared_ptr<SocketPort> port_;
   const std::string peer_address_;

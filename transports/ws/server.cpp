@@ -30,7 +30,7 @@ Registry& registry() {
 WsServer::WsServer(const asio::any_io_executor& ex, std::uint16_t port,
                    std::shared_ptr<tls::Context> tls)
     : executor_(ex),
-      strand_(asio::make_strand(ex)),
+      strand_(stream::make_io_strand(ex)),
       acceptor_(strand_),
       retry_(strand_),
       port_(port),
@@ -138,7 +138,7 @@ void WsServer::accept_next() {
   std::lock_guard lock(accept_mu_);
   if (stopped_) return;
   acceptor_.async_accept(
-      asio::any_io_executor(asio::make_strand(executor_)),
+      stream::make_io_strand(executor_),
       asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec,
                                                                asio::ip::tcp::socket socket) {
         if (ec == asio::error::operation_aborted) return;

@@ -27,8 +27,8 @@
 
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
-#include <asio/strand.hpp>
 
+#include "transports/stream/io_strand.hpp"
 #include "transports/tls/context.hpp"
 #include "transports/ws/address.hpp"
 #include "transports/ws/inbox.hpp"
@@ -80,7 +80,7 @@ class WsServer final : public std::enable_shared_from_this<WsServer> {
   void stop();
 
   const asio::any_io_executor executor_;  // the connections' (each on a strand of its own)
-  asio::strand<asio::any_io_executor> strand_;
+  asio::any_io_executor strand_;  // accepts (stream::make_io_strand)
   // The acceptor and its retry timer are used under accept_mu_, so that
   // remove() can close them from any thread at once.
   std::mutex accept_mu_;
