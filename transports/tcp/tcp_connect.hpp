@@ -1,5 +1,6 @@
 // Dialing a tcp address: resolve the host (and the local address, when the
-// URL names one before ';'), then try each of the host's addresses in turn.
+// URL names one before ';'; an address literal is taken as it is), then try
+// each of the host's addresses in turn.
 // asio's range async_connect closes and reopens the socket for every
 // address, which would lose a bind made beforehand; this loop opens the
 // socket itself, binds it to the local address of the same family (port 0)
@@ -11,6 +12,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +61,10 @@ class ConnectAttempt : public std::enable_shared_from_this<ConnectAttempt> {
 
   void start() {
     if (address_.local.empty()) return resolve_host();
+    if (auto literal = literal_endpoint(address_.local, 0)) {
+      locals_.push_back(*literal);
+      return resolve_host();
+    }
     resolver_.async_resolve(address_.local, "0", asio::ip::tcp::resolver::numeric_service,
                             [self = shared_from_this()](std::error_code ec, auto results) {
                               if (ec || results.empty())
@@ -71,6 +77,10 @@ class ConnectAttempt : public std::enable_shared_from_this<ConnectAttempt> {
 
  private:
   void resolve_host() {
+    if (auto literal = literal_endpoint(address_.host, address_.port)) {
+      remotes_.push_back(*literal);
+      return try_next();
+    }
     resolver_.async_resolve(address_.host, std::to_string(address_.port),
                             asio::ip::tcp::resolver::numeric_service,
                             [self = shared_from_this()](std::error_code ec, auto results) {
@@ -147,6 +157,16 @@ class ConnectAttempt : public std::enable_shared_from_this<ConnectAttempt> {
     if (ec && !detail.empty()) detail::set_error_detail(detail);
     auto done = std::move(done_);
     done(ec);
+  }
+
+  // An address literal needs no lookup. asio's resolver would hand it to
+  // its own thread for getaddrinfo() to return unchanged: two thread
+  // wake-ups per dial. Anything else (names, "127.1") goes to the resolver.
+  static std::optional<Endpoint> literal_endpoint(const std::string& host, std::uint16_t port) {
+    std::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) return std::nullopt;
+    return Endpoint(address, port);
   }
 
   static std::string describe(const Endpoint& e) {
