@@ -15,7 +15,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <string>
 
 #include "tests/test_util.hpp"
 #include "transports/stream/stream_test_util.hpp"

@@ -23,8 +23,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <span>
 #include <mutex>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,8 +42,8 @@
 #include "transports/stream/caller_pace.hpp"
 #include "transports/stream/decoded.hpp"
 #include "transports/stream/io_error.hpp"
-#include "transports/stream/low_water.hpp"
 #include "transports/stream/io_strand.hpp"
+#include "transports/stream/low_water.hpp"
 #include "transports/stream/on_strand.hpp"
 #include "transports/stream/pump_state.hpp"
 #include "transports/stream/read_buffer.hpp"
