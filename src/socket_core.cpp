@@ -126,10 +126,15 @@ const SocketCore::Channel* SocketCore::channel(std::uint32_t ctx) const {
 void SocketCore::wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> deadline) {
   lock.flush();  // our attempt may have queued notifications: send them first
   const auto now = Clock::now().time_since_epoch();
+  SpinPolicy& policy = w.is_send ? send_spin_ : recv_spin_;
   if (!w.done &&
       cores_to_spare(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) &&
-      spin_briefly(lock, w))
-    return;
+      policy.worth_spinning()) {
+    const bool done_spinning = spin_briefly(lock, w);
+    policy.spun(done_spinning || w.done ? SpinPolicy::Outcome::paid_off
+                                        : SpinPolicy::Outcome::in_vain);
+    if (done_spinning) return;
+  }
   if (w.done) return;
   w.sleeping = true;
   need_wake_.fetch_add(1);
@@ -167,7 +172,9 @@ void SocketCore::want_room_for_send() {
 // spinning that long (unlocked, serving our own mailbox) saves a futex sleep
 // and wake-up per message, and keeps the peer from taking our lock at all.
 // Bounded, so an idle socket still sleeps soon; and skipped while threads
-// wait for a core (wait() asks cores_to_spare), as the spin would hold one.
+// wait for a core (wait() asks cores_to_spare), as the spin would hold one;
+// and skipped while this socket's recent spins have mostly run out before
+// the answer came (wait() asks its SpinPolicy).
 bool SocketCore::spin_briefly(Lock& lock, Waiter& w) {
   constexpr auto kSpin = std::chrono::microseconds(20);
   lock.release();

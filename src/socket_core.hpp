@@ -23,8 +23,9 @@
 
 #include "callback_slot.hpp"
 #include "deferred.hpp"
-#include "sprocket/detail/spin_mutex.hpp"
+#include "spin_policy.hpp"
 #include "sprocket/detail/async_op.hpp"
+#include "sprocket/detail/spin_mutex.hpp"
 #include "sprocket/extension/protocol.hpp"
 #include "sprocket/extension/transport.hpp"
 #include "sprocket/socket.hpp"
@@ -212,6 +213,9 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   // it is released (see WakeWord), linked through Waiter::next_wake.
   Waiter* wakes_ = nullptr;
   std::vector<ReadyNotice> ready_spare_;  // drained notices, kept for their capacity
+  // Whether blocked sends and receives spin before they sleep.
+  SpinPolicy send_spin_;
+  SpinPolicy recv_spin_;
 
   // Readiness mailbox, filled by peers without the socket lock. Spinning
   // waiters poll has_ready_, so it lives apart from what posters write.
