@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "transports/ipc/ipc_address.hpp"
+#include "transports/ipc/send_buffer.hpp"
 #include "transports/stream/endpoints.hpp"
 
 namespace sprocket {
@@ -72,7 +73,9 @@ struct IpcTraits {
     if (is_socket_file(a.path)) ::unlink(a.path.c_str());
   }
 
-  static void configure(Unix::socket&, const EndpointOptions&) {}
+  static void configure(Unix::socket& socket, const EndpointOptions&) {
+    ipc::enlarge_send_buffer(socket);
+  }
 
   static void start_connection(Unix::socket socket, std::shared_ptr<SocketPort> port, std::string,
                                const Address& a, bool, LinkHandler done) {
