@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,15 +27,12 @@ int int_option(int fd, int option) {
   return value;
 }
 
-// The send buffer a unix stream socket has without asking, and with asking
-// for kSendBufferRequest (the kernel doubles and caps requests).
-int send_buffer_of_fresh_socket(bool ask) {
+// The send buffer of a new unix stream socket, after `request` (if any)
+// was asked for: the kernel doubles and caps requests.
+int send_buffer_of_new_socket(std::optional<int> request) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
-  if (ask) {
-    const int request = ipc::kSendBufferRequest;
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &request, sizeof request);
-  }
+  if (request) ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &*request, sizeof *request);
   const int value = int_option(fd, SO_SNDBUF);
   ::close(fd);
   return value;
@@ -62,8 +60,8 @@ std::vector<int> connected_unix_send_buffers() {
 }
 
 TEST(IpcSendBufferTest, BothEndsOfAConnectionHaveTheLargerSendBuffer) {
-  const int fresh = send_buffer_of_fresh_socket(false);
-  const int asked = send_buffer_of_fresh_socket(true);
+  const int fresh = send_buffer_of_new_socket(std::nullopt);
+  const int asked = send_buffer_of_new_socket(ipc::kSendBufferRequest);
   ASSERT_GT(asked, fresh) << "this kernel caps SO_SNDBUF (net.core.wmem_max) at or below the "
                              "default, so no ipc socket can have a larger send buffer here";
   ASSERT_TRUE(connected_unix_send_buffers().empty())
