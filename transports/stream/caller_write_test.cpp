@@ -7,7 +7,6 @@
 // tools/test.sh).
 #include <atomic>
 #include <chrono>
-#include <future>
 #include <memory>
 #include <random>
 #include <set>
@@ -15,64 +14,14 @@
 #include <thread>
 #include <vector>
 
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
-
 #include "tests/test_util.hpp"
+#include "transports/stream/caller_test_util.hpp"
 #include "transports/stream/stream_test_util.hpp"
 
 namespace sprocket::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-/// An io_context with one thread of its own, whose thread a test can hold.
-class OwnIoThread {
- public:
-  OwnIoThread() : thread_([this] { io_.run(); }) {}
-  ~OwnIoThread() {
-    release();
-    work_.reset();
-    thread_.join();
-  }
-  asio::any_io_executor executor() { return io_.get_executor(); }
-
-  /// Keeps the thread busy until release() (or a minute, so that a failing
-  /// test still ends); returns once it is held.
-  void hold() {
-    std::promise<void> holding;
-    auto held = holding.get_future();
-    asio::post(io_, [this, &holding] {
-      holding.set_value();
-      released_.wait_for(60s);
-    });
-    held.wait();
-  }
-  void release() {
-    if (!released_set_.exchange(true)) release_.set_value();
-  }
-
- private:
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
-  std::promise<void> release_;
-  std::shared_future<void> released_{release_.get_future()};
-  std::atomic<bool> released_set_{false};
-  std::thread thread_;
-};
-
-/// `receiver` listens on a fresh address of `t`, `sender` dials it; returns
-/// the endpoint once both saw the pipe.
-Endpoint connected(Transport t, Socket& sender, PipeEventRecorder& sender_events,
-                   Socket& receiver, PipeEventRecorder& receiver_events) {
-  Endpoint ep = Endpoint::make(t);
-  ep.bound(receiver.listen(ep.listen_url));
-  sender.dial(ep.dial_url);
-  EXPECT_TRUE(sender_events.wait_added(1));
-  EXPECT_TRUE(receiver_events.wait_added(1));
-  return ep;
-}
 
 class CallerWriteTest : public ::testing::TestWithParam<Transport> {};
 
