@@ -37,6 +37,8 @@ class PipeImpl final : public Pipe,
   /// A send refused by this pipe is about to block: be told at its queue's
   /// first free slot (MessageQueue::want_room). True if there is room now.
   bool want_room() { return link_.out->want_room(); }
+  /// The connection's offer to read on a waiting thread, if it makes one.
+  std::shared_ptr<WaitingReader> waiting_reader() const { return link_.reader.lock(); }
   /// Registers for queue notifications (after the protocol accepted it).
   void start_listening();
   /// Closes our ends: the peer drains what we sent, we drop what it sent.

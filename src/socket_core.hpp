@@ -184,6 +184,7 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::optional<Clock::time_point> deadline(std::uint32_t ctx, bool send) const;
   void wait(Lock& lock, Waiter& w, std::optional<Clock::time_point> deadline);
   bool spin_briefly(Lock& lock, Waiter& w);
+  bool read_while_waiting(Lock& lock, Waiter& w, std::optional<Clock::time_point> deadline);
   void want_room_for_send();
   std::error_code try_op(bool is_send, Message& m, std::uint32_t ctx);
   bool service_channel(std::uint32_t ctx, Channel& ch);
@@ -213,9 +214,14 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   // it is released (see WakeWord), linked through Waiter::next_wake.
   Waiter* wakes_ = nullptr;
   std::vector<ReadyNotice> ready_spare_;  // drained notices, kept for their capacity
-  // Whether blocked sends and receives spin before they sleep.
+  // Whether blocked sends and receives spin before they sleep, and whether
+  // a blocked receive reads its connection itself (read_while_waiting).
   SpinPolicy send_spin_;
   SpinPolicy recv_spin_;
+  SpinPolicy read_turns_;
+  // The socket sent since it last received: a receive now waits for an
+  // answer (read_while_waiting). A hint, so relaxed.
+  std::atomic<bool> answer_awaited_{false};
 
   // Readiness mailbox, filled by peers without the socket lock. Spinning
   // waiters poll has_ready_, so it lives apart from what posters write.

@@ -98,15 +98,15 @@ void join(const std::string& url, Pending& dial, const Bound& listener) {
   auto l = listener.socket.lock();
   if (!d || !l) return dial.done(errc::connection_refused, {});
   if (!d->accepts_peer(l->protocol_id()) || !l->accepts_peer(d->protocol_id())) {
-    (*listener.on_link)(errc::protocol_mismatch, PeerLink{nullptr, nullptr, d->protocol_id(), url});
-    return dial.done(errc::protocol_mismatch, PeerLink{nullptr, nullptr, l->protocol_id(), url});
+    (*listener.on_link)(errc::protocol_mismatch, PeerLink{nullptr, nullptr, d->protocol_id(), url, {}});
+    return dial.done(errc::protocol_mismatch, PeerLink{nullptr, nullptr, l->protocol_id(), url, {}});
   }
   // One direction's capacity is the sender's send buffer plus the receiver's
   // receive buffer: the queue is both at once.
   auto to_listener = std::make_shared<MessageQueue>(d->send_buffer() + l->recv_buffer());
   auto to_dialer = std::make_shared<MessageQueue>(l->send_buffer() + d->recv_buffer());
-  (*listener.on_link)({}, PeerLink{to_listener, to_dialer, d->protocol_id(), url});
-  dial.done({}, PeerLink{to_dialer, to_listener, l->protocol_id(), url});
+  (*listener.on_link)({}, PeerLink{to_listener, to_dialer, d->protocol_id(), url, {}});
+  dial.done({}, PeerLink{to_dialer, to_listener, l->protocol_id(), url, {}});
 }
 
 class InprocDialer final : public TransportDialer {

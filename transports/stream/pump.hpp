@@ -11,7 +11,9 @@
 // The pump is the producer of the pipe's `in` queue and the consumer of its
 // `out` queue. It runs on its own strand, except for the caller write (see
 // on_queue_readable): over a plain socket, a message sent to an idle
-// connection is written by the sending thread itself. It is kept alive by
+// connection is written by the sending thread itself; and for the caller
+// read (read_while_waiting): a thread about to block for a message reads
+// the connection itself. It is kept alive by
 // its pending operations and, while open, by itself (a stalled reader with
 // an idle writer has nothing pending), until it closes. Every state that waits on
 // the peer — handshaking, draining, closing — has a timer, so no peer can
@@ -24,6 +26,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -47,6 +50,7 @@
 #include "transports/stream/on_strand.hpp"
 #include "transports/stream/pump_state.hpp"
 #include "transports/stream/read_buffer.hpp"
+#include "transports/stream/read_now.hpp"
 #include "transports/stream/send_now.hpp"
 #include "transports/stream/stream_ops.hpp"
 #include "transports/stream/write_batch.hpp"
@@ -54,7 +58,9 @@
 namespace sprocket::stream {
 
 template <class Stream, class Wire>
-class Pump final : public QueueListener, public std::enable_shared_from_this<Pump<Stream, Wire>> {
+class Pump final : public QueueListener,
+                   public WaitingReader,
+                   public std::enable_shared_from_this<Pump<Stream, Wire>> {
   using Ops = StreamOps<Stream>;
   using Kind = Decoded::Kind;
   using State = PumpState;
@@ -105,6 +111,12 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     requires Ops::sends_on_descriptor;
     requires Wire::encode_is_stateless;
   };
+  // The caller read needs the same: a descriptor to read, and a decoder
+  // that any thread may run (the wire's decode keeps no state; ws's and
+  // TLS's sessions do). Over such a connection the strand reads with its
+  // own non-blocking receive too (read_on_strand), never with a read asio
+  // holds open, so the two readers can take turns.
+  static constexpr bool kCallerReads = kCallerWrites;
 
   Pump(Stream stream, Wire wire, std::shared_ptr<SocketPort> port, std::string peer_address)
       : stream_(std::move(stream)),
@@ -135,7 +147,7 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     if (ec) {
       lifecycle_.to(State::closed);
       Ops::close(stream_);
-      done(ec, PeerLink{nullptr, nullptr, wire_.peer_protocol(), peer_address_});
+      done(ec, PeerLink{nullptr, nullptr, wire_.peer_protocol(), peer_address_, {}});
       co_return;
     }
     establish(done, ahead);
@@ -148,12 +160,15 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     out_->set_consumer(this->weak_from_this());
     keep_alive_ = this->shared_from_this();
     lifecycle_.to(State::open);
+    reading_.store(true);  // the strand's, until its first read finds nothing
     if constexpr (kCallerWrites) {
       std::lock_guard fd_lock(descriptor_mu_);
       descriptor_ = Ops::socket(stream_).native_handle();
     }
     buffer_.preload(ahead);
-    done({}, PeerLink{in_, out_, wire_.peer_protocol(), peer_address_});
+    std::weak_ptr<WaitingReader> reader;
+    if constexpr (kCallerReads) reader = this->weak_from_this();
+    done({}, PeerLink{in_, out_, wire_.peer_protocol(), peer_address_, std::move(reader)});
     parse();        // bytes that came with the handshake, then the read loop
     write_here();   // the socket may have queued output already
   }
@@ -192,6 +207,10 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
           want_ = d.want;
           publish();
           if (stalled_) return;  // resume_reading() goes on
+          if constexpr (kCallerReads) {
+            if (read_on_strand()) continue;
+            return;
+          }
           return read_more();
         case Kind::message:
           arrived_.push_back(std::move(d.message));
@@ -220,6 +239,219 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     // it: publishing again here could take the stall away with no one left
     // to read on.
     if (!stalled_) publish();
+  }
+
+  // ---------------------------------------------------------------- reading in turns
+
+  // Over a plain socket (kCallerReads) whoever holds reading_ — the strand,
+  // or a thread in read_while_waiting — owns everything the read side
+  // uses: buffer_, want_, arrived_, stalled_ and the decoding. The strand
+  // holds it from the handshake on and lets go only when a read finds the
+  // socket empty; a stall, a large body or the connection's end keep it
+  // with the strand. A caller hands it back by letting go, or, when it
+  // stops at something only the strand handles, by posting the strand on
+  // without letting go (so no one else can read in between).
+
+  // On the strand, which holds reading_: one non-blocking read. True when
+  // it got bytes; otherwise it has reported a failure, or let go of the
+  // reading and waits for the socket to become readable.
+  bool read_on_strand() {
+    low_water_.at_most(stream_, 1);
+    auto space = buffer_.space(want_);
+    const ReadNow r = read_now(descriptor_, space);
+    if (r.got != 0) {
+      buffer_.filled(r.got, space.size());
+      return true;
+    }
+    if (r.error) {
+      read_failed(r.error);
+      return false;
+    }
+    reading_.store(false, std::memory_order_release);
+    await_readable();
+    return false;
+  }
+
+  void await_readable() {
+    Ops::socket(stream_).async_wait(
+        asio::socket_base::wait_read,
+        on_strand(strand_, [self = this->shared_from_this()](std::error_code ec) {
+          if (ec) return self->read_failed(ec);
+          self->readable();
+        }));
+  }
+
+  // On the strand: the socket has bytes. A caller reading now takes them
+  // (and looks again as it lets go), so the strand only waits on.
+  void readable() {
+    if (!lifecycle_.is_any(State::open, State::draining)) return;
+    if (reading_.exchange(true, std::memory_order_acquire)) return await_readable();
+    parse();
+  }
+
+ public:
+  // WaitingReader: a thread of the socket about to block for a message.
+  bool read_while_waiting(std::chrono::steady_clock::time_point until, const Stop& stop) override {
+    if constexpr (!kCallerReads) {
+      return false;
+    } else {
+      if (reading_.exchange(true, std::memory_order_acquire)) return false;
+      int fd;
+      {
+        std::lock_guard fd_lock(descriptor_mu_);
+        fd = descriptor_;
+        caller_reading_ = fd >= 0;
+      }
+      // Closed: the reading stays taken, as nothing reads any more.
+      if (fd < 0) return false;
+      const Turn turn = read_for_caller(fd, until, stop);
+      end_caller_read(fd, turn);
+      return true;
+    }
+  }
+
+ private:
+  enum class Turn { caller_lets_go, strand_goes_on };
+
+  // The caller read itself: reads, delivers, and polls the socket while it
+  // has nothing, until `stop`, `until` or the connection's close. A large
+  // body it reads straight into its Message, as the strand does.
+  Turn read_for_caller(int fd, std::chrono::steady_clock::time_point until, const Stop& stop) {
+    for (;;) {
+      if (stop.reached() || caller_must_leave_.load(std::memory_order_acquire))
+        return leave_caller_read();
+      const bool in_body = !body_.empty();
+      const std::span<std::byte> into =
+          in_body ? std::span(body_.data() + caller_body_at_, body_.size() - caller_body_at_)
+                  : buffer_.space(want_);
+      const ReadNow r = read_now(fd, into);
+      if (r.got != 0) {
+        if (in_body) {
+          if (!body_for_caller(r.got)) return Turn::strand_goes_on;
+        } else {
+          buffer_.filled(r.got, into.size());
+          if (!deliver_for_caller()) return Turn::strand_goes_on;
+        }
+        continue;
+      }
+      if (r.error) {
+        asio::post(strand_,
+                   [self = this->shared_from_this(), ec = r.error] { self->read_failed(ec); });
+        return Turn::strand_goes_on;
+      }
+      if (std::chrono::steady_clock::now() >= until) return leave_caller_read();
+      wait_readable(fd, until);
+    }
+  }
+
+  // A caller stopping: a large body it began goes on from the strand.
+  Turn leave_caller_read() {
+    if (body_.empty()) return Turn::caller_lets_go;
+    asio::post(strand_,
+               [self = this->shared_from_this(), at = caller_body_at_] { self->read_body(at); });
+    return Turn::strand_goes_on;
+  }
+
+  // `got` more bytes of the large body: when it is whole, it is the next
+  // message. False when the strand must go on.
+  bool body_for_caller(std::size_t got) {
+    wire_.body_arrived(body_, caller_body_at_, got);
+    caller_body_at_ += got;
+    if (caller_body_at_ < body_.size()) return true;
+    Decoded d = wire_.finish_body(std::move(body_));
+    body_ = Message();
+    if (d.kind != Kind::message) {  // the wire refused it: the strand ends the connection
+      asio::post(strand_, [self = this->shared_from_this(), ec = d.error] {
+        self->publish();
+        self->start_closing(ec);
+      });
+      return false;
+    }
+    arrived_.push_back(std::move(d.message));
+    return hand_to_socket();
+  }
+
+  // Hands the socket every whole message buffered, as parse() does. False
+  // when the strand must go on: the socket's queue is full, or what comes
+  // next is for the strand alone (the peer's goodbye, bad input), which it
+  // decodes again.
+  bool deliver_for_caller() {
+    for (;;) {
+      Decoded d = wire_.decode(buffer_.data(), port_->recv_max_size());
+      if (d.kind == Kind::message) {
+        buffer_.consume(d.consumed);
+        want_ = 0;
+        arrived_.push_back(std::move(d.message));
+        if (arrived_.size() >= kMaxArrived && !hand_to_socket()) return false;
+        continue;
+      }
+      if (d.kind == Kind::need_more) {
+        buffer_.consume(d.consumed);
+        want_ = d.want;
+        return hand_to_socket();
+      }
+      if (d.kind == Kind::large_body) {
+        if (!hand_to_socket()) return false;  // (the strand decodes it again)
+        buffer_.consume(d.consumed);          // all that was buffered
+        want_ = 0;
+        body_ = std::move(d.message);
+        caller_body_at_ = d.have;
+        return true;  // the read loop goes on into the body
+      }
+      if (hand_to_socket())
+        asio::post(strand_, [self = this->shared_from_this()] { self->parse(); });
+      return false;
+    }
+  }
+
+  // publish() for a caller read. A stall begins on the strand only: the
+  // room that ends it posts resume_reading() there, which must come after
+  // the stall or be lost. So what does not fit goes to the strand, which
+  // stalls and publishes it again (false).
+  bool hand_to_socket() {
+    if (arrived_from_ == arrived_.size()) return true;
+    bool notify = false;
+    const bool all = in_->push_batch(arrived_, arrived_from_, notify) != MessageQueue::Push::full;
+    if (all) {
+      arrived_.clear();
+      arrived_from_ = 0;
+    }
+    if (notify) in_->notify_consumer();
+    if (!all) {
+      asio::post(strand_, [self = this->shared_from_this()] {
+        self->stalled_ = true;
+        self->resume_reading();
+      });
+    }
+    return all;
+  }
+
+  // Leaves the reading as the turn says, and does what a close meanwhile
+  // left for after the caller: the descriptor's close and the report.
+  void end_caller_read(int fd, Turn turn) {
+    std::optional<Ending> close_how;
+    bool report = false;
+    bool more = false;
+    {
+      std::lock_guard fd_lock(descriptor_mu_);
+      caller_reading_ = false;
+      close_how = std::exchange(close_after_caller_, std::nullopt);
+      report = std::exchange(report_after_caller_, false);
+      if (!close_how && turn == Turn::caller_lets_go) {
+        reading_.store(false, std::memory_order_release);
+        // Bytes that came after our last read: the strand saw them become
+        // readable while we read, and only waited on.
+        more = readable_now(fd);
+      }
+    }
+    if (close_how || report) {
+      asio::post(strand_, [self = this->shared_from_this(), close_how, report] {
+        if (close_how) self->close_stream(*close_how);
+        if (report) self->report();
+      });
+    } else if (more) {
+      asio::post(strand_, [self = this->shared_from_this()] { self->readable(); });
+    }
   }
 
   // Reads the rest of a large body straight into its Message, from `at`
@@ -459,15 +691,27 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     timer_.cancel();
     bool in_flight;
     {
-      // A caller write in progress finishes first; none starts after.
+      // A caller write in progress finishes first; none starts after. A
+      // caller read in progress may be polling the descriptor: it is closed
+      // once the reader has left (end_caller_read), so that its number is
+      // not reused under the poll.
       std::lock_guard fd_lock(descriptor_mu_);
       descriptor_ = -1;
-      how == Ending::abort ? Ops::abort(stream_) : Ops::close(stream_);
+      if (caller_reading_) {
+        close_after_caller_ = how;
+        caller_must_leave_.store(true, std::memory_order_release);
+      } else {
+        close_stream(how);
+      }
       in_flight = write_in_flight_.load();
     }
     if (!reason_) reason_ = map_io_error(ec);
     // A write still in flight says what it sent when it completes.
     if (!in_flight) release_and_report();
+  }
+
+  void close_stream(Ending how) {
+    how == Ending::abort ? Ops::abort(stream_) : Ops::close(stream_);
   }
 
   // Gives back what never left — queued, or in a failed write — and only
@@ -477,8 +721,19 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
     if (released_) return;
     released_ = true;
     out_->close_consumer(std::move(unsent_));
-    in_->close_producer(reason_ == errc::closed ? std::error_code{} : reason_);
+    if constexpr (kCallerReads) {
+      // A caller read may be delivering to `in` still: closing its
+      // producer side is that reader's to do, once it has left.
+      std::lock_guard fd_lock(descriptor_mu_);
+      if (caller_reading_) {
+        report_after_caller_ = true;
+        return;
+      }
+    }
+    report();
   }
+
+  void report() { in_->close_producer(reason_ == errc::closed ? std::error_code{} : reason_); }
 
   Stream stream_;
   asio::any_io_executor strand_;  // the socket's own strand (io_strand.hpp)
@@ -495,10 +750,13 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   std::shared_ptr<MessageQueue> in_;
   std::shared_ptr<MessageQueue> out_;
 
-  // Reading.
+  // Reading. Over a plain socket, whoever holds reading_ (the strand or a
+  // caller read) owns what follows; see "reading in turns".
+  std::atomic<bool> reading_{false};
   ReadBuffer buffer_;
   std::size_t want_ = 0;              // bytes the decoder needs buffered, when known
   Message body_;                      // a large body being read in place
+  std::size_t caller_body_at_ = 0;    // what a caller read has of it (the strand passes `at`)
   LowWater<Ops> low_water_;
   // Decoded, not yet in `in`: from arrived_from_ on (the ones before it
   // were taken). stalled_: `in` was full, reading waits for room.
@@ -525,6 +783,12 @@ class Pump final : public QueueListener, public std::enable_shared_from_this<Pum
   std::mutex descriptor_mu_;
   int descriptor_ = -1;
   CallerPace pace_;
+  // The caller read, under descriptor_mu_: a reader is using the descriptor,
+  // and what the close left for after it.
+  bool caller_reading_ = false;
+  std::optional<Ending> close_after_caller_;
+  bool report_after_caller_ = false;
+  std::atomic<bool> caller_must_leave_{false};  // the connection closed under a caller read
 };
 
 }  // namespace sprocket::stream

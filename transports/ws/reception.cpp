@@ -64,7 +64,7 @@ void hand_over(std::shared_ptr<Reception<Stream>> r, const Route& route, const s
   auto inbox = route.inbox;
   if (ec) {
     r->close();
-    return inbox->deliver(ec, PeerLink{nullptr, nullptr, 0, r->peer});
+    return inbox->deliver(ec, PeerLink{nullptr, nullptr, 0, r->peer, {}});
   }
   start_connection(
       std::move(r->stream), std::move(port), std::move(config), r->peer,

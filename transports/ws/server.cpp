@@ -129,7 +129,7 @@ void WsServer::refuse_unrouted(std::error_code reason, const std::string& peer) 
     std::lock_guard lock(mu_);
     for (const auto& [path, route] : routes_) inboxes.push_back(route.inbox);
   }
-  for (auto& inbox : inboxes) inbox->deliver(reason, PeerLink{nullptr, nullptr, 0, peer});
+  for (auto& inbox : inboxes) inbox->deliver(reason, PeerLink{nullptr, nullptr, 0, peer, {}});
 }
 
 // On strand_. Each accepted connection gets its own strand; its request is

@@ -27,6 +27,33 @@ struct Url {
   std::string address;  ///< everything after "://"
 };
 
+/// A connection's offer to its socket: a thread about to block for a
+/// message from this connection may read the connection itself, so that
+/// the message does not wait for the connection's own I/O thread to wake,
+/// read it, and wake the receiver in turn. Offered by tcp and ipc
+/// connections; optional for a transport.
+class SPROCKET_API WaitingReader {
+ public:
+  /// What ends a read early: the waiting operation was done, or the socket
+  /// has something to look at.
+  class Stop {
+   public:
+    virtual bool reached() const noexcept = 0;
+
+   protected:
+    ~Stop() = default;
+  };
+
+  virtual ~WaitingReader() = default;
+  /// Reads the connection on the calling thread, delivering what arrives
+  /// to the link's `in` queue as the connection's thread would, until
+  /// `stop` is reached or `until` passes. False at once, having read
+  /// nothing, while the connection's own thread is reading or the
+  /// connection is ending.
+  virtual bool read_while_waiting(std::chrono::steady_clock::time_point until,
+                                  const Stop& stop) = 0;
+};
+
 /// One established connection, handed from a transport to a socket. The
 /// transport is the producer of `in` and the consumer of `out`; the socket
 /// the other way round.
@@ -35,6 +62,7 @@ struct PeerLink {
   std::shared_ptr<MessageQueue> out;  ///< messages to the peer (the transport consumes)
   std::uint16_t peer_protocol = 0;    ///< the SP protocol id the peer announced
   std::string peer_address;           ///< the peer, for pipe events ("tcp://10.0.0.2:5555")
+  std::weak_ptr<WaitingReader> reader;  ///< set when the connection offers one
 };
 
 /// The socket, as a transport sees it.

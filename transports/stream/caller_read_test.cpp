@@ -1,0 +1,188 @@
+// The pump's caller read (issue #12): a thread blocked in recv for an
+// answer (its socket sent since it last received) on a socket with one tcp
+// or ipc connection reads that connection itself, instead of waiting for
+// the connection's I/O thread to read the message and wake it.
+// These tests show the read happens without an I/O thread, that the
+// caller and the strand taking turns never split, reorder or lose a
+// message (large bodies, full queues and bursts included), and that a
+// close, a timeout or the peer's leaving ends a caller read cleanly (run
+// under ASan and TSan by tools/test.sh).
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "tests/test_util.hpp"
+#include "transports/stream/caller_test_util.hpp"
+#include "transports/stream/stream_test_util.hpp"
+
+namespace sprocket::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class CallerReadTest : public ::testing::TestWithParam<Transport> {};
+
+// With the receiver's only I/O thread held, a recv still gets each answer
+// that came meanwhile: the receiving thread read it. (Before the caller
+// read it waited until the I/O thread was free, here until its timeout.)
+TEST_P(CallerReadTest, AMessageArrivesWithoutTheReceiversIoThread) {
+  OwnIoThread io;
+  Socket sender{sprocket::pair};
+  Socket receiver{sprocket::pair, {}, io.executor()};
+  PipeEventRecorder se{sender}, re{receiver};
+  bound_blocking_calls(sender);
+  bound_blocking_calls(receiver);
+  connected(GetParam(), sender, se, receiver, re);
+  ASSERT_FALSE(HasFailure());
+
+  io.hold();
+  for (int i = 0; i < 3; ++i) {
+    receiver.send("ask " + std::to_string(i));  // written by the receiving thread itself
+    EXPECT_EQ(to_string(sender.recv()), "ask " + std::to_string(i));
+    sender.send("hello " + std::to_string(i));
+    std::this_thread::sleep_for(2ms);  // the answer's bytes are at the receiver, unread
+    std::string got;
+    EXPECT_NO_THROW(got = to_string(receiver.recv()))
+        << "message " << i << " was not read while the receiver's I/O thread was busy";
+    EXPECT_EQ(got, "hello " + std::to_string(i));
+  }
+  io.release();
+  // The strand reads again for what follows.
+  sender.send("after");
+  EXPECT_EQ(to_string(receiver.recv()), "after");
+}
+
+// Round trips (the receiver blocks, reads its answer itself) mixed with
+// bursts, large bodies (which only the strand reads) and a receive queue
+// of two messages (which stalls reading mid-burst): every message arrives
+// whole and in order, so the two readers never split or reorder the byte
+// stream, and none is lost at a hand-over.
+TEST_P(CallerReadTest, TurnsNeverSplitReorderOrLoseAMessage) {
+  Socket a{sprocket::pair}, b{sprocket::pair};
+  PipeEventRecorder ae{a}, be{b};
+  bound_blocking_calls(a);
+  bound_blocking_calls(b);
+  b.set_recv_max_size(0);
+  b.set_recv_buffer(2);
+  connected(GetParam(), a, ae, b, be);
+  ASSERT_FALSE(HasFailure());
+
+  constexpr int kRounds = 400;
+  auto body_of = [](int round, int i) {
+    std::size_t size = (round + i) % 41 == 0 ? 300 * 1024 : 1 + (round * 131 + i * 37) % 3000;
+    std::string s = std::to_string(round) + "/" + std::to_string(i) + ":";
+    s.resize(std::max(size, s.size()), static_cast<char>('a' + (round + i) % 26));
+    return s;
+  };
+  std::thread echo([&] {
+    for (int round = 0; round < kRounds; ++round) {
+      const int burst = 1 + round % 7;
+      for (int i = 0; i < burst; ++i) {
+        std::string got;
+        try {
+          got = to_string(b.recv());
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << "round " << round << " message " << i << ": " << e.what();
+          return;
+        }
+        if (got != body_of(round, i)) {
+          ADD_FAILURE() << "round " << round << " message " << i << " arrived as "
+                        << got.substr(0, 40) << "… (" << got.size() << " bytes)";
+          return;
+        }
+      }
+      b.send("ack " + std::to_string(round));
+    }
+  });
+  std::mt19937 rng(11);
+  for (int round = 0; round < kRounds && !HasFailure(); ++round) {
+    const int burst = 1 + round % 7;
+    std::string ack;
+    try {
+      for (int i = 0; i < burst; ++i) {
+        if (rng() % 4 == 0) std::this_thread::sleep_for(std::chrono::microseconds(rng() % 300));
+        a.send(body_of(round, i));
+      }
+      ack = to_string(a.recv());
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "round " << round << ": " << e.what();
+    }
+    EXPECT_EQ(ack, "ack " + std::to_string(round));
+  }
+  echo.join();  // (after a failure, once its receive times out)
+}
+
+// A receiver blocked for an answer that does not come: its timeout still ends the wait,
+// and so does a close from another thread, though the receiving thread
+// may be polling the connection when it comes.
+TEST_P(CallerReadTest, ATimeoutOrACloseEndsAWaitThatReads) {
+  auto receiver = std::make_unique<Socket>(sprocket::pair);
+  Socket sender{sprocket::pair};
+  PipeEventRecorder se{sender}, re{*receiver};
+  bound_blocking_calls(sender);
+  connected(GetParam(), sender, se, *receiver, re);
+  ASSERT_FALSE(HasFailure());
+
+  receiver->send("ask");  // so that its receives wait for an answer
+  receiver->set_recv_timeout(5ms);
+  for (int i = 0; i < 20; ++i) {
+    std::error_code ec;
+    receiver->recv(ec);
+    EXPECT_EQ(ec, make_error_code(errc::timed_out)) << "wait " << i;
+  }
+
+  receiver->set_recv_timeout(kEventTimeout);
+  std::atomic<bool> waiting{false};
+  std::error_code ended;
+  std::thread blocked([&] {
+    waiting = true;
+    receiver->recv(ended);
+  });
+  while (!waiting) std::this_thread::yield();
+  std::this_thread::sleep_for(3ms);  // into its wait, likely reading
+  receiver->close();
+  blocked.join();
+  EXPECT_EQ(ended, make_error_code(errc::closed));
+}
+
+// The peer leaves while the receiver is blocked reading its connection:
+// that connection closes (its descriptor only once the reader has let go),
+// and the same socket then serves the peer's next connection.
+TEST_P(CallerReadTest, APeerLeavingUnderACallerReadLosesThatConnectionOnly) {
+  Socket receiver{sprocket::pair};
+  PipeEventRecorder re{receiver};
+  bound_blocking_calls(receiver);
+  Endpoint ep = Endpoint::make(GetParam());
+  ep.bound(receiver.listen(ep.listen_url));
+  for (int round = 0; round < 20; ++round) {
+    auto sender = std::make_unique<Socket>(sprocket::pair);
+    bound_blocking_calls(*sender);
+    PipeEventRecorder se{*sender};
+    sender->dial(ep.dial_url);
+    ASSERT_TRUE(se.wait_added(1)) << "round " << round;
+    ASSERT_TRUE(re.wait_added(round + 1)) << "round " << round;
+
+    sender->send("first " + std::to_string(round));
+    EXPECT_EQ(to_string(receiver.recv()), "first " + std::to_string(round));
+    receiver.send("ask " + std::to_string(round));  // the answer never comes
+    std::thread leaving([&] {
+      std::this_thread::sleep_for(std::chrono::microseconds(round * 150));
+      sender.reset();  // under the receiver's read
+    });
+    std::error_code ec;
+    receiver.set_recv_timeout(50ms);
+    receiver.recv(ec);  // nothing comes: it waits until its timeout
+    receiver.set_recv_timeout(kEventTimeout);
+    leaving.join();
+    EXPECT_EQ(ec, make_error_code(errc::timed_out)) << "round " << round;
+    ASSERT_TRUE(re.wait_removed(round + 1)) << "the connection did not close in round " << round;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, CallerReadTest,
+                         ::testing::Values(Transport::tcp, Transport::ipc), TransportName{});
+
+}  // namespace
+}  // namespace sprocket::test
