@@ -272,10 +272,16 @@ class Pump final : public QueueListener,
     return false;
   }
 
+  // One wait at a time: a readable() posted by a caller that let go may
+  // run while the last wait is still pending, and each wait completes for
+  // every edge, so a second one would double every wake-up from then on.
   void await_readable() {
+    if (wait_pending_) return;
+    wait_pending_ = true;
     Ops::socket(stream_).async_wait(
         asio::socket_base::wait_read,
         on_strand(strand_, [self = this->shared_from_this()](std::error_code ec) {
+          self->wait_pending_ = false;
           if (ec) return self->read_failed(ec);
           self->readable();
         }));
@@ -409,21 +415,12 @@ class Pump final : public QueueListener,
   // the stall or be lost. So what does not fit goes to the strand, which
   // stalls and publishes it again (false).
   bool hand_to_socket() {
-    if (arrived_from_ == arrived_.size()) return true;
-    bool notify = false;
-    const bool all = in_->push_batch(arrived_, arrived_from_, notify) != MessageQueue::Push::full;
-    if (all) {
-      arrived_.clear();
-      arrived_from_ = 0;
-    }
-    if (notify) in_->notify_consumer();
-    if (!all) {
-      asio::post(strand_, [self = this->shared_from_this()] {
-        self->stalled_ = true;
-        self->resume_reading();
-      });
-    }
-    return all;
+    if (arrived_from_ == arrived_.size() || push_arrived()) return true;
+    asio::post(strand_, [self = this->shared_from_this()] {
+      self->stalled_ = true;
+      self->resume_reading();
+    });
+    return false;
   }
 
   // Leaves the reading as the turn says, and does what a close meanwhile
@@ -494,14 +491,19 @@ class Pump final : public QueueListener,
   // fit stays, and reading stops, until on_queue_writable() (resume_reading).
   void publish() {
     if (arrived_from_ == arrived_.size()) return;
+    stalled_ = !push_arrived();
+  }
+
+  // The push itself; false when `in` was full (the rest stays in the list).
+  bool push_arrived() {
     bool notify = false;
-    const auto r = in_->push_batch(arrived_, arrived_from_, notify);
-    stalled_ = r == MessageQueue::Push::full;
-    if (!stalled_) {  // all in, or the socket stopped reading (then dropped)
+    const bool all = in_->push_batch(arrived_, arrived_from_, notify) != MessageQueue::Push::full;
+    if (all) {  // all in, or the socket stopped reading (then dropped)
       arrived_.clear();
       arrived_from_ = 0;
     }
     if (notify) in_->notify_consumer();
+    return all;
   }
 
   void resume_reading() {
@@ -753,6 +755,7 @@ class Pump final : public QueueListener,
   // Reading. Over a plain socket, whoever holds reading_ (the strand or a
   // caller read) owns what follows; see "reading in turns".
   std::atomic<bool> reading_{false};
+  bool wait_pending_ = false;  // the strand's async_wait for readability (its own)
   ReadBuffer buffer_;
   std::size_t want_ = 0;              // bytes the decoder needs buffered, when known
   Message body_;                      // a large body being read in place
