@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -16,14 +17,17 @@
 
 namespace sprocket::test {
 
-/// An io_context with one thread of its own, whose thread a test can hold.
+/// An io_context with threads of its own (one unless asked), one of which
+/// a test can hold.
 class OwnIoThread {
  public:
-  OwnIoThread() : thread_([this] { io_.run(); }) {}
+  explicit OwnIoThread(int threads = 1) : io_(threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
   ~OwnIoThread() {
     release();
     work_.reset();
-    thread_.join();
+    for (auto& t : threads_) t.join();
   }
   asio::any_io_executor executor() { return io_.get_executor(); }
 
@@ -48,7 +52,7 @@ class OwnIoThread {
   std::promise<void> release_;
   std::shared_future<void> released_{release_.get_future()};
   std::atomic<bool> released_set_{false};
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 /// `receiver` listens on a fresh address of `t`, `sender` dials it; returns

@@ -275,6 +275,10 @@ class Pump final : public QueueListener,
   // One wait at a time: a readable() posted by a caller that let go may
   // run while the last wait is still pending, and each wait completes for
   // every edge, so a second one would double every wake-up from then on.
+  // asio's wait completes on the next edge only (it never tries at once):
+  // bytes that arrived after the last read but before the wait began made
+  // their edge with no wait to complete, and another I/O thread may have
+  // taken it already. So once the wait is pending, look once more.
   void await_readable() {
     if (wait_pending_) return;
     wait_pending_ = true;
@@ -285,6 +289,8 @@ class Pump final : public QueueListener,
           if (ec) return self->read_failed(ec);
           self->readable();
         }));
+    if (readable_now(descriptor_))
+      asio::post(strand_, [self = this->shared_from_this()] { self->readable(); });
   }
 
   // On the strand: the socket has bytes. A caller reading now takes them
