@@ -32,10 +32,7 @@ TEST_P(CallerReadTest, AMessageArrivesWithoutTheReceiversIoThread) {
   OwnIoThread io;
   Socket sender{sprocket::pair};
   Socket receiver{sprocket::pair, {}, io.executor()};
-  PipeEventRecorder se{sender}, re{receiver};
-  bound_blocking_calls(sender);
-  bound_blocking_calls(receiver);
-  connected(GetParam(), sender, se, receiver, re);
+  connected_and_bounded(GetParam(), sender, receiver);
   ASSERT_FALSE(HasFailure());
 
   io.hold();
@@ -62,12 +59,9 @@ TEST_P(CallerReadTest, AMessageArrivesWithoutTheReceiversIoThread) {
 // stream, and none is lost at a hand-over.
 TEST_P(CallerReadTest, TurnsNeverSplitReorderOrLoseAMessage) {
   Socket a{sprocket::pair}, b{sprocket::pair};
-  PipeEventRecorder ae{a}, be{b};
-  bound_blocking_calls(a);
-  bound_blocking_calls(b);
   b.set_recv_max_size(0);
   b.set_recv_buffer(2);
-  connected(GetParam(), a, ae, b, be);
+  connected_and_bounded(GetParam(), a, b);
   ASSERT_FALSE(HasFailure());
 
   constexpr int kRounds = 400;

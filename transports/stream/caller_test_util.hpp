@@ -67,4 +67,13 @@ inline Endpoint connected(Transport t, Socket& sender, PipeEventRecorder& sender
   return ep;
 }
 
+/// connected(), for two sockets whose blocking calls it also bounds
+/// (bound_blocking_calls) and whose pipe events the test does not need.
+inline Endpoint connected_and_bounded(Transport t, Socket& sender, Socket& receiver) {
+  PipeEventRecorder sender_events{sender}, receiver_events{receiver};
+  bound_blocking_calls(sender);
+  bound_blocking_calls(receiver);
+  return connected(t, sender, sender_events, receiver, receiver_events);
+}
+
 }  // namespace sprocket::test

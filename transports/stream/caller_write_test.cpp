@@ -32,10 +32,7 @@ TEST_P(CallerWriteTest, AMessageToAnIdleConnectionLeavesWithoutAnIoThread) {
   OwnIoThread io;
   Socket sender{sprocket::pair, {}, io.executor()};
   Socket receiver{sprocket::pair};
-  PipeEventRecorder se{sender}, re{receiver};
-  bound_blocking_calls(sender);
-  bound_blocking_calls(receiver);
-  connected(GetParam(), sender, se, receiver, re);
+  connected_and_bounded(GetParam(), sender, receiver);
   ASSERT_FALSE(HasFailure());
 
   io.hold();
@@ -59,11 +56,8 @@ TEST_P(CallerWriteTest, AMessageToAnIdleConnectionLeavesWithoutAnIoThread) {
 // order, so the two writers never interleaved their bytes.
 TEST_P(CallerWriteTest, PausesAndBurstsArriveWholeAndInOrder) {
   Socket sender{sprocket::pair}, receiver{sprocket::pair};
-  PipeEventRecorder se{sender}, re{receiver};
-  bound_blocking_calls(sender);
-  bound_blocking_calls(receiver);
   receiver.set_recv_max_size(0);
-  connected(GetParam(), sender, se, receiver, re);
+  connected_and_bounded(GetParam(), sender, receiver);
   ASSERT_FALSE(HasFailure());
 
   constexpr int kMessages = 3000;
