@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <future>
 #include <thread>
 #include <vector>
@@ -22,12 +23,18 @@ namespace sprocket::test {
 class OwnIoThread {
  public:
   explicit OwnIoThread(int threads = 1) : io_(threads) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { handlers_ += io_.run(); });
   }
-  ~OwnIoThread() {
+  ~OwnIoThread() { stop(); }
+
+  /// Lets the threads end once the io_context has no work left (close the
+  /// sockets on it first); returns how many handlers they ran in all.
+  std::size_t stop() {
     release();
     work_.reset();
-    for (auto& t : threads_) t.join();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    return handlers_;
   }
   asio::any_io_executor executor() { return io_.get_executor(); }
 
@@ -52,6 +59,7 @@ class OwnIoThread {
   std::promise<void> release_;
   std::shared_future<void> released_{release_.get_future()};
   std::atomic<bool> released_set_{false};
+  std::atomic<std::size_t> handlers_{0};
   std::vector<std::thread> threads_;
 };
 

@@ -275,10 +275,8 @@ class Pump final : public QueueListener,
   // One wait at a time: a readable() posted by a caller that let go may
   // run while the last wait is still pending, and each wait completes for
   // every edge, so a second one would double every wake-up from then on.
-  // asio's wait completes on the next edge only (it never tries at once):
-  // bytes that arrived after the last read but before the wait began made
-  // their edge with no wait to complete, and another I/O thread may have
-  // taken it already. So once the wait is pending, look once more.
+  // (No edge is lost between the last read and the wait: asio starts a
+  // wait with EPOLL_CTL_MOD, which reports a descriptor readable already.)
   void await_readable() {
     if (wait_pending_) return;
     wait_pending_ = true;
@@ -289,15 +287,23 @@ class Pump final : public QueueListener,
           if (ec) return self->read_failed(ec);
           self->readable();
         }));
-    if (readable_now(descriptor_))
-      asio::post(strand_, [self = this->shared_from_this()] { self->readable(); });
   }
 
-  // On the strand: the socket has bytes. A caller reading now takes them
-  // (and looks again as it lets go), so the strand only waits on.
+  // On the strand: the socket has bytes. While a caller reads, the strand
+  // neither reads nor waits again: a wait started now would find the bytes
+  // the caller has not taken yet and complete at once, over and over (this
+  // thread spun until the caller read them, and held the core the caller
+  // needed for up to a scheduler tick: round trips of 4 ms). It leaves a
+  // word instead, and the caller hands the reading back as it lets go
+  // (end_caller_read). The word is written before the second look at
+  // reading_, and the caller clears reading_ before it reads the word, so
+  // one of the two sees the other (both sequentially consistent).
   void readable() {
     if (!lifecycle_.is_any(State::open, State::draining)) return;
-    if (reading_.exchange(true, std::memory_order_acquire)) return await_readable();
+    if (reading_.exchange(true)) {
+      strand_wants_reading_.store(true);
+      if (reading_.exchange(true)) return;
+    }
     parse();
   }
 
@@ -317,7 +323,7 @@ class Pump final : public QueueListener,
       // Closed: the reading stays taken, as nothing reads any more.
       if (fd < 0) return false;
       const Turn turn = read_for_caller(fd, until, stop);
-      end_caller_read(fd, turn);
+      end_caller_read(turn);
       return true;
     }
   }
@@ -431,20 +437,20 @@ class Pump final : public QueueListener,
 
   // Leaves the reading as the turn says, and does what a close meanwhile
   // left for after the caller: the descriptor's close and the report.
-  void end_caller_read(int fd, Turn turn) {
+  void end_caller_read(Turn turn) {
     std::optional<Ending> close_how;
     bool report = false;
-    bool more = false;
+    bool hand_back = false;
     {
       std::lock_guard fd_lock(descriptor_mu_);
       caller_reading_ = false;
       close_how = std::exchange(close_after_caller_, std::nullopt);
       report = std::exchange(report_after_caller_, false);
       if (!close_how && turn == Turn::caller_lets_go) {
-        reading_.store(false, std::memory_order_release);
-        // Bytes that came after our last read: the strand saw them become
-        // readable while we read, and only waited on.
-        more = readable_now(fd);
+        reading_.store(false);
+        // The strand saw the socket readable while we read, and neither
+        // read nor waited again (readable()): it reads on from here.
+        hand_back = strand_wants_reading_.exchange(false);
       }
     }
     if (close_how || report) {
@@ -452,7 +458,7 @@ class Pump final : public QueueListener,
         if (close_how) self->close_stream(*close_how);
         if (report) self->report();
       });
-    } else if (more) {
+    } else if (hand_back) {
       asio::post(strand_, [self = this->shared_from_this()] { self->readable(); });
     }
   }
@@ -762,6 +768,7 @@ class Pump final : public QueueListener,
   // caller read) owns what follows; see "reading in turns".
   std::atomic<bool> reading_{false};
   bool wait_pending_ = false;  // the strand's async_wait for readability (its own)
+  std::atomic<bool> strand_wants_reading_{false};  // it found a caller reading (readable())
   ReadBuffer buffer_;
   std::size_t want_ = 0;              // bytes the decoder needs buffered, when known
   Message body_;                      // a large body being read in place

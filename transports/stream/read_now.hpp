@@ -49,10 +49,4 @@ inline void wait_readable(int fd, std::chrono::steady_clock::time_point until) {
   ::ppoll(&p, 1, &limit, nullptr);
 }
 
-/// True when `fd` has something to read (or an error or hang-up to report).
-inline bool readable_now(int fd) {
-  pollfd p{fd, POLLIN, 0};
-  return ::poll(&p, 1, 0) > 0;
-}
-
 }  // namespace sprocket::stream
