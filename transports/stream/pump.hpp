@@ -20,6 +20,8 @@
 // hold a connection, its descriptor or its queued data for ever.
 #pragma once
 
+#include <sched.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -300,11 +302,24 @@ class Pump final : public QueueListener,
   // one of the two sees the other (both sequentially consistent).
   void readable() {
     if (!lifecycle_.is_any(State::open, State::draining)) return;
-    if (reading_.exchange(true)) {
+    if (reading_.exchange(true) && !caller_let_go_soon()) {
       strand_wants_reading_.store(true);
       if (reading_.exchange(true)) return;
     }
     parse();
+  }
+
+  // The caller that holds the reading took or is taking the bytes that woke
+  // us, and lets go within microseconds: wait for that here, yielding the
+  // core (it may be the caller's), rather than make the caller wake this
+  // thread again to hand the reading back. True when we have it now.
+  bool caller_let_go_soon() {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+    do {
+      ::sched_yield();
+      if (!reading_.exchange(true)) return true;
+    } while (std::chrono::steady_clock::now() < give_up);
+    return false;
   }
 
  public:
