@@ -38,6 +38,8 @@ class SPROCKET_API WaitingReader {
   /// has something to look at.
   class Stop {
    public:
+    /// True when the read should end now. Called between reads, from the
+    /// reading thread; must be quick and must not block.
     virtual bool reached() const noexcept = 0;
 
    protected:
