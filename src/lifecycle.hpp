@@ -1,7 +1,8 @@
 // The lifecycle of a long-lived object: its state enum, the transitions the
 // design allows, and one function that performs them. Every long-lived object
 // (connection, pipe, dialer, listener, REQ request, survey, a thread's body
-// magazines) keeps its state in a Lifecycle, so a state can only change
+// magazines, a connection's reading turn) keeps its state in a Lifecycle or
+// an AtomicLifecycle, so a state can only change
 // along an edge of its table — the same table that docs/architecture.md
 // draws (lifecycle_doc_test checks that the Mermaid diagrams and these
 // tables agree).
@@ -16,11 +17,14 @@
 //     static constexpr std::array finals{MyState::b};          // where it may end
 //   };
 //
-// Not thread-safe: the owner guards it as it guards its other state (a
-// mutex, or a strand).
+// Lifecycle is not thread-safe: the owner guards it as it guards its other
+// state (a mutex, or a strand). AtomicLifecycle is for a state that threads
+// hand between them without a common lock (a connection's reading turn): a
+// move is one compare-and-swap.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -48,6 +52,18 @@ constexpr bool allowed(State from, State to) {
   return false;
 }
 
+/// A transition missing from the table is a bug in the caller, not a
+/// condition to handle: it stops the process with the object's name and
+/// both states, so tests and fuzzers catch it.
+template <class State>
+[[noreturn]] void no_transition(State from, State next) noexcept {
+  const std::string_view name = LifecycleTraits<State>::name;
+  std::fprintf(stderr, "sprocket: %.*s: no transition %.*s -> %.*s\n", int(name.size()),
+               name.data(), int(state_name(from).size()), state_name(from).data(),
+               int(state_name(next).size()), state_name(next).data());
+  std::abort();
+}
+
 template <class State>
 class Lifecycle {
  public:
@@ -62,17 +78,9 @@ class Lifecycle {
     return ((state_ == s) || ...);
   }
 
-  /// Moves to `next`. A transition missing from the table is a bug in the
-  /// caller, not a condition to handle: it stops the process with the
-  /// object's name and both states, so tests and fuzzers catch it.
+  /// Moves to `next` (see no_transition for one missing from the table).
   void to(State next) noexcept {
-    if (!allowed(state_, next)) {
-      std::fprintf(stderr, "sprocket: %.*s: no transition %.*s -> %.*s\n",
-                   int(Traits::name.size()), Traits::name.data(),
-                   int(state_name(state_).size()), state_name(state_).data(),
-                   int(state_name(next).size()), state_name(next).data());
-      std::abort();
-    }
+    if (!allowed(state_, next)) no_transition(state_, next);
     state_ = next;
   }
 
@@ -87,6 +95,31 @@ class Lifecycle {
 
  private:
   State state_ = Traits::initial;
+};
+
+/// A lifecycle whose state threads take from each other without a lock.
+/// Every operation is sequentially consistent: a thread that gives the state
+/// up and then reads another flag pairs with one that sets the flag and then
+/// looks at the state (the connection's reading turn relies on it).
+template <class State>
+class AtomicLifecycle {
+ public:
+  using Traits = LifecycleTraits<State>;
+
+  State state() const noexcept { return state_.load(); }
+  bool is(State s) const noexcept { return state() == s; }
+
+  /// Moves from `from` to `next` if the state is `from` now; false (and no
+  /// change) otherwise. The one transition function: a thread takes a state
+  /// that may be someone else's with it, and the holder of a state moves
+  /// out of it with it (for the holder it cannot fail).
+  bool advance(State from, State next) noexcept {
+    if (!allowed(from, next)) no_transition(from, next);
+    return state_.compare_exchange_strong(from, next);
+  }
+
+ private:
+  std::atomic<State> state_{Traits::initial};
 };
 
 }  // namespace sprocket::detail

@@ -17,6 +17,7 @@
 #include "src/pipe_state.hpp"
 #include "test_util.hpp"
 #include "transports/stream/pump_state.hpp"
+#include "transports/stream/read_turn.hpp"
 
 namespace sprocket::test {
 namespace {
@@ -90,6 +91,9 @@ void expect_drawn(const std::string& doc) {
 
 TEST(LifecycleDocTest, ConnectionDiagramIsTheCode) {
   expect_drawn<stream::PumpState>("docs/architecture.md");
+}
+TEST(LifecycleDocTest, ReadingTurnDiagramIsTheCode) {
+  expect_drawn<stream::ReadTurn>("docs/architecture.md");
 }
 TEST(LifecycleDocTest, PipeDiagramIsTheCode) { expect_drawn<detail::PipeState>("docs/architecture.md"); }
 TEST(LifecycleDocTest, DialerDiagramIsTheCode) {

@@ -26,6 +26,8 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,6 +55,7 @@
 #include "transports/stream/pump_state.hpp"
 #include "transports/stream/read_buffer.hpp"
 #include "transports/stream/read_now.hpp"
+#include "transports/stream/read_turn.hpp"
 #include "transports/stream/send_now.hpp"
 #include "transports/stream/stream_ops.hpp"
 #include "transports/stream/write_batch.hpp"
@@ -161,8 +164,8 @@ class Pump final : public QueueListener,
     in_->set_producer(this->weak_from_this());
     out_->set_consumer(this->weak_from_this());
     keep_alive_ = this->shared_from_this();
+    // The reading turn is the strand's until its first read finds nothing.
     lifecycle_.to(State::open);
-    reading_.store(true);  // the strand's, until its first read finds nothing
     if constexpr (kCallerWrites) {
       std::lock_guard fd_lock(descriptor_mu_);
       descriptor_ = Ops::socket(stream_).native_handle();
@@ -245,16 +248,26 @@ class Pump final : public QueueListener,
 
   // ---------------------------------------------------------------- reading in turns
 
-  // Over a plain socket (kCallerReads) whoever holds reading_ — the strand,
-  // or a thread in read_while_waiting — owns everything the read side
-  // uses: buffer_, want_, arrived_, stalled_ and the decoding. The strand
-  // holds it from the handshake on and lets go only when a read finds the
-  // socket empty; a stall, a large body or the connection's end keep it
-  // with the strand. A caller hands it back by letting go, or, when it
-  // stops at something only the strand handles, by posting the strand on
-  // without letting go (so no one else can read in between).
+  // Over a plain socket (kCallerReads) whoever holds the reading turn
+  // (read_turn.hpp) — the strand, or a thread in read_while_waiting — owns
+  // everything the read side uses: buffer_, want_, arrived_, stalled_ and
+  // the decoding. The strand holds it from the handshake on and lets go
+  // only when a read finds the socket empty; a stall, a large body or the
+  // connection's end keep it with the strand. A caller hands it back by
+  // letting go, or, when it stops at something only the strand handles, by
+  // passing it to the strand and posting that there (hand_to_strand), so
+  // no one else can read in between.
 
-  // On the strand, which holds reading_: one non-blocking read. True when
+  // A move by the turn's holder: no one else moves the turn out of a state
+  // they do not hold, so failing is a bug.
+  void pass_turn(ReadTurn from, ReadTurn to) {
+    if (read_turn_.advance(from, to)) return;
+    std::fprintf(stderr, "sprocket: reading turn: %s moved it without holding it\n",
+                 from == ReadTurn::caller ? "a caller" : "the strand");
+    std::abort();
+  }
+
+  // On the strand, which holds the reading turn: one non-blocking read. True when
   // it got bytes; otherwise it has reported a failure, or let go of the
   // reading and waits for the socket to become readable.
   bool read_on_strand() {
@@ -269,7 +282,7 @@ class Pump final : public QueueListener,
       read_failed(r.error);
       return false;
     }
-    reading_.store(false, std::memory_order_release);
+    pass_turn(ReadTurn::strand, ReadTurn::free);
     await_readable();
     return false;
   }
@@ -291,35 +304,38 @@ class Pump final : public QueueListener,
         }));
   }
 
-  // On the strand: the socket has bytes. While a caller reads, the strand
-  // neither reads nor waits again: a wait started now would find the bytes
-  // the caller has not taken yet and complete at once, over and over (this
-  // thread spun until the caller read them, and held the core the caller
-  // needed for up to a scheduler tick: round trips of 4 ms). It leaves a
-  // word instead, and the caller hands the reading back as it lets go
-  // (end_caller_read). The word is written before the second look at
-  // reading_, and the caller clears reading_ before it reads the word, so
-  // one of the two sees the other (both sequentially consistent).
+  // On the strand: the socket has bytes.
   void readable() {
     if (!lifecycle_.is_any(State::open, State::draining)) return;
-    if (reading_.exchange(true) && !caller_let_go_soon()) {
-      strand_wants_reading_.store(true);
-      if (reading_.exchange(true)) return;
-    }
-    parse();
+    if (take_turn_for_strand()) parse();
   }
 
-  // The caller that holds the reading took or is taking the bytes that woke
-  // us, and lets go within microseconds: wait for that here, yielding the
-  // core (it may be the caller's), rather than make the caller wake this
-  // thread again to hand the reading back. True when we have it now.
-  bool caller_let_go_soon() {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
-    do {
+  // True when the strand took the reading turn and reads on. When the
+  // strand holds it already (a stall, a large body, a caller's hand-over)
+  // that goes on by itself. While a caller reads, the strand neither reads
+  // nor waits again: a wait started now would find the bytes the caller
+  // has not taken yet and complete at once, over and over (this thread spun
+  // until the caller read them, and held the core the caller needed for up
+  // to a scheduler tick: round trips of 4 ms). That caller has the bytes
+  // that woke us and lets go within microseconds, so the strand waits for
+  // it, yielding the core (it may be the caller's), rather than make the
+  // caller wake this thread again to hand the turn back. Only a slower
+  // caller is left a word, and hands the turn back as it lets go
+  // (end_caller_read). The word is written before the last look at the
+  // turn, and the caller lets go before it reads the word, so one of the
+  // two sees the other (both sequentially consistent).
+  bool take_turn_for_strand() {
+    std::optional<std::chrono::steady_clock::time_point> give_up;
+    for (;;) {
+      if (read_turn_.advance(ReadTurn::free, ReadTurn::strand)) return true;
+      if (read_turn_.is(ReadTurn::strand)) return false;
+      const auto now = std::chrono::steady_clock::now();
+      if (!give_up) give_up = now + std::chrono::microseconds(50);
+      if (now >= *give_up) break;
       ::sched_yield();
-      if (!reading_.exchange(true)) return true;
-    } while (std::chrono::steady_clock::now() < give_up);
-    return false;
+    }
+    strand_wants_reading_.store(true);
+    return read_turn_.advance(ReadTurn::free, ReadTurn::strand);
   }
 
  public:
@@ -328,14 +344,14 @@ class Pump final : public QueueListener,
     if constexpr (!kCallerReads) {
       return false;
     } else {
-      if (reading_.exchange(true, std::memory_order_acquire)) return false;
+      if (!read_turn_.advance(ReadTurn::free, ReadTurn::caller)) return false;
       int fd;
       {
         std::lock_guard fd_lock(descriptor_mu_);
         fd = descriptor_;
         caller_reading_ = fd >= 0;
       }
-      // Closed: the reading stays taken, as nothing reads any more.
+      // Closed: the turn stays taken, as nothing reads any more.
       if (fd < 0) return false;
       const Turn turn = read_for_caller(fd, until, stop);
       end_caller_read(turn);
@@ -368,8 +384,7 @@ class Pump final : public QueueListener,
         continue;
       }
       if (r.error) {
-        asio::post(strand_,
-                   [self = this->shared_from_this(), ec = r.error] { self->read_failed(ec); });
+        hand_to_strand([self = this->shared_from_this(), ec = r.error] { self->read_failed(ec); });
         return Turn::strand_goes_on;
       }
       if (std::chrono::steady_clock::now() >= until) return leave_caller_read();
@@ -377,11 +392,19 @@ class Pump final : public QueueListener,
     }
   }
 
+  // Passes the turn to the strand with what it is to go on with: the turn
+  // first, so the strand holds it when `then` runs.
+  template <class F>
+  void hand_to_strand(F then) {
+    pass_turn(ReadTurn::caller, ReadTurn::strand);
+    asio::post(strand_, std::move(then));
+  }
+
   // A caller stopping: a large body it began goes on from the strand.
   Turn leave_caller_read() {
     if (body_.empty()) return Turn::caller_lets_go;
-    asio::post(strand_,
-               [self = this->shared_from_this(), at = caller_body_at_] { self->read_body(at); });
+    hand_to_strand(
+        [self = this->shared_from_this(), at = caller_body_at_] { self->read_body(at); });
     return Turn::strand_goes_on;
   }
 
@@ -394,7 +417,7 @@ class Pump final : public QueueListener,
     Decoded d = wire_.finish_body(std::move(body_));
     body_ = Message();
     if (d.kind != Kind::message) {  // the wire refused it: the strand ends the connection
-      asio::post(strand_, [self = this->shared_from_this(), ec = d.error] {
+      hand_to_strand([self = this->shared_from_this(), ec = d.error] {
         self->publish();
         self->start_closing(ec);
       });
@@ -431,8 +454,7 @@ class Pump final : public QueueListener,
         caller_body_at_ = d.have;
         return true;  // the read loop goes on into the body
       }
-      if (hand_to_socket())
-        asio::post(strand_, [self = this->shared_from_this()] { self->parse(); });
+      if (hand_to_socket()) hand_to_strand([self = this->shared_from_this()] { self->parse(); });
       return false;
     }
   }
@@ -443,7 +465,7 @@ class Pump final : public QueueListener,
   // stalls and publishes it again (false).
   bool hand_to_socket() {
     if (arrived_from_ == arrived_.size() || push_arrived()) return true;
-    asio::post(strand_, [self = this->shared_from_this()] {
+    hand_to_strand([self = this->shared_from_this()] {
       self->stalled_ = true;
       self->resume_reading();
     });
@@ -462,7 +484,7 @@ class Pump final : public QueueListener,
       close_how = std::exchange(close_after_caller_, std::nullopt);
       report = std::exchange(report_after_caller_, false);
       if (!close_how && turn == Turn::caller_lets_go) {
-        reading_.store(false);
+        pass_turn(ReadTurn::caller, ReadTurn::free);
         // The strand saw the socket readable while we read, and neither
         // read nor waited again (readable()): it reads on from here.
         hand_back = strand_wants_reading_.exchange(false);
@@ -779,11 +801,12 @@ class Pump final : public QueueListener,
   std::shared_ptr<MessageQueue> in_;
   std::shared_ptr<MessageQueue> out_;
 
-  // Reading. Over a plain socket, whoever holds reading_ (the strand or a
-  // caller read) owns what follows; see "reading in turns".
-  std::atomic<bool> reading_{false};
+  // Reading. Over a plain socket, whoever holds the reading turn (the
+  // strand or a caller read) owns what follows; see "reading in turns".
+  detail::AtomicLifecycle<ReadTurn> read_turn_;
   bool wait_pending_ = false;  // the strand's async_wait for readability (its own)
-  std::atomic<bool> strand_wants_reading_{false};  // it found a caller reading (readable())
+  // A caller held the turn past the strand's wait (take_turn_for_strand).
+  std::atomic<bool> strand_wants_reading_{false};
   ReadBuffer buffer_;
   std::size_t want_ = 0;              // bytes the decoder needs buffered, when known
   Message body_;                      // a large body being read in place
