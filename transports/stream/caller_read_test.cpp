@@ -7,12 +7,16 @@
 // message (large bodies, full queues and bursts included), and that a
 // close, a timeout or the peer's leaving ends a caller read cleanly (run
 // under ASan and TSan by tools/test.sh).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <mutex>
 #include <random>
-#include <system_error>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <vector>
 
 #include "tests/test_util.hpp"
 #include "transports/stream/caller_test_util.hpp"
@@ -115,6 +119,87 @@ TEST_P(CallerReadTest, TurnsNeverSplitReorderOrLoseAMessage) {
     EXPECT_EQ(ack, "ack " + std::to_string(round));
   }
   echo.join();  // (after a failure, once its receive times out)
+}
+
+// Two threads of one socket ask and wait for answers at once, so both may
+// read the connection in turn; a receive queue of two messages and some
+// 300 KiB answers make callers hand the turn to the strand, after which the
+// other thread may take it before the first has left. Every answer arrives
+// whole, each exactly once, and a close from a third thread ends both
+// waits. (A first caller that had handed the turn over used to clear the
+// record of the caller reading, so a close could shut the descriptor under
+// the second one's poll; that race is too narrow for a test to hit at will,
+// so this case covers the path rather than forcing it.)
+TEST_P(CallerReadTest, TwoReceivingThreadsTakeTurnsWithTheStrand) {
+  auto a = std::make_unique<Socket>(sprocket::pair);
+  Socket b{sprocket::pair};
+  a->set_recv_max_size(0);
+  b.set_recv_max_size(0);
+  a->set_recv_buffer(2);
+  connected_and_bounded(GetParam(), *a, b);
+  ASSERT_FALSE(HasFailure());
+
+  constexpr int kAsksPerThread = 300;
+  auto answer_to = [](const std::string& ask) {
+    const std::size_t size = std::hash<std::string>{}(ask) % 23 == 0 ? 300 * 1024 : ask.size() + 5;
+    std::string s = "re: " + ask + "|";
+    s.resize(std::max(size, s.size()), '.');
+    return s;
+  };
+  std::thread echo([&] {
+    for (int i = 0; i < 2 * kAsksPerThread; ++i) {
+      try {
+        b.send(answer_to(to_string(b.recv())));
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "echo " << i << ": " << e.what();
+        return;
+      }
+    }
+  });
+  std::mutex mu;
+  std::vector<std::string> asked, answered;
+  auto asker = [&](int who) {
+    for (int i = 0; i < kAsksPerThread; ++i) {
+      const std::string ask = std::to_string(who) + "/" + std::to_string(i);
+      try {
+        a->send(ask);
+        std::string got = to_string(a->recv());  // any thread's answer: they share one pipe
+        std::lock_guard lock(mu);
+        asked.push_back(ask);
+        answered.push_back(std::move(got));
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "asker " << who << " at " << i << ": " << e.what();
+        return;
+      }
+    }
+  };
+  std::thread first(asker, 1), second(asker, 2);
+  first.join();
+  second.join();
+  echo.join();
+  std::vector<std::string> expected;
+  for (const auto& ask : asked) expected.push_back(answer_to(ask));
+  std::sort(expected.begin(), expected.end());
+  std::sort(answered.begin(), answered.end());
+  EXPECT_EQ(answered.size(), std::size_t{2 * kAsksPerThread});
+  EXPECT_TRUE(answered == expected) << "an answer was lost, repeated or cut";
+
+  // Both threads wait for answers that do not come; a close ends both.
+  std::atomic<int> waiting{0};
+  std::error_code ended[2];
+  auto blocked = [&](int who) {
+    a->send("unanswered " + std::to_string(who));
+    ++waiting;
+    a->recv(ended[who]);
+  };
+  std::thread w0(blocked, 0), w1(blocked, 1);
+  while (waiting < 2) std::this_thread::yield();
+  std::this_thread::sleep_for(3ms);  // into their waits, one likely reading
+  a->close();
+  w0.join();
+  w1.join();
+  EXPECT_EQ(ended[0], make_error_code(errc::closed));
+  EXPECT_EQ(ended[1], make_error_code(errc::closed));
 }
 
 // A receiver blocked for an answer that does not come: its timeout still ends the wait,

@@ -26,6 +26,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -346,15 +347,16 @@ class Pump final : public QueueListener,
     } else {
       if (!read_turn_.advance(ReadTurn::free, ReadTurn::caller)) return false;
       int fd;
+      std::uint64_t read = 0;
       {
         std::lock_guard fd_lock(descriptor_mu_);
         fd = descriptor_;
-        caller_reading_ = fd >= 0;
+        if (fd >= 0) caller_read_ = read = ++caller_reads_;
       }
       // Closed: the turn stays taken, as nothing reads any more.
       if (fd < 0) return false;
       const Turn turn = read_for_caller(fd, until, stop);
-      end_caller_read(turn);
+      end_caller_read(read, turn);
       return true;
     }
   }
@@ -473,14 +475,18 @@ class Pump final : public QueueListener,
   }
 
   // Leaves the reading as the turn says, and does what a close meanwhile
-  // left for after the caller: the descriptor's close and the report.
-  void end_caller_read(Turn turn) {
+  // left for after the caller: the descriptor's close and the report. A
+  // caller that handed the turn to the strand may find another caller
+  // reading already (the strand read, let go, and that one took the turn):
+  // what a close leaves for after a caller is then that one's.
+  void end_caller_read(std::uint64_t read, Turn turn) {
     std::optional<Ending> close_how;
     bool report = false;
     bool hand_back = false;
     {
       std::lock_guard fd_lock(descriptor_mu_);
-      caller_reading_ = false;
+      if (caller_read_ != read) return;  // (the turn went on: strand_goes_on)
+      caller_read_ = 0;
       close_how = std::exchange(close_after_caller_, std::nullopt);
       report = std::exchange(report_after_caller_, false);
       if (!close_how && turn == Turn::caller_lets_go) {
@@ -748,7 +754,7 @@ class Pump final : public QueueListener,
       // not reused under the poll.
       std::lock_guard fd_lock(descriptor_mu_);
       descriptor_ = -1;
-      if (caller_reading_) {
+      if (caller_read_ != 0) {
         close_after_caller_ = how;
         caller_must_leave_.store(true, std::memory_order_release);
       } else {
@@ -776,7 +782,7 @@ class Pump final : public QueueListener,
       // A caller read may be delivering to `in` still: closing its
       // producer side is that reader's to do, once it has left.
       std::lock_guard fd_lock(descriptor_mu_);
-      if (caller_reading_) {
+      if (caller_read_ != 0) {
         report_after_caller_ = true;
         return;
       }
@@ -837,9 +843,11 @@ class Pump final : public QueueListener,
   std::mutex descriptor_mu_;
   int descriptor_ = -1;
   CallerPace pace_;
-  // The caller read, under descriptor_mu_: a reader is using the descriptor,
-  // and what the close left for after it.
-  bool caller_reading_ = false;
+  // The caller read, under descriptor_mu_: which one is using the
+  // descriptor (0: none; each caller read has its number), and what the
+  // close left for after it.
+  std::uint64_t caller_read_ = 0;
+  std::uint64_t caller_reads_ = 0;
   std::optional<Ending> close_after_caller_;
   bool report_after_caller_ = false;
   std::atomic<bool> caller_must_leave_{false};  // the connection closed under a caller read
