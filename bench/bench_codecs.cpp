@@ -12,7 +12,7 @@
 //                  unstack_body_4 (an id behind 3 device hops, from the
 //                  body, as stream transports deliver it), unstack_header_1
 //                  (inproc), final_word
-//   message_queue  push_pop (one thread), push_pop_batch (128 in, one
+//   message_queue  push_pop (one thread), push_pop_batch (kQueueDepth in, one
 //                  pop_batch out), threads (a producer and a consumer thread)
 //   priority_list  ready_cycle_<n>_pipes: a fair queue's bookkeeping per
 //                  message over n ready pipes (a PULL's or SUB's fair queue)

@@ -30,8 +30,9 @@ namespace bench {
 inline constexpr std::int64_t kSizes[] = {64, 1024, 64 * 1024, 1024 * 1024};
 
 /// Messages a library may buffer in each direction of a link, for peers that
-/// let us choose: sprocket's default send_buffer and recv_buffer are 128.
-inline constexpr int kQueueDepth = 128;
+/// let us choose: sprocket's default send_buffer and recv_buffer (1024;
+/// ZeroMQ's own default is 1000). Until 2026-12-07 both were 128.
+inline constexpr int kQueueDepth = 1024;
 
 /// What a link is used for: a one-way stream (PUSH/PULL where the library
 /// has it), request and echo over PAIR, or request and reply (REQ/REP).

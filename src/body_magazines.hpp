@@ -15,10 +15,12 @@
 // Bounded: a magazine holds at most kMagazineBytes; the depot at most
 // kDepotMagazines per class and kDepotBytes in all (a magazine that does
 // not fit is freed); a thread's magazines go to the depot or are freed
-// when it exits. The depot holds enough for the bursts of a stream with
-// full queues on both sides (2 × 128 messages in flight, with room to
-// spare): with 4 magazines a class, a third of the blocks still went
-// through malloc and free.
+// when it exits. The depot was sized for the bursts of a stream with full
+// queues on both sides when the default depth was 128 (2 × 128 messages in
+// flight, with room to spare): with 4 magazines a class, a third of the
+// blocks still went through malloc and free. At the default of 1024 a
+// 1 KiB stream goes through malloc more often, and is faster still for the
+// fewer wake-ups (docs/benchmarks.md, "the default buffer depth").
 #pragma once
 
 #include <cstddef>

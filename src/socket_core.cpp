@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "endpoint.hpp"
 #include "pipe.hpp"
 #include "runtime.hpp"
@@ -579,7 +581,8 @@ std::error_code SocketCore::set_protocol_option(std::string_view name,
 }
 
 void SocketCore::set_buffer(bool send, std::size_t messages) {
-  (send ? sndbuf_ : rcvbuf_).store(messages);
+  // The largest depth is kept for "never set": one less is as unbounded.
+  (send ? sndbuf_ : rcvbuf_).store(std::min(messages, kDepthNotSet - 1));
 }
 
 }  // namespace sprocket::detail

@@ -113,8 +113,10 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   // SocketPort
   std::uint16_t protocol_id() const noexcept override { return info_.id; }
   bool accepts_peer(std::uint16_t peer) const noexcept override { return peer == info_.peer_id; }
-  std::size_t send_buffer() const noexcept override { return sndbuf_.load(); }
-  std::size_t recv_buffer() const noexcept override { return rcvbuf_.load(); }
+  std::size_t send_buffer() const noexcept override { return depth(sndbuf_.load()); }
+  std::size_t recv_buffer() const noexcept override { return depth(rcvbuf_.load()); }
+  std::size_t send_buffer_bytes() const noexcept override { return depth_bytes(sndbuf_.load()); }
+  std::size_t recv_buffer_bytes() const noexcept override { return depth_bytes(rcvbuf_.load()); }
   std::size_t recv_max_size() const noexcept override { return recv_max_.load(); }
   std::chrono::nanoseconds linger() const noexcept override {
     return std::chrono::nanoseconds(linger_ns_.load());
@@ -250,13 +252,28 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   void arm_protocol_timer(std::uint32_t token, ProtocolTimer& t);
   std::unordered_map<std::uint32_t, ProtocolTimer> timers_;
 
+  // ZeroMQ's depth (1000). At 128, a stream of small messages woke each
+  // side every 64 of them (the low-water mark), and those wake-ups were
+  // most of its CPU (docs/benchmarks.md, "the default buffer depth").
+  static constexpr std::size_t kDefaultBuffer = 1024;
+  static constexpr std::size_t kDepthNotSet = static_cast<std::size_t>(-1);
+  static std::size_t depth(std::size_t stored) noexcept {
+    return stored == kDepthNotSet ? kDefaultBuffer : stored;
+  }
+  static std::size_t depth_bytes(std::size_t stored) noexcept {
+    return stored == kDepthNotSet ? kDefaultBufferBytes : 0;
+  }
+
   std::atomic<std::int64_t> linger_ns_{1'000'000'000};
   std::atomic<std::int64_t> handshake_ns_{10'000'000'000};
   std::atomic<int> max_ttl_{8};
   std::atomic<std::int64_t> resend_ns_{60'000'000'000};
   std::atomic<std::int64_t> survey_ns_{1'000'000'000};
-  std::atomic<std::size_t> sndbuf_{128};
-  std::atomic<std::size_t> rcvbuf_{128};
+  // The buffer depths as set, or kDepthNotSet: a default
+  // depth also has a byte bound (SocketPort::kDefaultBufferBytes), a depth
+  // the user set does not.
+  std::atomic<std::size_t> sndbuf_{kDepthNotSet};
+  std::atomic<std::size_t> rcvbuf_{kDepthNotSet};
   std::atomic<std::size_t> recv_max_{1024 * 1024};
   mutable std::mutex tls_mu_;  // guards tls_ only; never held while calling out
   std::optional<TlsConfig> tls_;

@@ -1,11 +1,14 @@
 // sprocket::Socket's blocking surface over inproc with PAIR: send/recv
 // overloads, timeouts, errors (codes, portable conditions, messages), stats,
-// pipe events and option round-trips.
+// pipe events and option round-trips; over tcp, what the default buffer
+// depth bounds.
 #include <array>
 #include <future>
+#include <optional>
 #include <thread>
 #include <string>
 
+#include "sprocket/extension/transport.hpp"
 #include "test_util.hpp"
 
 namespace sprocket::test {
@@ -375,8 +378,8 @@ TEST(SocketOptionsTest, DefaultsAndRoundTrips) {
   Socket s{sprocket::pair};
   EXPECT_LT(s.send_timeout().count(), 0) << "no send timeout by default";
   EXPECT_LT(s.recv_timeout().count(), 0) << "no recv timeout by default";
-  EXPECT_EQ(s.send_buffer(), 128u);
-  EXPECT_EQ(s.recv_buffer(), 128u);
+  EXPECT_EQ(s.send_buffer(), 1024u);
+  EXPECT_EQ(s.recv_buffer(), 1024u);
   EXPECT_EQ(s.recv_max_size(), 1024u * 1024u);
   EXPECT_EQ(s.protocol(), sprocket::pair);
   EXPECT_TRUE(static_cast<bool>(s.get_executor()));
@@ -400,6 +403,48 @@ TEST(SocketOptionsTest, DefaultsAndRoundTrips) {
   EXPECT_EQ(s.recv_max_size(), 4096u);
   s.set_linger(500ms);
   EXPECT_EQ(to_ms(s.linger()), 500);
+}
+
+/// How many messages of `size` bytes a PUSH queues towards a PULL that does
+/// not receive, over tcp, before try_send() says would_block; `depth` is
+/// set as both sockets' buffers, or left at the default.
+int queued_until_full(std::size_t size, std::optional<std::size_t> depth) {
+  Socket push{sprocket::push}, pull{sprocket::pull};
+  if (depth) {
+    for (Socket* s : {&push, &pull}) {
+      s->set_send_buffer(*depth);
+      s->set_recv_buffer(*depth);
+    }
+  }
+  PipeEventRecorder push_events{push}, pull_events{pull};
+  Listener listener = pull.listen("tcp://127.0.0.1:0");
+  push.dial("tcp://127.0.0.1:" + std::to_string(listener.port()));
+  EXPECT_TRUE(push_events.wait_added(1) && pull_events.wait_added(1));
+  std::error_code ec;
+  int queued = 0;
+  for (; queued < 1000; ++queued) {
+    push.try_send(Message(size), ec);
+    if (ec) break;
+  }
+  EXPECT_ERRC(ec, errc::would_block) << "after " << queued;
+  return queued;
+}
+
+// The default depth lets small messages flow in batches (1024), and a
+// stream queue left at it also stops at SocketPort::kDefaultBufferBytes, so
+// that large messages do not pile up by the gigabyte. A depth the user sets
+// counts messages only, as before.
+TEST(SocketOptionsTest, TheDefaultDepthAlsoBoundsBytesASetDepthDoesNot) {
+  constexpr std::size_t kSize = 256 * 1024;
+  constexpr int kPerQueue = static_cast<int>(SocketPort::kDefaultBufferBytes / kSize);  // 16
+  const int by_default = queued_until_full(kSize, std::nullopt);
+  RecordProperty("queued_by_default", by_default);
+  EXPECT_GE(by_default, kPerQueue) << "the PUSH's own queue holds 4 MiB";
+  // Both queues, the writer's batch in hand and the kernel's buffers hold a
+  // few dozen at most; 128 messages was the old default depth of the PUSH's
+  // queue alone.
+  EXPECT_LT(by_default, 128) << "a default queue of large messages is bounded in bytes";
+  EXPECT_GE(queued_until_full(kSize, 130), 130) << "a set depth is in messages only";
 }
 
 TEST(SocketHandlesTest, DialerAndListenerKnowTheirUrl) {

@@ -266,9 +266,12 @@ class SPROCKET_API Socket {
   duration send_timeout() const;
   /// The receive timeout.
   duration recv_timeout() const;
-  /// Outgoing queue depth in messages, per connection (default 128).
+  /// Outgoing queue depth in messages, per connection. The default is 1024
+  /// messages and, over tcp, ipc and ws, at most 4 MiB of message bytes
+  /// (a larger message goes alone); a depth set here counts messages only.
   void set_send_buffer(std::size_t messages);
-  /// Incoming queue depth in messages, per connection (default 128).
+  /// Incoming queue depth in messages, per connection; the default as for
+  /// set_send_buffer().
   void set_recv_buffer(std::size_t messages);
   /// The outgoing queue depth.
   std::size_t send_buffer() const;

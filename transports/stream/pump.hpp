@@ -160,8 +160,8 @@ class Pump final : public QueueListener,
   }
 
   void establish(LinkHandler& done, const std::vector<std::byte>& ahead) {
-    in_ = std::make_shared<MessageQueue>(port_->recv_buffer());
-    out_ = std::make_shared<MessageQueue>(port_->send_buffer());
+    in_ = std::make_shared<MessageQueue>(port_->recv_buffer(), port_->recv_buffer_bytes());
+    out_ = std::make_shared<MessageQueue>(port_->send_buffer(), port_->send_buffer_bytes());
     in_->set_producer(this->weak_from_this());
     out_->set_consumer(this->weak_from_this());
     keep_alive_ = this->shared_from_this();

@@ -77,6 +77,17 @@ class SPROCKET_API SocketPort {
   virtual bool accepts_peer(std::uint16_t peer_protocol) const noexcept = 0;
   virtual std::size_t send_buffer() const noexcept = 0;    ///< messages
   virtual std::size_t recv_buffer() const noexcept = 0;    ///< messages
+  /// What a connection's outgoing queue holds at most in message bytes,
+  /// besides its depth in messages; 0: no byte bound. A message larger than
+  /// the bound still goes, alone.
+  virtual std::size_t send_buffer_bytes() const noexcept { return 0; }
+  /// The same for a connection's incoming queue.
+  virtual std::size_t recv_buffer_bytes() const noexcept { return 0; }
+  /// The byte bound of a socket whose buffer depth was left at its default:
+  /// a depth that lets small messages flow in batches would otherwise
+  /// queue a gigabyte of large ones. A depth the user sets is in messages
+  /// only, as asked.
+  static constexpr std::size_t kDefaultBufferBytes = std::size_t{4} << 20;
   virtual std::size_t recv_max_size() const noexcept = 0;  ///< bytes, 0 = unlimited
   /// How long a closed pipe may keep flushing queued output.
   virtual std::chrono::nanoseconds linger() const noexcept = 0;

@@ -43,7 +43,7 @@ inline constexpr std::size_t kMaxSocketName = 63;
 
 /// nanomsg sizes buffers in bytes, sprocket in messages: a buffer of B
 /// bytes holds ceil(B / 1 KiB) messages, so nanomsg's default 128 kB is
-/// sprocket's default 128 messages.
+/// 128 messages.
 std::size_t buffer_messages(int bytes) noexcept;
 
 /// NN_RCVMAXSIZE (negative: unlimited) as sprocket's recv_max_size (0: unlimited).
