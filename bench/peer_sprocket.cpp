@@ -2,8 +2,8 @@
 // bench_inproc) and an Endpoint for the stream transports (stream_driver.hpp;
 // bench_stream). Bodies of any size are accepted (set_recv_max_size(0));
 // everything else is left at its default: 1024 messages (and at most 4 MiB)
-// of send and receive buffer per connection, TCP_NODELAY; PUB drops for a subscriber whose
-// buffer is full. fanout's PUB and SUB take Setup::queue_depth as their
+// of send and receive buffer per connection, TCP_NODELAY; PUB drops for a
+// subscriber whose buffer is full. fanout's PUB and SUB take Setup::queue_depth as their
 // send and receive buffers (0: the defaults). tls+tcp: the listener serves
 // the bench certificate, the dialer does not verify it (TlsVerify::none).
 #include <atomic>

@@ -252,9 +252,9 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   void arm_protocol_timer(std::uint32_t token, ProtocolTimer& t);
   std::unordered_map<std::uint32_t, ProtocolTimer> timers_;
 
-  // ZeroMQ's depth (1000). At 128, a stream of small messages woke each
-  // side every 64 of them (the low-water mark), and those wake-ups were
-  // most of its CPU (docs/benchmarks.md, "the default buffer depth").
+  // About ZeroMQ's default (1000). At 128, a stream of small messages woke
+  // each side every 64 of them (the low-water mark), and those wake-ups
+  // were most of its CPU (docs/benchmarks.md, "the default buffer depth").
   static constexpr std::size_t kDefaultBuffer = 1024;
   static constexpr std::size_t kDepthNotSet = static_cast<std::size_t>(-1);
   static std::size_t depth(std::size_t stored) noexcept {
@@ -269,9 +269,9 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   std::atomic<int> max_ttl_{8};
   std::atomic<std::int64_t> resend_ns_{60'000'000'000};
   std::atomic<std::int64_t> survey_ns_{1'000'000'000};
-  // The buffer depths as set, or kDepthNotSet: a default
-  // depth also has a byte bound (SocketPort::kDefaultBufferBytes), a depth
-  // the user set does not.
+  // The buffer depths as set, or kDepthNotSet: a default depth also has a
+  // byte bound (SocketPort::kDefaultBufferBytes), a depth the user set does
+  // not.
   std::atomic<std::size_t> sndbuf_{kDepthNotSet};
   std::atomic<std::size_t> rcvbuf_{kDepthNotSet};
   std::atomic<std::size_t> recv_max_{1024 * 1024};

@@ -5,8 +5,9 @@
 #include <array>
 #include <future>
 #include <optional>
-#include <thread>
 #include <string>
+#include <string_view>
+#include <thread>
 
 #include "sprocket/extension/transport.hpp"
 #include "test_util.hpp"
@@ -406,9 +407,10 @@ TEST(SocketOptionsTest, DefaultsAndRoundTrips) {
 }
 
 /// How many messages of `size` bytes a PUSH queues towards a PULL that does
-/// not receive, over tcp, before try_send() says would_block; `depth` is
-/// set as both sockets' buffers, or left at the default.
-int queued_until_full(std::size_t size, std::optional<std::size_t> depth) {
+/// not receive, over tcp or inproc, before try_send() says would_block;
+/// `depth` is set as both sockets' buffers, or left at the default.
+int queued_until_full(std::string_view transport, std::size_t size,
+                      std::optional<std::size_t> depth) {
   Socket push{sprocket::push}, pull{sprocket::pull};
   if (depth) {
     for (Socket* s : {&push, &pull}) {
@@ -417,12 +419,18 @@ int queued_until_full(std::size_t size, std::optional<std::size_t> depth) {
     }
   }
   PipeEventRecorder push_events{push}, pull_events{pull};
-  Listener listener = pull.listen("tcp://127.0.0.1:0");
-  push.dial("tcp://127.0.0.1:" + std::to_string(listener.port()));
+  if (transport == "inproc") {
+    const std::string url = unique_inproc_name();
+    pull.listen(url);
+    push.dial(url);
+  } else {
+    Listener listener = pull.listen("tcp://127.0.0.1:0");
+    push.dial("tcp://127.0.0.1:" + std::to_string(listener.port()));
+  }
   EXPECT_TRUE(push_events.wait_added(1) && pull_events.wait_added(1));
   std::error_code ec;
   int queued = 0;
-  for (; queued < 1000; ++queued) {
+  for (; queued < 5000; ++queued) {
     push.try_send(Message(size), ec);
     if (ec) break;
   }
@@ -431,20 +439,30 @@ int queued_until_full(std::size_t size, std::optional<std::size_t> depth) {
 }
 
 // The default depth lets small messages flow in batches (1024), and a
-// stream queue left at it also stops at SocketPort::kDefaultBufferBytes, so
-// that large messages do not pile up by the gigabyte. A depth the user sets
-// counts messages only, as before.
+// queue left at it also stops at SocketPort::kDefaultBufferBytes per side,
+// so that large messages do not pile up by the gigabyte. A depth the user
+// sets counts messages only, as before.
+constexpr std::size_t kLargeMessage = 256 * 1024;
+constexpr int kLargePerSide = static_cast<int>(SocketPort::kDefaultBufferBytes / kLargeMessage);
+
 TEST(SocketOptionsTest, TheDefaultDepthAlsoBoundsBytesASetDepthDoesNot) {
-  constexpr std::size_t kSize = 256 * 1024;
-  constexpr int kPerQueue = static_cast<int>(SocketPort::kDefaultBufferBytes / kSize);  // 16
-  const int by_default = queued_until_full(kSize, std::nullopt);
+  const int by_default = queued_until_full("tcp", kLargeMessage, std::nullopt);
   RecordProperty("queued_by_default", by_default);
-  EXPECT_GE(by_default, kPerQueue) << "the PUSH's own queue holds 4 MiB";
+  EXPECT_GE(by_default, kLargePerSide) << "the PUSH's own queue holds 4 MiB";
   // Both queues, the writer's batch in hand and the kernel's buffers hold a
   // few dozen at most; 128 messages was the old default depth of the PUSH's
   // queue alone.
   EXPECT_LT(by_default, 128) << "a default queue of large messages is bounded in bytes";
-  EXPECT_GE(queued_until_full(kSize, 130), 130) << "a set depth is in messages only";
+  EXPECT_GE(queued_until_full("tcp", kLargeMessage, 130), 130) << "a set depth is in messages only";
+}
+
+// Over inproc the one queue of a direction is both sides' buffers, and so
+// are its bounds: exactly, since nothing but the queue holds a message.
+TEST(SocketOptionsTest, AnInprocQueueSumsBothSidesBounds) {
+  EXPECT_EQ(queued_until_full("inproc", kLargeMessage, std::nullopt), 2 * kLargePerSide);
+  EXPECT_EQ(queued_until_full("inproc", kLargeMessage, 40), 80)
+      << "a set depth is in messages only";
+  EXPECT_EQ(queued_until_full("inproc", 64, std::nullopt), 2048) << "small messages: the depth";
 }
 
 TEST(SocketHandlesTest, DialerAndListenerKnowTheirUrl) {

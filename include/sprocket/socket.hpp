@@ -267,8 +267,10 @@ class SPROCKET_API Socket {
   /// The receive timeout.
   duration recv_timeout() const;
   /// Outgoing queue depth in messages, per connection. The default is 1024
-  /// messages and, over tcp, ipc and ws, at most 4 MiB of message bytes
-  /// (a larger message goes alone); a depth set here counts messages only.
+  /// messages and at most 4 MiB of message bytes (a larger message goes
+  /// alone; over inproc, where one queue is the sender's send buffer and the
+  /// receiver's receive buffer, both bounds are summed). A depth set here
+  /// counts messages only.
   void set_send_buffer(std::size_t messages);
   /// Incoming queue depth in messages, per connection; the default as for
   /// set_send_buffer().

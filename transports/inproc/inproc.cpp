@@ -91,6 +91,15 @@ class Directory {
   std::multimap<std::string, std::shared_ptr<Pending>> pending_;
 };
 
+/// The byte bound of the queue from `sender` to `receiver`: both sides'
+/// bounds summed, as the depths are, or none when either side set its depth
+/// (in messages only: a byte bound there would cut it short).
+std::size_t summed_bytes(const SocketPort& sender, const SocketPort& receiver) {
+  const std::size_t send = sender.send_buffer_bytes();
+  const std::size_t recv = receiver.recv_buffer_bytes();
+  return send != 0 && recv != 0 ? send + recv : 0;
+}
+
 /// Joins a waiting dial to a listener: makes the two queues and hands one
 /// link to each side. Runs with no lock held.
 void join(const std::string& url, Pending& dial, const Bound& listener) {
@@ -103,8 +112,10 @@ void join(const std::string& url, Pending& dial, const Bound& listener) {
   }
   // One direction's capacity is the sender's send buffer plus the receiver's
   // receive buffer: the queue is both at once.
-  auto to_listener = std::make_shared<MessageQueue>(d->send_buffer() + l->recv_buffer());
-  auto to_dialer = std::make_shared<MessageQueue>(l->send_buffer() + d->recv_buffer());
+  auto to_listener =
+      std::make_shared<MessageQueue>(d->send_buffer() + l->recv_buffer(), summed_bytes(*d, *l));
+  auto to_dialer =
+      std::make_shared<MessageQueue>(l->send_buffer() + d->recv_buffer(), summed_bytes(*l, *d));
   (*listener.on_link)({}, PeerLink{to_listener, to_dialer, d->protocol_id(), url, {}});
   dial.done({}, PeerLink{to_dialer, to_listener, l->protocol_id(), url, {}});
 }

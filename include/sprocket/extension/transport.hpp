@@ -83,7 +83,8 @@ class SPROCKET_API SocketPort {
   virtual std::size_t send_buffer_bytes() const noexcept { return 0; }
   /// The same for a connection's incoming queue.
   virtual std::size_t recv_buffer_bytes() const noexcept { return 0; }
-  /// The byte bound of a socket whose buffer depth was left at its default:
+  /// The byte bound of a socket whose buffer depth was left at its default
+  /// (an inproc queue sums the two sides', when both are at it):
   /// a depth that lets small messages flow in batches would otherwise
   /// queue a gigabyte of large ones. A depth the user sets is in messages
   /// only, as asked.
