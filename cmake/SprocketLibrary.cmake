@@ -45,6 +45,10 @@ function(sprocket_add_library_objects)
   target_link_libraries(sprocket_objects PUBLIC sprocket_headers)
   target_include_directories(sprocket_objects PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR})
   target_compile_options(sprocket_objects PRIVATE -Wall -Wextra -Wpedantic)
+  # Calls inside the library bind to its own definitions: no PLT hop for
+  # the exported functions it calls per message (Message's moves, the
+  # socket's send and recv), and the compiler may inline them.
+  target_compile_options(sprocket_objects PRIVATE -fno-semantic-interposition)
   set_target_properties(sprocket_objects PROPERTIES
     POSITION_INDEPENDENT_CODE ON
     CXX_VISIBILITY_PRESET hidden
@@ -69,6 +73,7 @@ function(sprocket_add_libraries)
     sprocket_library_from_objects(sprocket SHARED)
     set_target_properties(sprocket PROPERTIES VERSION ${PROJECT_VERSION}
                                               SOVERSION ${SPROCKET_SOVERSION})
+    target_link_options(sprocket PRIVATE -Wl,-Bsymbolic-functions)
     sprocket_library_from_objects(sprocket_static STATIC)
     add_library(sprocket::sprocket_static ALIAS sprocket_static)
   else()
