@@ -311,6 +311,17 @@ class SocketCore::Lock {
   void release() {
     if (!lock_.owns_lock()) return;
     core_.settle();
+    // Most calls leave nothing to run: they skip making the (large, on the
+    // stack) list to take the actions out in.
+    if (!core_.deferred_.empty()) return release_and_run_actions();
+    Waiter* wakes = std::exchange(core_.wakes_, nullptr);
+    lock_.unlock();
+    leave_locked_region();
+    wake_all(wakes);
+  }
+
+ private:
+  void release_and_run_actions() {
     DeferredActions actions;
     core_.deferred_.transfer_to(actions);
     Waiter* wakes = std::exchange(core_.wakes_, nullptr);
@@ -320,7 +331,6 @@ class SocketCore::Lock {
     actions.run();
   }
 
- private:
   static void wake_all(Waiter* w) noexcept {
     while (w) {
       Waiter* next = w->next_wake;  // read first: once woken, *w may be gone
