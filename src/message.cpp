@@ -40,28 +40,34 @@ BodyChunk* allocate_owned_chunk(std::size_t size, std::byte*& data) {
   return chunk;
 }
 
-namespace {
-struct SetAside {
+struct Fence {
   int depth = 0;
-  std::vector<std::pair<BodyChunk*, void (*)(BodyChunk*) noexcept>> chunks;
+  std::vector<std::pair<BodyChunk*, void (*)(BodyChunk*) noexcept>> set_aside;
 };
-thread_local SetAside set_aside;
+
+namespace {
+thread_local Fence this_thread_fence;
 }  // namespace
 
-void enter_locked_region() noexcept { ++set_aside.depth; }
+Fence& enter_locked_region() noexcept {
+  Fence& fence = this_thread_fence;
+  ++fence.depth;
+  return fence;
+}
 
-void leave_locked_region() noexcept {
-  if (--set_aside.depth != 0 || set_aside.chunks.empty()) return;
+void leave_locked_region(Fence& fence) noexcept {
+  if (--fence.depth != 0 || fence.set_aside.empty()) return;
   // Deleters may release more wrapped bodies (run at once: depth is 0).
-  auto chunks = std::move(set_aside.chunks);
-  set_aside.chunks.clear();
+  auto chunks = std::move(fence.set_aside);
+  fence.set_aside.clear();
   for (auto [chunk, destroy] : chunks) destroy(chunk);
 }
 
 void release_user_chunk(BodyChunk* chunk, void (*destroy)(BodyChunk*) noexcept) noexcept {
-  if (set_aside.depth == 0) return destroy(chunk);
+  Fence& fence = this_thread_fence;
+  if (fence.depth == 0) return destroy(chunk);
   try {
-    set_aside.chunks.emplace_back(chunk, destroy);
+    fence.set_aside.emplace_back(chunk, destroy);
   } catch (const std::bad_alloc&) {
     destroy(chunk);  // no memory to defer it: late user code beats a leak
   }

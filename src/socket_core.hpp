@@ -284,8 +284,8 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
 /// unlocked.
 class SocketCore::Lock {
  public:
-  explicit Lock(SocketCore& core) : core_(core), lock_(core.mu_) {
-    enter_locked_region();
+  explicit Lock(SocketCore& core)
+      : core_(core), lock_(core.mu_), fence_(&enter_locked_region()) {
     core_.drain_ready();
   }
   ~Lock() { release(); }
@@ -303,7 +303,7 @@ class SocketCore::Lock {
   /// Locks again after release().
   void relock() {
     lock_.lock();
-    enter_locked_region();
+    fence_ = &enter_locked_region();
   }
 
   /// Settles, unlocks, wakes the threads whose operations finished, and
@@ -316,7 +316,7 @@ class SocketCore::Lock {
     if (!core_.deferred_.empty()) return release_and_run_actions();
     Waiter* wakes = std::exchange(core_.wakes_, nullptr);
     lock_.unlock();
-    leave_locked_region();
+    leave_locked_region(*fence_);
     wake_all(wakes);
   }
 
@@ -326,7 +326,7 @@ class SocketCore::Lock {
     core_.deferred_.transfer_to(actions);
     Waiter* wakes = std::exchange(core_.wakes_, nullptr);
     lock_.unlock();
-    leave_locked_region();
+    leave_locked_region(*fence_);
     wake_all(wakes);
     actions.run();
   }
@@ -341,6 +341,7 @@ class SocketCore::Lock {
 
   SocketCore& core_;
   std::unique_lock<std::mutex> lock_;
+  Fence* fence_;  // this thread's, while the lock is held
 };
 
 }  // namespace sprocket::detail

@@ -13,25 +13,33 @@
 
 namespace sprocket::detail {
 
-/// This thread enters a region where no user code may run.
-void enter_locked_region() noexcept;
-/// This thread leaves it; leaving the outermost one runs what was set aside.
-void leave_locked_region() noexcept;
+/// A thread's fence: how deep it is in locked regions, and what waits for
+/// it to leave the last one.
+struct Fence;
+
+/// This thread enters a region where no user code may run. Returns this
+/// thread's fence, to leave by: finding a thread-local in a shared library
+/// is a call, and a lock taken per message should pay it once, not twice.
+Fence& enter_locked_region() noexcept;
+/// This thread leaves it (`fence` is what enter_locked_region returned on
+/// this thread); leaving the outermost one runs what was set aside.
+void leave_locked_region(Fence& fence) noexcept;
 
 /// std::lock_guard plus the fence, for the library's own mutexes.
 template <class Mutex>
 class FencedLock {
  public:
-  explicit FencedLock(Mutex& m) : lock_(m) { enter_locked_region(); }
+  explicit FencedLock(Mutex& m) : lock_(m), fence_(enter_locked_region()) {}
   ~FencedLock() {
     lock_.unlock();
-    leave_locked_region();
+    leave_locked_region(fence_);
   }
   FencedLock(const FencedLock&) = delete;
   FencedLock& operator=(const FencedLock&) = delete;
 
  private:
   std::unique_lock<Mutex> lock_;
+  Fence& fence_;
 };
 
 }  // namespace sprocket::detail
