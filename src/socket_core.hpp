@@ -311,24 +311,21 @@ class SocketCore::Lock {
   void release() {
     if (!lock_.owns_lock()) return;
     core_.settle();
-    // Most calls leave nothing to run: they skip making the (large, on the
-    // stack) list to take the actions out in.
-    if (!core_.deferred_.empty()) return release_and_run_actions();
-    Waiter* wakes = std::exchange(core_.wakes_, nullptr);
-    lock_.unlock();
-    leave_locked_region(*fence_);
-    wake_all(wakes);
+    // Most calls leave nothing to run: they skip making (and destroying)
+    // the list to take the actions out in.
+    if (core_.deferred_.empty()) return unlock_and_wake();
+    DeferredActions actions;
+    core_.deferred_.transfer_to(actions);
+    unlock_and_wake();
+    actions.run();
   }
 
  private:
-  void release_and_run_actions() {
-    DeferredActions actions;
-    core_.deferred_.transfer_to(actions);
+  void unlock_and_wake() {
     Waiter* wakes = std::exchange(core_.wakes_, nullptr);
     lock_.unlock();
     leave_locked_region(*fence_);
     wake_all(wakes);
-    actions.run();
   }
 
   static void wake_all(Waiter* w) noexcept {
