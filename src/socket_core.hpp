@@ -284,8 +284,7 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
 /// unlocked.
 class SocketCore::Lock {
  public:
-  explicit Lock(SocketCore& core)
-      : core_(core), lock_(core.mu_), fence_(&enter_locked_region()) {
+  explicit Lock(SocketCore& core) : core_(core), lock_(core.mu_), fence_(&enter_locked_region()) {
     core_.drain_ready();
   }
   ~Lock() { release(); }
