@@ -216,6 +216,9 @@ class SPROCKET_API Message {
 
  private:
   void allocate(std::size_t size);
+  // Nothing built against this header calls reset(): it stays (exported)
+  // for programs built against an older one, whose inline destructor and
+  // move assignment called it.
   void reset() noexcept;
   void steal(Message& other) noexcept;
 
