@@ -14,18 +14,17 @@
 //
 // tls (tls+tcp://) and wss listen with the certificate and key given; its dialers
 // trust the system's store (the test points SSL_CERT_FILE at its CA).
-#include <dirent.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <thread>
 #include <string>
 #include <vector>
 
+#include "live_threads.hpp"
 #include "sprocket/sprocket.hpp"
 
 using namespace std::chrono_literals;
@@ -64,18 +63,10 @@ std::string by_name(std::string url) {
 }
 
 // Registered before the first socket, so it runs after the library's own
-// exit-time stop: every thread of the library must be gone by then.
+// exit-time stop: every thread of the library must be gone by then, or at
+// least past the point of no return in its exit (live_threads.hpp).
 void fail_if_a_library_thread_remains() {
-  DIR* tasks = ::opendir("/proc/self/task");
-  if (!tasks) return;
-  std::string left;
-  while (const dirent* entry = ::readdir(tasks)) {
-    if (entry->d_name[0] == '.') continue;
-    std::string name;
-    std::getline(std::ifstream(std::string("/proc/self/task/") + entry->d_name + "/comm"), name);
-    if (name.rfind("sprocket", 0) == 0) left += std::string(" ") + entry->d_name + " (" + name + ")";
-  }
-  ::closedir(tasks);
+  const std::string left = sprocket::test::threads_still_running("sprocket");
   if (left.empty()) return;
   std::fprintf(stderr, "exit_with_live_sockets: library threads still running at exit:%s\n",
                left.c_str());
