@@ -177,6 +177,13 @@ class SocketCore final : public std::enable_shared_from_this<SocketCore>,
   // Under the lock.
   void drain_ready();
   void settle();
+  // Nothing for settle() to do: no notices, removals or waiters. Most
+  // calls leave the socket so; the release checks this inline first.
+  bool settled() const noexcept {
+    return !has_ready_.load(std::memory_order_acquire) && removals_.empty() &&
+           socket_channel_.send.empty() && socket_channel_.recv.empty() && contexts_.empty() &&
+           pipe_waiters_.empty();
+  }
   void service_waiters();
   void service_pipe_waiters();
   void finish(Waiter* w, std::error_code ec);
@@ -309,7 +316,7 @@ class SocketCore::Lock {
   /// runs the deferred actions.
   void release() {
     if (!lock_.owns_lock()) return;
-    core_.settle();
+    if (!core_.settled()) core_.settle();
     // Most calls leave nothing to run: they skip making (and destroying)
     // the list to take the actions out in.
     if (core_.deferred_.empty()) return unlock_and_wake();
