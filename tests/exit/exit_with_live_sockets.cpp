@@ -20,8 +20,8 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "live_threads.hpp"
