@@ -1,6 +1,10 @@
 // A connection's read buffer: small while the connection is quiet (a
 // thousand idle connections should not hold 64 MiB), doubling up to 64 KiB
 // while reads keep filling it, with the unparsed tail kept at the front.
+// It starts at 1 KiB: at 4 KiB it was a third of what a listener held per
+// connection, and the pages it touched (one per connection, zeroed) cost a
+// listener taking a thousand connections at once 7 % of their time
+// (docs/benchmarks.md); a busy connection doubles past that in a few reads.
 #pragma once
 
 #include <algorithm>
@@ -13,7 +17,7 @@ namespace sprocket::stream {
 
 class ReadBuffer {
  public:
-  static constexpr std::size_t kFirst = 4 * 1024;
+  static constexpr std::size_t kFirst = 1024;
   static constexpr std::size_t kMax = 64 * 1024;
 
   /// The bytes read and not yet consumed.
